@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Eventide",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Eventide", targets: ["Eventide"]),
+        .executable(name: "eventide-example", targets: ["EventideExample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Debian's libuv1-dev, found with pkg-config. Only UVLoop imports it.
+        .systemLibrary(
+            name: "CLibUV",
+            path: "CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        // The libuv boundary: event loop, executor, timers, TCP. Swift-only public API.
+        .target(name: "UVLoop", dependencies: ["CLibUV"]),
+        // Sans-IO HTTP/1.1: parser, connection state machine, serializer. Never touches a socket.
+        .target(name: "HTTP1"),
+        // The public server API: configuration, routing, requests, responses, middleware.
+        .target(
+            name: "Eventide",
+            dependencies: [
+                "UVLoop", "HTTP1",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "EventideExample",
+            dependencies: [
+                "Eventide",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "UVLoopTests", dependencies: ["UVLoop"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(
+            name: "EventideTests",
+            dependencies: ["Eventide", .product(name: "Logging", package: "swift-log")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

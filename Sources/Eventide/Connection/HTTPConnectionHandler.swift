@@ -1,0 +1,324 @@
+import Logging
+
+/// Glue between one TCP connection and the sans-IO HTTP state machine: feeds it bytes,
+/// dispatches requests, serializes responses, and decides when to read and when to
+/// close. Loop-bound.
+///
+/// Responses produced while handling one read are collected in `outbound` and written
+/// with a single write, so pipelined requests cost one syscall per batch.
+final class HTTPConnectionHandler: TCPConnectionDelegate {
+    enum Phase {
+        /// Reading and answering requests.
+        case active
+        /// The last response is queued; waiting for it to flush before FIN.
+        case closing
+        /// FIN sent; discarding input until the peer closes or the linger timer fires.
+        case lingering
+        /// The handle is closed.
+        case closed
+    }
+
+    let id: UInt64
+    private unowned let core: ServerCore
+    private let tcp: TCPConnection
+    private var machine: HTTPServerConnection
+    private var outbound: [UInt8] = []
+    private(set) var phase = Phase.active
+    /// A request is being answered asynchronously (async handler or streamed body).
+    private var responding = false
+    private var processing = false
+    private var peerClosed = false
+    /// Set by a graceful shutdown: the current response is the last one.
+    private var closeAfterResponse = false
+    private var lingerTimer: LoopTimer?
+    private var streamWaiter: CheckedContinuation<Void, Never>?
+
+    init(id: UInt64, core: ServerCore, tcp: TCPConnection) {
+        self.id = id
+        self.core = core
+        self.tcp = tcp
+        self.machine = HTTPServerConnection(limits: core.configuration.limits)
+        outbound.reserveCapacity(4096)
+    }
+
+    func start() {
+        tcp.delegate = self
+        tcp.startReading()
+    }
+
+    /// No request in progress and nothing buffered: safe to close on shutdown.
+    var isIdle: Bool { phase == .active && !responding && machine.isIdle }
+
+    // MARK: Reading
+
+    func connection(_ connection: TCPConnection, didRead bytes: UnsafeRawBufferPointer) {
+        guard phase == .active else { return }  // lingering: discard
+        machine.receive(bytes)
+        process()
+    }
+
+    func connectionDidReadEOF(_ connection: TCPConnection) {
+        peerClosed = true
+        switch phase {
+        case .active:
+            machine.receiveEOF()
+            process()
+        case .lingering:
+            tcp.close()
+        case .closing, .closed:
+            break
+        }
+    }
+
+    func connection(_ connection: TCPConnection, didFail error: UVError) {
+        core.logger.debug("connection failed", metadata: ["connection": "\(id)", "error": "\(error)"])
+        tcp.close()
+    }
+
+    func connectionDidWrite(_ connection: TCPConnection) {
+        if let waiter = streamWaiter, tcp.pendingWriteBytes <= core.configuration.writeBufferLowWatermark {
+            streamWaiter = nil
+            waiter.resume()
+        }
+        if phase == .active { updateReading() }
+    }
+
+    func connectionDidClose(_ connection: TCPConnection) {
+        phase = .closed
+        lingerTimer?.close()
+        lingerTimer = nil
+        streamWaiter?.resume()
+        streamWaiter = nil
+        core.connectionDidClose(self)
+    }
+
+    // MARK: Request processing
+
+    /// Runs the state machine until it needs input or waits for a response.
+    private func process() {
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
+        loop: while phase == .active {
+            switch machine.next() {
+            case .needMoreData, .awaitingResponse:
+                break loop
+            case .sendContinue:
+                outbound.append(contentsOf: HTTPResponseSerializer.continueResponse)
+            case .request(let request):
+                if !dispatch(request) { break loop }
+            case .reject(let error):
+                core.logger.info("rejected request", metadata: ["connection": "\(id)", "status": "\(error.status.code)", "reason": "\(error.reason)"])
+                writeRejection(error)
+                closeAfterFlush()
+            case .close:
+                closeAfterFlush()
+            }
+        }
+        flush()
+        if phase == .active { updateReading() }
+    }
+
+    /// Calls the handler. Returns true when the response was produced synchronously.
+    private func dispatch(_ head: HTTPRequest) -> Bool {
+        guard let target = RequestTarget(head.head.target) else {
+            core.logger.info("rejected request", metadata: ["connection": "\(id)", "status": "400", "reason": "invalid request-target"])
+            return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head)
+        }
+        var request = Request(head, target: target, id: core.nextRequestID(), eventLoop: core.loop, logger: core.logger)
+        switch core.routes.responder(for: &request) {
+        case .sync(let handler):
+            let response: Response
+            do {
+                response = try handler(request)
+            } catch {
+                response = ErrorResponse.response(for: error, to: request)
+            }
+            return send(response, to: request.head)
+        case .async(let handler):
+            responding = true
+            let this = LoopBound(self, loop: core.loop)
+            core.taskStarted()
+            Task(executorPreference: core.loop.executor) {
+                let response: Response
+                do {
+                    response = try await handler(request)
+                } catch {
+                    response = ErrorResponse.response(for: error, to: request)
+                }
+                let handler = this.value
+                handler.core.taskFinished()
+                handler.responding = false
+                if handler.send(response, to: request.head) { handler.process() }
+            }
+            return false
+        }
+    }
+
+    // MARK: Writing
+
+    /// Serializes `response`. Returns true when it is complete (not streamed).
+    private func send(_ response: Response, to request: HTTPRequestHead) -> Bool {
+        guard phase == .active else { return true }
+        var keepAlive = request.keepAlive && !closeAfterResponse && !core.isShuttingDown
+        if let connection = response.headers.first(name: "Connection"), connection.lowercased().contains("close") {
+            keepAlive = false
+        }
+        var headers = response.headers
+        if let serverName = core.configuration.serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
+        let hasBody = request.method != .head && Self.statusAllowsBody(response.status)
+        switch response.body {
+        case .empty, .bytes:
+            let body: [UInt8]
+            if case .bytes(let bytes) = response.body { body = bytes } else { body = [] }
+            HTTPResponseSerializer.appendHead(
+                status: response.status, headers: headers,
+                contentLength: Self.statusAllowsBody(response.status) ? body.count : nil,
+                chunked: false, keepAlive: keepAlive, requestVersion: request.version,
+                date: core.date(), into: &outbound)
+            if hasBody { appendBody(body) }
+            machine.responseCompleted(keepAlive: keepAlive)
+            return true
+        case .stream(let produce):
+            let chunked = request.version != .http1_0
+            keepAlive = keepAlive && chunked
+            HTTPResponseSerializer.appendHead(
+                status: response.status, headers: headers, contentLength: nil, chunked: chunked && hasBody,
+                keepAlive: keepAlive, requestVersion: request.version, date: core.date(), into: &outbound)
+            guard hasBody else {
+                machine.responseCompleted(keepAlive: keepAlive)
+                return true
+            }
+            flush()
+            stream(produce, chunked: chunked, keepAlive: keepAlive)
+            return false
+        }
+    }
+
+    private func stream(_ produce: @escaping @Sendable (ResponseBodyWriter) async throws -> Void, chunked: Bool, keepAlive: Bool) {
+        responding = true
+        core.taskStarted()
+        let this = LoopBound(self, loop: core.loop)
+        let writer = ResponseBodyWriter(connection: this, chunked: chunked)
+        Task(executorPreference: core.loop.executor) {
+            var failure: (any Error)?
+            do {
+                try await produce(writer)
+            } catch {
+                failure = error
+            }
+            this.value.finishStream(chunked: chunked, keepAlive: keepAlive, failure: failure)
+        }
+    }
+
+    private func finishStream(chunked: Bool, keepAlive: Bool, failure: (any Error)?) {
+        core.taskFinished()
+        responding = false
+        guard phase == .active else { return }
+        if let failure {
+            // The status line is gone; the only honest signal left is an incomplete body.
+            core.logger.error("streamed response failed", metadata: ["connection": "\(id)", "error": "\(failure)"])
+            flush()
+            tcp.close()
+            return
+        }
+        if chunked { HTTPResponseSerializer.appendLastChunk(into: &outbound) }
+        machine.responseCompleted(keepAlive: keepAlive)
+        process()
+    }
+
+    /// Queues one chunk of a streamed body; waits while the client is slow to read.
+    func writeBodyChunk(_ bytes: [UInt8], chunked: Bool) async throws {
+        guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
+        if chunked {
+            bytes.withUnsafeBytes { HTTPResponseSerializer.appendChunk($0, into: &outbound) }
+        } else {
+            outbound.append(contentsOf: bytes)
+        }
+        flush()
+        if tcp.pendingWriteBytes > core.configuration.writeBufferHighWatermark {
+            await withCheckedContinuation { streamWaiter = $0 }
+        }
+        guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
+    }
+
+    /// Large bodies are written straight from the response's array instead of being
+    /// copied into `outbound` first.
+    private func appendBody(_ body: [UInt8]) {
+        if body.count < 16 * 1024 {
+            outbound.append(contentsOf: body)
+            return
+        }
+        flush()
+        body.withUnsafeBytes { tcp.write($0) }
+    }
+
+    private func writeRejection(_ error: HTTPParseError) {
+        let body = Array("\(error.status.code) \(error.status.reasonPhrase): \(error.reason)\n".utf8)
+        HTTPResponseSerializer.appendHead(
+            status: error.status, headers: ["Content-Type": "text/plain; charset=utf-8"],
+            contentLength: body.count, chunked: false, keepAlive: false, requestVersion: .http1_1,
+            date: core.date(), into: &outbound)
+        outbound.append(contentsOf: body)
+    }
+
+    private func flush() {
+        guard !outbound.isEmpty, phase != .closed else { return }
+        outbound.withUnsafeBytes { tcp.write($0) }
+        if outbound.capacity > 64 * 1024 {
+            outbound = []
+            outbound.reserveCapacity(4096)
+        } else {
+            outbound.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func updateReading() {
+        if !peerClosed && machine.wantsRead && tcp.pendingWriteBytes <= core.configuration.writeBufferHighWatermark {
+            tcp.startReading()
+        } else {
+            tcp.stopReading()
+        }
+    }
+
+    // MARK: Closing
+
+    /// Sends FIN once queued output is written, then lingers briefly so the peer reads
+    /// the final response before the socket closes.
+    private func closeAfterFlush() {
+        guard phase == .active else { return }
+        flush()
+        phase = .closing
+        tcp.shutdown { [self] error in
+            guard phase == .closing else { return }
+            if error != nil || peerClosed {
+                tcp.close()
+                return
+            }
+            phase = .lingering
+            tcp.startReading()
+            let timer = LoopTimer(loop: core.loop)
+            timer.start(afterMilliseconds: core.configuration.lingerTimeout.wholeMilliseconds) { [tcp] in tcp.close() }
+            lingerTimer = timer
+        }
+    }
+
+    /// Graceful shutdown: idle connections close now, busy ones after their response.
+    func shutdownGracefully() {
+        guard phase == .active else { return }
+        if isIdle {
+            closeAfterFlush()
+        } else {
+            closeAfterResponse = true
+        }
+    }
+
+    /// Closes at once, dropping unsent output (shutdown deadline passed).
+    func forceClose() {
+        tcp.close()
+    }
+
+    private static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
+        status.code >= 200 && status.code != 204 && status.code != 304
+    }
+}

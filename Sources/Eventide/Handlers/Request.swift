@@ -1,0 +1,63 @@
+import Logging
+
+/// An HTTP request as a handler sees it: head, path and query parameters, and the whole
+/// body (up to `HTTPLimits.maxBodyBytes`).
+public struct Request: Sendable {
+    /// The parsed request line and headers.
+    public let head: HTTPRequestHead
+    /// The raw (still percent-encoded) path, without the query.
+    public let path: Substring
+    /// The raw query string after `?`, or nil when the target had none.
+    public let rawQuery: Substring?
+    /// The parameters bound by the route template (`{name}`), percent-decoded.
+    public internal(set) var pathParameters: RouteParameters
+    /// The body bytes (empty when the request had none).
+    public let body: [UInt8]
+    /// Trailer fields of a chunked body.
+    public let trailers: HTTPHeaders
+    /// This request's id, unique within the server process; logged with its errors.
+    public let id: RequestID
+    /// The loop serving this request: `async` handlers run on its thread.
+    public let eventLoop: EventLoop
+    let baseLogger: Logger
+
+    init(_ request: HTTPRequest, target: RequestTarget, id: RequestID, eventLoop: EventLoop, logger: Logger) {
+        head = request.head
+        path = target.path
+        rawQuery = target.query
+        pathParameters = RouteParameters()
+        body = request.body
+        trailers = request.trailers
+        self.id = id
+        self.eventLoop = eventLoop
+        baseLogger = logger
+    }
+
+    /// The request method.
+    public var method: HTTPMethod { head.method }
+    /// The request headers.
+    public var headers: HTTPHeaders { head.headers }
+    /// The HTTP version of the request.
+    public var version: HTTPVersion { head.version }
+    /// The query parameters, parsed (and percent-decoded) on each access.
+    public var query: QueryParameters { QueryParameters(rawQuery: rawQuery ?? "") }
+    /// A logger whose metadata carries `request-id`.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "request-id"] = "\(id)"
+        return logger
+    }
+    /// The body as UTF-8 text (invalid bytes replaced).
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Identifies a request within a server process: the loop that served it and a
+/// per-loop sequence number. Printed as "<loop>-<sequence>".
+public struct RequestID: Hashable, Sendable, CustomStringConvertible {
+    /// The index of the event loop that served the request.
+    public let loop: Int
+    /// The request's sequence number on that loop.
+    public let sequence: UInt64
+
+    public var description: String { "\(loop)-\(sequence)" }
+}

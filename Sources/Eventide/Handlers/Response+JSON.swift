@@ -1,0 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension Response {
+    /// A JSON response (`Content-Type: application/json`) encoding `value`.
+    public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok, encoder: JSONEncoder = JSONEncoder()) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: ["Content-Type": "application/json"], body: .bytes(Array(data)))
+    }
+}

@@ -1,0 +1,47 @@
+/// An HTTP response: status, headers and a body that is either complete or streamed.
+public struct Response: Sendable {
+    /// The status. Default 200 OK.
+    public var status: HTTPStatus
+    /// The headers. `Content-Length`, `Transfer-Encoding`, `Date` and `Connection` are
+    /// set by the server.
+    public var headers: HTTPHeaders
+    /// The body.
+    public var body: ResponseBody
+
+    /// A response with the given status, headers and body.
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .empty) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A UTF-8 text response (`Content-Type: text/plain; charset=utf-8` unless given).
+    public static func text(_ text: String, status: HTTPStatus = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: status, headers: ["Content-Type": contentType], body: .bytes(Array(text.utf8)))
+    }
+
+    /// A binary response.
+    public static func bytes(_ bytes: [UInt8], status: HTTPStatus = .ok, contentType: String = "application/octet-stream") -> Response {
+        Response(status: status, headers: ["Content-Type": contentType], body: .bytes(bytes))
+    }
+
+    /// A response whose body is produced incrementally and sent with chunked encoding.
+    /// `write` waits while the client is slow to read (backpressure).
+    public static func stream(
+        status: HTTPStatus = .ok,
+        headers: HTTPHeaders = HTTPHeaders(),
+        _ produce: @escaping @Sendable (ResponseBodyWriter) async throws -> Void
+    ) -> Response {
+        Response(status: status, headers: headers, body: .stream(produce))
+    }
+}
+
+/// A response body.
+public enum ResponseBody: Sendable {
+    /// No body.
+    case empty
+    /// A complete body, sent with `Content-Length`.
+    case bytes([UInt8])
+    /// A body produced by the closure, sent chunked (HTTP/1.1) or until close (HTTP/1.0).
+    case stream(@Sendable (ResponseBodyWriter) async throws -> Void)
+}

@@ -1,0 +1,56 @@
+/// Routes sharing a path prefix and middleware. Middleware added to a group wraps all
+/// of its routes (and those of nested groups), whenever they were added.
+public final class RouteGroup: RouteBuilder {
+    private let router: Router
+    private let parent: RouteGroup?
+    private let prefix: String
+    private var middleware: [any Middleware] = []
+
+    init(router: Router, parent: RouteGroup?, prefix: String) {
+        self.router = router
+        self.parent = parent
+        self.prefix = prefix
+    }
+
+    public func addRoute(_ method: HTTPMethod, _ path: String, _ handler: RouteHandler) {
+        router.definitions.append(.init(method: method, path: Self.join(fullPrefix, path), responder: handler.responder, group: self))
+    }
+
+    /// Adds middleware around this group's routes (first added runs first).
+    @discardableResult
+    public func use(_ middleware: some Middleware) -> Self {
+        self.middleware.append(middleware)
+        return self
+    }
+
+    /// Adds middleware written as a closure.
+    @discardableResult
+    public func use(_ body: @escaping @Sendable (Request, MiddlewareNext) async throws -> Response) -> Self {
+        use(ClosureMiddleware(body))
+    }
+
+    /// A nested group under this group's prefix.
+    public func group(_ prefix: String) -> RouteGroup {
+        RouteGroup(router: router, parent: self, prefix: prefix)
+    }
+
+    private var fullPrefix: String {
+        guard let parent else { return prefix }
+        return Self.join(parent.fullPrefix, prefix)
+    }
+
+    /// Outer groups' middleware first.
+    var middlewareChain: [any Middleware] {
+        (parent?.middlewareChain ?? []) + middleware
+    }
+
+    /// "/api" + "/users" = "/api/users"; "/api/" + "/" = "/api".
+    static func join(_ prefix: String, _ path: String) -> String {
+        var head = Substring(prefix)
+        while head.hasSuffix("/") { head.removeLast() }
+        var tail = Substring(path)
+        while tail.hasPrefix("/") { tail.removeFirst() }
+        if tail.isEmpty { return head.isEmpty ? "/" : String(head) }
+        return (head.hasPrefix("/") || head.isEmpty ? "" : "/") + head + "/" + tail
+    }
+}

@@ -1,0 +1,62 @@
+/// How a `Server` listens, what it accepts and how it shuts down. Every field has a
+/// documented default.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind: an IPv4/IPv6 literal or "localhost". Default "127.0.0.1".
+    public var host: String
+    /// The port to bind; 0 picks a free port (see `Server.port`). Default 8000.
+    public var port: Int
+    /// The listen backlog. Default 1024.
+    public var backlog: Int32
+    /// Parser limits: request line, header bytes and count, body size, pipelined input.
+    /// Defaults: 8 KiB, 16 KiB, 100 headers, 8 MiB body, 64 KiB buffered input.
+    public var limits: HTTPLimits
+    /// Above this many unsent response bytes a connection stops reading requests and
+    /// streaming bodies wait. Default 256 KiB.
+    public var writeBufferHighWatermark: Int
+    /// Below this many unsent bytes reading and streaming resume. Default 64 KiB.
+    public var writeBufferLowWatermark: Int
+    /// How long a graceful shutdown waits for in-flight requests before closing their
+    /// connections. Default 30 s.
+    public var shutdownTimeout: Duration
+    /// How long a connection closed by the server keeps discarding the peer's input so
+    /// the final response is not lost to a TCP reset. Default 2 s.
+    public var lingerTimeout: Duration
+    /// Whether `Server.run()` handles SIGINT/SIGTERM: the first starts a graceful
+    /// shutdown, a second exits at once. Default true.
+    public var handlesSignals: Bool
+    /// The `Server` response header, or nil to send none. Default nil.
+    public var serverName: String?
+
+    /// Creates a configuration; every argument has the default documented on its field.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8000,
+        backlog: Int32 = 1024,
+        limits: HTTPLimits = HTTPLimits(),
+        writeBufferHighWatermark: Int = 256 * 1024,
+        writeBufferLowWatermark: Int = 64 * 1024,
+        shutdownTimeout: Duration = .seconds(30),
+        lingerTimeout: Duration = .seconds(2),
+        handlesSignals: Bool = true,
+        serverName: String? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.backlog = backlog
+        self.limits = limits
+        self.writeBufferHighWatermark = writeBufferHighWatermark
+        self.writeBufferLowWatermark = writeBufferLowWatermark
+        self.shutdownTimeout = shutdownTimeout
+        self.lingerTimeout = lingerTimeout
+        self.handlesSignals = handlesSignals
+        self.serverName = serverName
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down, never negative.
+    var wholeMilliseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        return UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    }
+}

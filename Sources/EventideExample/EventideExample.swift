@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `eventide-example`: the runnable examples, one subcommand each.
+@main
+struct EventideExample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eventide-example",
+        abstract: "Runnable Eventide examples.",
+        subcommands: [BenchCommand.self]
+    )
+}

@@ -1,0 +1,51 @@
+internal import CLibUV
+import Synchronization
+
+/// An owned event loop running on a thread that Eventide created.
+///
+/// The loop runs until every handle on it has closed (including its wake-up handle,
+/// see `EventLoop.closeWakeup()`); the thread then closes the loop and exits.
+/// `join()` waits for that.
+public final class EventLoopThread: Sendable {
+    /// The loop this thread runs. Submit work to it with `execute` from any thread.
+    public let loop: EventLoop
+    private let thread: Mutex<uv_thread_t?>
+    private let closeError: Mutex<UVError?>
+
+    /// Creates an owned loop and starts running it on a new thread.
+    public init() throws(UVError) {
+        loop = try EventLoop()
+        thread = Mutex(nil)
+        closeError = Mutex(nil)
+        var id = uv_thread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let status = uv_thread_create(&id, { context in
+            let owner = Unmanaged<EventLoopThread>.fromOpaque(context!).takeRetainedValue()
+            owner.loop.run()
+            do throws(UVError) {
+                try owner.loop.close()
+            } catch {
+                owner.closeError.withLock { $0 = error }
+            }
+        }, context)
+        guard status == 0 else {
+            Unmanaged<EventLoopThread>.fromOpaque(context).release()
+            throw UVError(code: status)
+        }
+        thread.withLock { $0 = id }
+    }
+
+    /// Waits for the loop thread to finish. Call once, from another thread.
+    ///
+    /// - Throws: `UVError.busy` when the loop could not close because handles were left
+    ///   open (a leak).
+    public func join() throws(UVError) {
+        guard var id = thread.withLock({ state -> uv_thread_t? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        precondition(!loop.inEventLoop, "join() would wait for its own thread")
+        uv_thread_join(&id)
+        if let error = closeError.withLock({ $0 }) { throw error }
+    }
+}

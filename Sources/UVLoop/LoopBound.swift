@@ -1,0 +1,22 @@
+/// Carries a loop-bound (non-`Sendable`) value across a concurrency boundary, checking
+/// at run time that it is only touched on its loop's thread.
+public struct LoopBound<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only reachable through the accessor below, which
+    // preconditions that the caller runs on `loop`'s thread.
+    private let storage: Value
+    /// The loop whose thread may touch the value.
+    public let loop: EventLoop
+
+    /// Wraps `value`, which must belong to `loop`. Call on the loop thread.
+    public init(_ value: Value, loop: EventLoop) {
+        precondition(loop.inEventLoop, "LoopBound must be created on its loop's thread")
+        self.storage = value
+        self.loop = loop
+    }
+
+    /// The wrapped value; traps when read off the loop thread.
+    public var value: Value {
+        precondition(loop.inEventLoop, "loop-bound value used off its loop's thread")
+        return storage
+    }
+}

@@ -1,0 +1,195 @@
+internal import CLibUV
+
+/// An accepted TCP connection. Loop-bound.
+///
+/// Writes try `uv_try_write` first and queue only what the socket did not take with
+/// `uv_write` (the bytes are copied and live until the write callback). Progress is
+/// visible as `bytesQueued` and `bytesWritten`; bytes taken synchronously are counted
+/// before `write` returns, later ones are reported through `connectionDidWrite`.
+public final class TCPConnection {
+    let loop: EventLoop
+    private let handle: UnsafeMutablePointer<uv_tcp_t>
+    private var shutdownCompletion: ((UVError?) -> Void)?
+    private var reading = false
+
+    /// Receives this connection's events; released after `connectionDidClose`.
+    public var delegate: TCPConnectionDelegate?
+    /// Total bytes handed to `write`.
+    public private(set) var bytesQueued: UInt64 = 0
+    /// Total bytes the kernel accepted.
+    public private(set) var bytesWritten: UInt64 = 0
+    /// Whether `close()` or `reset()` was called.
+    public private(set) var isClosing = false
+
+    init(loop: EventLoop) {
+        self.loop = loop
+        handle = .allocate(capacity: 1)
+        uv_tcp_init(loop.rawLoop, handle)
+        // Retained until the close callback releases it.
+        handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
+    }
+
+    var stream: UnsafeMutablePointer<uv_stream_t> { eventide_stream(handle) }
+
+    func didAccept() {
+        uv_tcp_nodelay(handle, 1)
+    }
+
+    /// Bytes queued but not yet accepted by the kernel.
+    public var pendingWriteBytes: Int { Int(bytesQueued - bytesWritten) }
+
+    /// The peer's address as "ip:port", or nil when unknown.
+    public var peerAddress: String? {
+        var address = SocketAddress.unspecified
+        var length = Int32(MemoryLayout<sockaddr_storage>.size)
+        let status = withUnsafeMutableBytes(of: &address.storage) { raw in
+            uv_tcp_getpeername(handle, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+        }
+        return status == 0 ? address.description : nil
+    }
+
+    /// Starts delivering reads to the delegate (no-op when already reading).
+    public func startReading() {
+        guard !reading, !isClosing else { return }
+        let status = uv_read_start(stream, { raw, _, buffer in
+            let connection = TCPConnection.from(raw!.pointee.data)
+            buffer!.pointee.base = connection.loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+            buffer!.pointee.len = connection.loop.readBuffer.count
+        }, { raw, count, buffer in
+            TCPConnection.from(raw!.pointee.data).didRead(count: count, buffer: buffer!.pointee)
+        })
+        if status == 0 {
+            reading = true
+        } else {
+            delegate?.connection(self, didFail: UVError(code: status))
+        }
+    }
+
+    /// Stops delivering reads; the kernel buffers (and eventually the peer blocks).
+    public func stopReading() {
+        guard reading, !isClosing else { return }
+        reading = false
+        uv_read_stop(stream)
+    }
+
+    /// Whether reads are being delivered.
+    public var isReading: Bool { reading }
+
+    private func didRead(count: Int, buffer: uv_buf_t) {
+        if count > 0 {
+            delegate?.connection(self, didRead: UnsafeRawBufferPointer(start: buffer.base, count: count))
+        } else if count == Int(UV_EOF.rawValue) {
+            stopReading()
+            delegate?.connectionDidReadEOF(self)
+        } else if count < 0 {
+            stopReading()
+            delegate?.connection(self, didFail: UVError(code: Int32(count)))
+        }
+    }
+
+    /// Writes `bytes`, synchronously where the socket takes them, otherwise queued.
+    /// A failure is reported to the delegate (`didFail`), never thrown.
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard !isClosing, !bytes.isEmpty else { return }
+        bytesQueued += UInt64(bytes.count)
+        var offset = 0
+        if bytesQueued - UInt64(bytes.count) == bytesWritten {
+            var buffer = uv_buf_t(base: UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), len: bytes.count)
+            let taken = uv_try_write(stream, &buffer, 1)
+            if taken >= 0 {
+                offset = Int(taken)
+                bytesWritten += UInt64(taken)
+                if offset == bytes.count { return }
+            } else if taken != UV_EAGAIN.rawValue {
+                delegate?.connection(self, didFail: UVError(code: taken))
+                return
+            }
+        }
+        let pending = PendingWrite(copying: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        var buffer = uv_buf_t(base: pending.storage.baseAddress!.assumingMemoryBound(to: CChar.self), len: pending.storage.count)
+        pending.request.pointee.data = Unmanaged.passRetained(pending).toOpaque()
+        let status = uv_write(pending.request, stream, &buffer, 1) { request, status in
+            let pending = Unmanaged<PendingWrite>.fromOpaque(request!.pointee.data).takeRetainedValue()
+            TCPConnection.from(request!.pointee.handle.pointee.data).didCompleteWrite(byteCount: pending.storage.count, status: status)
+        }
+        if status < 0 {
+            Unmanaged<PendingWrite>.fromOpaque(pending.request.pointee.data).release()
+            delegate?.connection(self, didFail: UVError(code: status))
+        }
+    }
+
+    private func didCompleteWrite(byteCount: Int, status: Int32) {
+        if status == 0 {
+            bytesWritten += UInt64(byteCount)
+            delegate?.connectionDidWrite(self)
+        } else if status != UV_ECANCELED.rawValue {
+            delegate?.connection(self, didFail: UVError(code: status))
+        }
+    }
+
+    /// Sends FIN once every queued write has gone out; `completion` runs after that.
+    public func shutdown(_ completion: @escaping (UVError?) -> Void) {
+        guard !isClosing, shutdownCompletion == nil else { return }
+        shutdownCompletion = completion
+        let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+        let status = uv_shutdown(request, stream) { request, status in
+            let connection = TCPConnection.from(request!.pointee.handle.pointee.data)
+            request!.deallocate()
+            let completion = connection.shutdownCompletion
+            connection.shutdownCompletion = nil
+            completion?(status == 0 ? nil : UVError(code: status))
+        }
+        if status < 0 {
+            request.deallocate()
+            shutdownCompletion = nil
+            completion(UVError(code: status))
+        }
+    }
+
+    /// Closes the connection. Queued writes are cancelled; use `shutdown` first to
+    /// flush them. The delegate hears `connectionDidClose` from the close callback.
+    public func close() {
+        guard !isClosing else { return }
+        isClosing = true
+        uv_close(eventide_handle(handle), TCPConnection.closeCallback)
+    }
+
+    /// Closes the connection with a TCP RST instead of a FIN.
+    public func reset() {
+        guard !isClosing else { return }
+        isClosing = true
+        if uv_tcp_close_reset(handle, TCPConnection.closeCallback) != 0 {
+            uv_close(eventide_handle(handle), TCPConnection.closeCallback)
+        }
+    }
+
+    private static let closeCallback: uv_close_cb = { raw in
+        let tcp = raw!.withMemoryRebound(to: uv_tcp_t.self, capacity: 1) { $0 }
+        let connection = Unmanaged<TCPConnection>.fromOpaque(tcp.pointee.data).takeRetainedValue()
+        connection.delegate?.connectionDidClose(connection)
+        connection.delegate = nil
+        connection.shutdownCompletion = nil
+        tcp.deallocate()
+    }
+
+    private static func from(_ data: UnsafeMutableRawPointer?) -> TCPConnection {
+        Unmanaged<TCPConnection>.fromOpaque(data!).takeUnretainedValue()
+    }
+}
+
+/// A `uv_write` request and the bytes it sends, kept alive until its callback.
+private final class PendingWrite {
+    let request: UnsafeMutablePointer<uv_write_t>
+    let storage: UnsafeMutableRawBufferPointer
+
+    init(copying bytes: UnsafeRawBufferPointer) {
+        request = .allocate(capacity: 1)
+        storage = .allocate(byteCount: bytes.count, alignment: 1)
+        storage.copyMemory(from: bytes)
+    }
+
+    deinit {
+        request.deallocate()
+        storage.deallocate()
+    }
+}
