@@ -34,8 +34,8 @@ public final class EventLoop: @unchecked Sendable {
         var accepting = true
     }
 
-    /// Creates a loop that Eventide owns. The thread that later calls `run()` becomes
-    /// the loop thread.
+    /// Creates a loop that Eventide owns. The creating thread counts as the loop thread
+    /// until another thread calls `run()` or `runOnce(wait:)`.
     public convenience init() throws(UVError) {
         let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
         let status = uv_loop_init(loop)
@@ -44,6 +44,7 @@ public final class EventLoop: @unchecked Sendable {
             throw UVError(code: status)
         }
         try self.init(loop: loop, owned: true)
+        bindToCurrentThread()
     }
 
     /// Wraps a `uv_loop_t` that a host application created and runs. Call this on the
@@ -52,7 +53,7 @@ public final class EventLoop: @unchecked Sendable {
     /// - Parameter rawLoop: a pointer to the host's initialised `uv_loop_t`.
     public convenience init(borrowing rawLoop: UnsafeMutableRawPointer) throws(UVError) {
         try self.init(loop: rawLoop.assumingMemoryBound(to: uv_loop_t.self), owned: false)
-        loopThread.store(UInt(bitPattern: Int(bitPattern: uv_thread_self())), ordering: .releasing)
+        bindToCurrentThread()
     }
 
     private init(loop: UnsafeMutablePointer<uv_loop_t>, owned: Bool) throws(UVError) {
@@ -88,6 +89,16 @@ public final class EventLoop: @unchecked Sendable {
 
     /// The raw `uv_loop_t *`, for hosts that embed Eventide.
     public var uvLoop: UnsafeMutableRawPointer { UnsafeMutableRawPointer(rawLoop) }
+
+    /// Records the calling thread as the loop thread.
+    private func bindToCurrentThread() {
+        loopThread.store(UInt(bitPattern: Int(bitPattern: uv_thread_self())), ordering: .releasing)
+    }
+
+    /// Forgets the loop thread until `run()` names a new one (a loop handed to a thread).
+    func unbindThread() {
+        loopThread.store(0, ordering: .releasing)
+    }
 
     /// True when called on the thread that runs this loop.
     public var inEventLoop: Bool {
@@ -126,7 +137,7 @@ public final class EventLoop: @unchecked Sendable {
     /// `closeWakeup()` and every other handle has closed).
     public func run() {
         precondition(ownsLoop, "a borrowed loop is run by its host")
-        loopThread.store(UInt(bitPattern: Int(bitPattern: uv_thread_self())), ordering: .releasing)
+        bindToCurrentThread()
         uv_run(rawLoop, UV_RUN_DEFAULT)
     }
 
@@ -136,7 +147,7 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     public func runOnce(wait: Bool) -> Bool {
         precondition(ownsLoop, "a borrowed loop is run by its host")
-        loopThread.store(UInt(bitPattern: Int(bitPattern: uv_thread_self())), ordering: .releasing)
+        bindToCurrentThread()
         return uv_run(rawLoop, wait ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0
     }
 

@@ -15,6 +15,7 @@ public final class EventLoopThread: Sendable {
     /// Creates an owned loop and starts running it on a new thread.
     public init() throws(UVError) {
         loop = try EventLoop()
+        loop.unbindThread()
         thread = Mutex(nil)
         closeError = Mutex(nil)
         var id = uv_thread_t()

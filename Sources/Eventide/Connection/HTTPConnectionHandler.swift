@@ -307,7 +307,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     func shutdownGracefully() {
         guard phase == .active else { return }
         if isIdle {
-            closeAfterFlush()
+            // Nothing to flush and no unread input: a plain close sends FIN, no RST.
+            phase = .closing
+            tcp.close()
         } else {
             closeAfterResponse = true
         }
