@@ -1,0 +1,24 @@
+# The two commands of the README:
+#   make run   builds in release mode and runs the example server (eventide-example bench)
+#   make test  runs the whole test suite
+# Each installs libuv1-dev (and pkg-config) with apt when `pkg-config libuv` fails.
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+ARGS ?= bench --host 127.0.0.1 --port 8000
+
+.PHONY: run test build deps
+
+deps:
+	@pkg-config --exists libuv 2>/dev/null || { \
+		echo "libuv not found: installing pkg-config and libuv1-dev with apt"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pkg-config libuv1-dev; }
+
+build: deps
+	swift build -c release --product eventide-example
+
+run: build
+	.build/release/eventide-example $(ARGS)
+
+test: deps
+	swift test
