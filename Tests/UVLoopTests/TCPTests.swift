@@ -58,6 +58,17 @@ import UVLoop
         #expect(client.join() == "hello, loop")
     }
 
+    @Test func bindsIPv6LoopbackAndReportsTheRealPort() throws {
+        let loop = try EventLoop()
+        let listener = try TCPListener(loop: loop, host: "::1", port: 0)
+        #expect(listener.localPort > 0)
+        #expect(listener.localAddress == "[::1]:\(listener.localPort)")
+        listener.close()
+        loop.closeWakeup()
+        loop.run()
+        try loop.close()
+    }
+
     @Test func invalidAddressesAreRejected() throws {
         let loop = try EventLoop()
         #expect(throws: UVError.self) { try TCPListener(loop: loop, host: "not-an-ip", port: 0) }
