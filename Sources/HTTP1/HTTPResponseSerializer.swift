@@ -1,0 +1,144 @@
+/// Serializes HTTP/1.1 responses into a caller-owned byte buffer (appending).
+public enum HTTPResponseSerializer {
+    /// `HTTP/1.1 100 Continue\r\n\r\n`.
+    public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// Appends the status line, header fields and the empty line that ends the head.
+    ///
+    /// Layout: `HTTP/1.1 <code> <reason>`, then the caller's `headers` in order, then — unless
+    /// the caller set them — `Date`, then the framing field, then `Connection`.
+    /// - Framing: `Content-Length: <contentLength>` when non-nil (`chunked` is then ignored),
+    ///   else `Transfer-Encoding: chunked` when `chunked`, else none (e.g. 204/304). Any
+    ///   Content-Length or Transfer-Encoding in `headers` is dropped so framing stays consistent.
+    /// - `Connection: close` when `!keepAlive`; `Connection: keep-alive` when `keepAlive` and the
+    ///   request was HTTP/1.0. A caller-set Connection header wins and suppresses these.
+    /// - A caller-set `Date` header suppresses `date`.
+    /// - Response splitting: a header whose name is not a token or whose value contains CR, LF
+    ///   or another control character (see ``HTTPFieldValidation``) is dropped, not written;
+    ///   control characters in the reason phrase are written as spaces.
+    ///
+    /// Only the head is written; for HEAD requests pass the length the body would have and
+    /// write no body.
+    public static func appendHead(
+        status: HTTPStatus,
+        headers: HTTPHeaders,
+        contentLength: Int?,
+        chunked: Bool,
+        keepAlive: Bool,
+        requestVersion: HTTPVersion,
+        date: String,
+        into buffer: inout [UInt8]
+    ) {
+        // Pass 1 sizes the head so pass 2 writes it with a single buffer growth.
+        // "HTTP/1.1 " code SP reason CRLF
+        var size = 9 &+ ByteWriter.decimalDigits(status.code) &+ 1
+        size &+= status.reasonPhrase.utf8.count &+ 2
+        var hasDate = false
+        var hasConnection = false
+        var hasInvalidField = false
+        for field in headers.fields {
+            switch kind(of: field.name) {
+            case .framing: continue
+            case .date: hasDate = true
+            case .connection: hasConnection = true
+            case .other: break
+            }
+            if isWritable(field) {
+                size &+= field.name.utf8.count &+ field.value.utf8.count &+ 4
+            } else {
+                hasInvalidField = true
+            }
+        }
+        let writeDate = !hasDate && HTTPFieldValidation.isValidValue(date)
+        if writeDate { size &+= 8 &+ date.utf8.count }
+        if let contentLength {
+            size &+= 18 &+ ByteWriter.decimalDigits(contentLength)
+        } else if chunked {
+            size &+= transferEncodingChunked.utf8CodeUnitCount
+        }
+        var connection: StaticString?
+        if !hasConnection {
+            if !keepAlive {
+                connection = "Connection: close\r\n"
+            } else if !requestVersion.hasHTTP11Semantics {
+                connection = "Connection: keep-alive\r\n"
+            }
+        }
+        size &+= (connection?.utf8CodeUnitCount ?? 0) &+ 2
+
+        buffer.appendBytes(count: size) { w in
+            w.write("HTTP/1.1 ")
+            w.writeDecimal(status.code)
+            w.write(byte: ASCII.sp)
+            ASCII.withUTF8(status.reasonPhrase) { phrase in
+                for b in phrase { w.write(byte: ASCII.isFieldValueByte(b) ? b : ASCII.sp) }
+            }
+            w.write("\r\n")
+            for field in headers.fields {
+                if kind(of: field.name) == .framing { continue }
+                if hasInvalidField && !isWritable(field) { continue }
+                w.write(field.name)
+                w.write(": ")
+                w.write(field.value)
+                w.write("\r\n")
+            }
+            if writeDate {
+                w.write("Date: ")
+                w.write(date)
+                w.write("\r\n")
+            }
+            if let contentLength {
+                w.write("Content-Length: ")
+                w.writeDecimal(contentLength)
+                w.write("\r\n")
+            } else if chunked {
+                w.write(transferEncodingChunked)
+            }
+            if let connection { w.write(connection) }
+            w.write("\r\n")
+        }
+    }
+
+    /// Appends one chunk: hex size, CRLF, the data, CRLF. Empty input writes nothing (an empty
+    /// chunk would end the body).
+    public static func appendChunk(_ bytes: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        buffer.appendBytes(count: ByteWriter.hexDigits(bytes.count) &+ 2) { w in
+            w.writeHex(bytes.count)
+            w.write("\r\n")
+        }
+        buffer.append(contentsOf: bytes)
+        buffer.append(ASCII.cr)
+        buffer.append(ASCII.lf)
+    }
+
+    /// Appends the last chunk with an empty trailer section: `0\r\n\r\n`.
+    public static func appendLastChunk(into buffer: inout [UInt8]) {
+        buffer.appendBytes(count: 5) { w in w.write("0\r\n\r\n") }
+    }
+
+    private static let transferEncodingChunked: StaticString = "Transfer-Encoding: chunked\r\n"
+
+    private enum FieldKind {
+        case date, connection, framing, other
+    }
+
+    /// Classifies the response header names the serializer manages itself.
+    private static func kind(of name: String) -> FieldKind {
+        let count = name.utf8.count
+        guard count == 4 || count == 10 || count == 14 || count == 17 else { return .other }
+        return ASCII.withUTF8(name) { n in
+            switch n.count {
+            case 4 where ASCII.caseInsensitiveEquals(n, lowercased: "date"): .date
+            case 10 where ASCII.caseInsensitiveEquals(n, lowercased: "connection"): .connection
+            case 14 where ASCII.caseInsensitiveEquals(n, lowercased: "content-length"): .framing
+            case 17 where ASCII.caseInsensitiveEquals(n, lowercased: "transfer-encoding"): .framing
+            default: .other
+            }
+        }
+    }
+
+    private static func isWritable(_ field: HTTPHeaders.Field) -> Bool {
+        HTTPFieldValidation.isValidName(field.name) && HTTPFieldValidation.isValidValue(field.value)
+    }
+}

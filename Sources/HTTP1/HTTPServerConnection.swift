@@ -1,0 +1,176 @@
+/// The sans-IO server side of one HTTP/1.1 connection: buffers input, parses requests one at a
+/// time (pipelined requests wait until the previous response is completed), aggregates bodies
+/// and tells the caller what to do next.
+///
+/// Typical loop: on readable data call ``receive(_:)``, then call ``next()`` and act on the
+/// result until it returns ``Action/needMoreData``, ``Action/awaitingResponse`` or
+/// ``Action/close``. After writing a response call ``responseCompleted(keepAlive:)`` and call
+/// ``next()`` again, since further requests may already be buffered.
+public struct HTTPServerConnection {
+    /// What the caller should do next.
+    public enum Action: Sendable {
+        /// Read more input.
+        case needMoreData
+        /// Write ``HTTPResponseSerializer/continueResponse`` now, then read more input. Emitted at
+        /// most once per request: HTTP/1.1 with `Expect: 100-continue` whose body is expected
+        /// but not yet fully received (and within limits).
+        case sendContinue
+        /// A complete request with its body aggregated. Answer it, then call
+        /// ``HTTPServerConnection/responseCompleted(keepAlive:)``.
+        case request(HTTPRequest)
+        /// A request is being answered; nothing to do until the response is completed.
+        case awaitingResponse
+        /// The input is malformed: write an error response with `error.status` and
+        /// `Connection: close`, then close. Afterwards only ``close`` is returned.
+        case reject(HTTPParseError)
+        /// Close the connection (after flushing pending output).
+        case close
+    }
+
+    private enum Phase {
+        case reading
+        case awaitingResponse
+        case closed
+    }
+
+    private let limits: HTTPLimits
+    private var parser: HTTPRequestParser
+    private var buffer: [UInt8] = []
+    // Start of unconsumed input; the buffer is compacted lazily instead of on every request.
+    private var readIndex = 0
+    private var phase = Phase.reading
+    private var receivedEOF = false
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var continueSent = false
+
+    /// Creates a connection state machine enforcing `limits`.
+    public init(limits: HTTPLimits = .init()) {
+        self.limits = limits
+        self.parser = HTTPRequestParser(limits: limits)
+    }
+
+    /// Appends received bytes to the input buffer (one copy). Ignored after the connection
+    /// was rejected or closed, or after EOF.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard phase != .closed, !receivedEOF, !bytes.isEmpty else { return }
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Records that the peer half-closed. Complete requests already buffered are still
+    /// answered; a partial request is dropped and the connection closes.
+    public mutating func receiveEOF() {
+        receivedEOF = true
+    }
+
+    /// Advances the state machine and returns the next action.
+    public mutating func next() -> Action {
+        switch phase {
+        case .closed: return .close
+        case .awaitingResponse: return .awaitingResponse
+        case .reading: break
+        }
+        // A local reference keeps the input alive without an exclusivity conflict with `self`.
+        let input = buffer
+        let action = input.withUnsafeBytes { raw in parseAvailable(raw) }
+        compact()
+        return action
+    }
+
+    private mutating func parseAvailable(_ raw: UnsafeRawBufferPointer) -> Action {
+        while true {
+            let input = UnsafeRawBufferPointer(rebasing: raw[readIndex...])
+            let step: (event: HTTPRequestParser.RawEvent?, consumed: Int)
+            do {
+                step = try parser.parseRaw(input)
+            } catch {
+                close()
+                return .reject(error)
+            }
+            readIndex &+= step.consumed
+            switch step.event {
+            case nil:
+                if receivedEOF {
+                    close()
+                    return .close
+                }
+                if let head, head.expectsContinue, !continueSent {
+                    continueSent = true
+                    return .sendContinue
+                }
+                return .needMoreData
+            case .head(let newHead):
+                if case .contentLength(let length) = newHead.framing {
+                    body.reserveCapacity(length)
+                }
+                head = newHead
+            case .body(let range):
+                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
+            case .end(let trailers):
+                // `head` is always set here: the parser emits .head before .end.
+                let request = HTTPRequest(head: head.take()!, body: body, trailers: trailers)
+                body = []
+                continueSent = false
+                phase = .awaitingResponse
+                return .request(request)
+            }
+        }
+    }
+
+    /// Marks the response to the current request as fully queued. With `keepAlive == false`
+    /// every later ``next()`` returns ``Action/close``; otherwise the next buffered request
+    /// (if any) is parsed by the following ``next()``. The caller decides `keepAlive`, normally
+    /// from ``HTTPRequestHead/keepAlive`` and its own policy.
+    public mutating func responseCompleted(keepAlive: Bool) {
+        guard phase == .awaitingResponse else { return }
+        if keepAlive {
+            phase = .reading
+        } else {
+            close()
+        }
+    }
+
+    /// Whether the caller should keep reading from the socket: false after EOF, after a
+    /// reject or close, and while a response is pending with more than
+    /// ``HTTPLimits/maxBufferedInputBytes`` of unparsed input buffered (backpressure).
+    public var wantsRead: Bool {
+        switch phase {
+        case .closed: false
+        case .reading: !receivedEOF
+        case .awaitingResponse: !receivedEOF && bufferedByteCount <= limits.maxBufferedInputBytes
+        }
+    }
+
+    /// Bytes received but not yet consumed by the parser.
+    public var bufferedByteCount: Int { buffer.count &- readIndex }
+
+    /// Whether no request is in progress or awaiting a response and no input is buffered —
+    /// the connection can be closed without losing anything.
+    public var isIdle: Bool {
+        phase == .reading && head == nil && bufferedByteCount == 0
+    }
+
+    private mutating func close() {
+        phase = .closed
+        buffer = []
+        readIndex = 0
+        head = nil
+        body = []
+    }
+
+    private mutating func compact() {
+        if readIndex == buffer.count {
+            // Give back memory left over from an unusually large burst.
+            if buffer.capacity > 4 &* max(limits.maxBufferedInputBytes, 16 * 1024) {
+                buffer = []
+            } else {
+                buffer.removeAll(keepingCapacity: true)
+            }
+            readIndex = 0
+        } else if readIndex > buffer.count / 2 {
+            buffer.removeSubrange(0..<readIndex)
+            readIndex = 0
+        }
+    }
+}
