@@ -189,6 +189,9 @@ public final class EventLoop: @unchecked Sendable {
         return count
     }
 
+    /// A monotonic clock in nanoseconds (`uv_hrtime`), for measuring durations.
+    public static var monotonicNanoseconds: UInt64 { uv_hrtime() }
+
     /// Seconds since 1970 from the loop's clock (`time(2)`), for the cached `Date` header.
     public static var wallClockSeconds: Int { Int(time(nil)) }
 

@@ -32,6 +32,11 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     private var closeAfterResponse = false
     private var lingerTimer: LoopTimer?
     private var streamWaiter: CheckedContinuation<Void, Never>?
+    /// Schedules the streamed response's background tasks once the body ended.
+    private var streamCompleted: ((_ failed: Bool) -> Void)?
+    /// Background tasks waiting for their response's last byte: they start once
+    /// `tcp.bytesWritten` reaches `offset` (or the connection closes).
+    private var tasksAwaitingWrite: [(offset: UInt64, requestID: RequestID, entries: [BackgroundTaskScheduler.Entry])] = []
 
     init(id: UInt64, core: ServerCore, tcp: TCPConnection) {
         self.id = id
@@ -80,11 +85,15 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
             streamWaiter = nil
             waiter.resume()
         }
+        startWrittenTasks()
         if phase == .active { updateReading() }
     }
 
     func connectionDidClose(_ connection: TCPConnection) {
         phase = .closed
+        // The client left before the end: the work was accepted, so it still runs.
+        for waiting in tasksAwaitingWrite { core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger) }
+        tasksAwaitingWrite = []
         lingerTimer?.close()
         lingerTimer = nil
         streamWaiter?.resume()
@@ -123,33 +132,34 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     private func dispatch(_ head: HTTPRequest) -> Bool {
         guard let target = RequestTarget(head.head.target) else {
             core.logger.info("rejected request", metadata: ["connection": "\(id)", "status": "400", "reason": "invalid request-target"])
-            return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head)
+            return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
         }
-        var request = Request(head, target: target, id: core.nextRequestID(), eventLoop: core.loop, logger: core.logger)
+        let context = RequestContext(requestID: core.nextRequestID(), service: core.backgroundTasks)
+        var request = Request(head, target: target, context: context, eventLoop: core.loop, logger: core.logger)
         switch core.routes.responder(for: &request) {
         case .sync(let handler):
-            let response: Response
             do {
-                response = try handler(request)
+                return send(try handler(request), to: request.head, context: context, failed: false)
             } catch {
-                response = ErrorResponse.response(for: error, to: request)
+                return send(ErrorResponse.response(for: error, to: request), to: request.head, context: context, failed: true)
             }
-            return send(response, to: request.head)
         case .async(let handler):
             responding = true
             let this = LoopBound(self, loop: core.loop)
             core.taskStarted()
             Task(executorPreference: core.loop.executor) {
                 let response: Response
+                var failed = false
                 do {
                     response = try await handler(request)
                 } catch {
                     response = ErrorResponse.response(for: error, to: request)
+                    failed = true
                 }
-                let handler = this.value
-                handler.core.taskFinished()
-                handler.responding = false
-                if handler.send(response, to: request.head) { handler.process() }
+                let connection = this.value
+                connection.core.taskFinished()
+                connection.responding = false
+                if connection.send(response, to: request.head, context: context, failed: failed) { connection.process() }
             }
             return false
         }
@@ -157,9 +167,18 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
 
     // MARK: Writing
 
-    /// Serializes `response`. Returns true when it is complete (not streamed).
-    private func send(_ response: Response, to request: HTTPRequestHead) -> Bool {
-        guard phase == .active else { return true }
+    /// Serializes `response` and schedules the request's background tasks after its
+    /// last byte. `failed`: the handler threw. Returns true when the response is
+    /// complete (not streamed).
+    private func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
+        guard phase == .active else {
+            // The connection died while the handler ran: the accepted work still runs.
+            if let context { scheduleTasks(context, carried: admit(response.background), failed: failed, status: response.status) }
+            return true
+        }
+        var response = response
+        let carried = admit(response.background)
+        if carried == nil { response = core.backgroundTasks.rejectionResponse() }
         var keepAlive = request.keepAlive && !closeAfterResponse && !core.isShuttingDown
         if let connection = response.headers.first(name: "Connection"), connection.lowercased().contains("close") {
             keepAlive = false
@@ -178,6 +197,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
                 date: core.date(), into: &outbound)
             if hasBody { appendBody(body) }
             machine.responseCompleted(keepAlive: keepAlive)
+            if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
             return true
         case .stream(let produce):
             let chunked = request.version != .http1_0
@@ -187,16 +207,23 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
                 keepAlive: keepAlive, requestVersion: request.version, date: core.date(), into: &outbound)
             guard hasBody else {
                 machine.responseCompleted(keepAlive: keepAlive)
+                if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
                 return true
             }
             flush()
-            stream(produce, chunked: chunked, keepAlive: keepAlive)
+            stream(produce, chunked: chunked, keepAlive: keepAlive) { [self] streamFailed in
+                if let context { scheduleTasks(context, carried: carried, failed: failed || streamFailed, status: response.status) }
+            }
             return false
         }
     }
 
-    private func stream(_ produce: @escaping @Sendable (ResponseBodyWriter) async throws -> Void, chunked: Bool, keepAlive: Bool) {
+    private func stream(
+        _ produce: @escaping @Sendable (ResponseBodyWriter) async throws -> Void, chunked: Bool, keepAlive: Bool,
+        completed: @escaping (_ failed: Bool) -> Void
+    ) {
         responding = true
+        streamCompleted = completed
         core.taskStarted()
         let this = LoopBound(self, loop: core.loop)
         let writer = ResponseBodyWriter(connection: this, chunked: chunked)
@@ -214,17 +241,77 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     private func finishStream(chunked: Bool, keepAlive: Bool, failure: (any Error)?) {
         core.taskFinished()
         responding = false
-        guard phase == .active else { return }
+        let completed = streamCompleted ?? { _ in }
+        streamCompleted = nil
+        // A client that went away is "delivered" for the tasks' sake (rule 6); a
+        // producer that threw is a failed handler.
+        let producerFailed = failure != nil && !(failure is ResponseBodyWriter.ClientDisconnected)
+        guard phase == .active else {
+            completed(producerFailed)
+            return
+        }
         if let failure {
             // The status line is gone; the only honest signal left is an incomplete body.
             core.logger.error("streamed response failed", metadata: ["connection": "\(id)", "error": "\(failure)"])
             flush()
+            completed(producerFailed)
             tcp.close()
             return
         }
         if chunked { HTTPResponseSerializer.appendLastChunk(into: &outbound) }
         machine.responseCompleted(keepAlive: keepAlive)
+        completed(false)
         process()
+    }
+
+    // MARK: Background tasks
+
+    /// Admits the tasks a response carries; nil when the queue is full (the response
+    /// then becomes a 503 and none of them was accepted).
+    private func admit(_ tasks: [BackgroundTask]) -> [BackgroundTaskScheduler.Entry]? {
+        guard !tasks.isEmpty else { return [] }
+        return core.backgroundTasks.admitAll(tasks)
+    }
+
+    /// Rule 6: after a failed handler or an error status only `always` tasks run (the
+    /// rest are skipped, logged at debug). The tasks start once the response's last
+    /// byte was written (rule 5).
+    private func scheduleTasks(_ context: RequestContext, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus) {
+        var entries = context.seal()
+        entries += carried ?? []
+        guard !entries.isEmpty else { return }
+        if failed || status.code >= 400 {
+            let skipped = entries.filter { !$0.task.options.always }
+            entries = entries.filter { $0.task.options.always }
+            for entry in skipped {
+                entry.handle.finish(.skipped)
+                core.backgroundTasks.counters.dropped(.skipped)
+            }
+            if !skipped.isEmpty {
+                core.logger.debug("background tasks skipped: request failed", metadata: [
+                    "request-id": "\(context.requestID)", "status": "\(status.code)", "tasks": "\(skipped.map(\.handle.name))",
+                ])
+            }
+            guard !entries.isEmpty else { return }
+        }
+        guard phase != .closed else {
+            core.scheduler.run(entries, requestID: context.requestID, logger: core.logger)
+            return
+        }
+        let offset = tcp.bytesQueued + UInt64(outbound.count)
+        tasksAwaitingWrite.append((offset: offset, requestID: context.requestID, entries: entries))
+    }
+
+    /// Starts the tasks whose response has been fully written.
+    private func startWrittenTasks() {
+        guard let first = tasksAwaitingWrite.first, first.offset <= tcp.bytesWritten else { return }
+        var started = 0
+        for waiting in tasksAwaitingWrite {
+            guard waiting.offset <= tcp.bytesWritten else { break }
+            core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger)
+            started += 1
+        }
+        tasksAwaitingWrite.removeFirst(started)
     }
 
     /// Queues one chunk of a streamed body; waits while the client is slow to read.
@@ -271,6 +358,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         } else {
             outbound.removeAll(keepingCapacity: true)
         }
+        startWrittenTasks()
     }
 
     private func updateReading() {
@@ -315,8 +403,12 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         }
     }
 
-    /// Closes at once, dropping unsent output (shutdown deadline passed).
+    /// Closes at once, dropping unsent output (shutdown deadline passed). Tasks still
+    /// waiting for their response are handed to the scheduler now, so the shutdown
+    /// report names them.
     func forceClose() {
+        for waiting in tasksAwaitingWrite { core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger) }
+        tasksAwaitingWrite = []
         tcp.close()
     }
 

@@ -20,15 +20,18 @@ public struct Request: Sendable {
     /// The loop serving this request: `async` handlers run on its thread.
     public let eventLoop: EventLoop
     let baseLogger: Logger
+    /// Background tasks and dependency cache of this request.
+    let context: RequestContext
 
-    init(_ request: HTTPRequest, target: RequestTarget, id: RequestID, eventLoop: EventLoop, logger: Logger) {
+    init(_ request: HTTPRequest, target: RequestTarget, context: RequestContext, eventLoop: EventLoop, logger: Logger) {
         head = request.head
         path = target.path
         rawQuery = target.query
         pathParameters = RouteParameters()
         body = request.body
         trailers = request.trailers
-        self.id = id
+        self.id = context.requestID
+        self.context = context
         self.eventLoop = eventLoop
         baseLogger = logger
     }

@@ -7,12 +7,16 @@ public struct Response: Sendable {
     public var headers: HTTPHeaders
     /// The body.
     public var body: ResponseBody
+    /// Tasks this response carries (Starlette's `Response(background=...)`): they run
+    /// after the request's own `BackgroundTasks`, once the response was written.
+    public var background: [BackgroundTask]
 
-    /// A response with the given status, headers and body.
-    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .empty) {
+    /// A response with the given status, headers, body and background tasks.
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .empty, background: [BackgroundTask] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.background = background
     }
 
     /// A UTF-8 text response (`Content-Type: text/plain; charset=utf-8` unless given).

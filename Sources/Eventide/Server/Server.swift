@@ -21,6 +21,7 @@ public final class Server: Sendable {
     public let configuration: ServerConfiguration
     let routes: RouteTable
     let logger: Logger
+    let backgroundTasks: BackgroundTaskService
     private let state = Mutex(State())
 
     private struct State {
@@ -28,6 +29,7 @@ public final class Server: Sendable {
         var port: Int?
         var core: LoopBound<ServerCore>?
         var thread: EventLoopThread?
+        var unfinishedTasks: [String] = []
     }
 
     /// Creates a server from the routes registered on `router` (frozen now).
@@ -37,7 +39,11 @@ public final class Server: Sendable {
         self.configuration = configuration
         self.routes = try router.freeze()
         self.logger = logger
+        self.backgroundTasks = BackgroundTaskService(configuration: configuration.backgroundTasks, logger: logger)
     }
+
+    /// Counts of background tasks since the server started.
+    public var backgroundTaskStatistics: BackgroundTaskStatistics { backgroundTasks.counters.snapshot }
 
     /// The bound port once the server listens (the real one when configured with 0).
     public var port: Int? { state.withLock { $0.port } }
@@ -45,8 +51,11 @@ public final class Server: Sendable {
     /// Serves on the calling thread until shut down (by `shutdown()`, or by SIGINT or
     /// SIGTERM when `configuration.handlesSignals`), then closes the loop.
     ///
+    /// - Returns: whether every accepted background task finished (exit with a failure
+    ///   status when not).
     /// - Throws: a `UVError` when binding fails or the loop cannot close cleanly.
-    public func run() throws {
+    @discardableResult
+    public func run() throws -> ShutdownReport {
         let loop = try EventLoop()
         let failure = Mutex<(any Error)?>(nil)
         loop.execute { [self] in
@@ -60,6 +69,7 @@ public final class Server: Sendable {
         loop.run()
         try loop.close()
         if let error = failure.withLock({ $0 }) { throw error }
+        return finalReport()
     }
 
     /// Starts serving on a new thread and returns once listening. Pair with
@@ -94,10 +104,19 @@ public final class Server: Sendable {
 
     /// Waits until a server started with `start()` has stopped and its loop closed.
     ///
+    /// - Returns: whether every accepted background task finished.
     /// - Throws: `UVError.busy` when a handle was left open on the loop (a leak).
-    public func wait() throws {
-        guard let thread = state.withLock({ $0.thread }) else { return }
+    @discardableResult
+    public func wait() throws -> ShutdownReport {
+        guard let thread = state.withLock({ $0.thread }) else { return finalReport() }
         try thread.join()
+        return finalReport()
+    }
+
+    private func finalReport() -> ShutdownReport {
+        let unfinished = state.withLock { $0.unfinishedTasks }
+        if unfinished.isEmpty { backgroundTasks.stopPool() }
+        return ShutdownReport(unfinishedTasks: unfinished, statistics: backgroundTasks.counters.snapshot)
     }
 
     private func startCore(on loop: EventLoop, handlingSignals: Bool) throws {
@@ -106,8 +125,13 @@ public final class Server: Sendable {
             return state.started
         }
         precondition(!alreadyStarted, "a Server can be started once")
-        let core = ServerCore(loop: loop, loopIndex: 0, configuration: configuration, routes: routes, logger: logger)
-        core.onStopped = { loop.closeWakeup() }
+        let core = ServerCore(
+            loop: loop, loopIndex: 0, configuration: configuration, routes: routes,
+            backgroundTasks: backgroundTasks, logger: logger)
+        core.onStopped = { [self] unfinished in
+            state.withLock { $0.unfinishedTasks += unfinished }
+            loop.closeWakeup()
+        }
         let port = try core.start()
         if handlingSignals { try core.handleSignals(exit: { Glibc.exit($0) }) }
         state.withLock { state in

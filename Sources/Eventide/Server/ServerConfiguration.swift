@@ -15,8 +15,8 @@ public struct ServerConfiguration: Sendable {
     public var writeBufferHighWatermark: Int
     /// Below this many unsent bytes reading and streaming resume. Default 64 KiB.
     public var writeBufferLowWatermark: Int
-    /// How long a graceful shutdown waits for in-flight requests before closing their
-    /// connections. Default 30 s.
+    /// How long a graceful shutdown waits for in-flight requests and background tasks
+    /// before closing connections and cancelling unfinished tasks. Default 30 s.
     public var shutdownTimeout: Duration
     /// How long a connection closed by the server keeps discarding the peer's input so
     /// the final response is not lost to a TCP reset. Default 2 s.
@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var handlesSignals: Bool
     /// The `Server` response header, or nil to send none. Default nil.
     public var serverName: String?
+    /// Background task pool size, capacity and failure behaviour (see its fields).
+    public var backgroundTasks: BackgroundTaskConfiguration
 
     /// Creates a configuration; every argument has the default documented on its field.
     public init(
@@ -38,7 +40,8 @@ public struct ServerConfiguration: Sendable {
         shutdownTimeout: Duration = .seconds(30),
         lingerTimeout: Duration = .seconds(2),
         handlesSignals: Bool = true,
-        serverName: String? = nil
+        serverName: String? = nil,
+        backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -50,6 +53,7 @@ public struct ServerConfiguration: Sendable {
         self.lingerTimeout = lingerTimeout
         self.handlesSignals = handlesSignals
         self.serverName = serverName
+        self.backgroundTasks = backgroundTasks
     }
 }
 

@@ -11,6 +11,8 @@ final class ServerCore {
     let configuration: ServerConfiguration
     let routes: RouteTable
     let logger: Logger
+    let backgroundTasks: BackgroundTaskService
+    let scheduler: BackgroundTaskScheduler
     private var listener: TCPListener?
     private var connections: [UInt64: HTTPConnectionHandler] = [:]
     private var nextConnectionID: UInt64 = 0
@@ -21,15 +23,22 @@ final class ServerCore {
     private var shutdownDeadline: LoopTimer?
     private var stopped = false
     private(set) var isShuttingDown = false
-    /// Called once, on the loop, when shutdown finished and every handle is closed.
-    var onStopped: (() -> Void)?
+    /// Called once, on the loop, when shutdown finished and every handle is closed,
+    /// with the names of background tasks that did not finish (empty: full drain).
+    var onStopped: ((_ unfinishedTasks: [String]) -> Void)?
 
-    init(loop: EventLoop, loopIndex: Int, configuration: ServerConfiguration, routes: RouteTable, logger: Logger) {
+    init(
+        loop: EventLoop, loopIndex: Int, configuration: ServerConfiguration, routes: RouteTable,
+        backgroundTasks: BackgroundTaskService, logger: Logger
+    ) {
         self.loop = loop
         self.loopIndex = loopIndex
         self.configuration = configuration
         self.routes = routes
         self.logger = logger
+        self.backgroundTasks = backgroundTasks
+        self.scheduler = BackgroundTaskScheduler(loop: loop, service: backgroundTasks)
+        scheduler.onIdle = { [unowned self] in finishShutdownIfDone() }
     }
 
     /// Binds and starts accepting. Returns the bound port.
@@ -95,8 +104,9 @@ final class ServerCore {
     }
 
     /// Stops accepting, closes idle connections, lets in-flight requests finish (their
-    /// responses carry `Connection: close`) and force-closes what remains after
-    /// `shutdownTimeout`.
+    /// responses carry `Connection: close` and their tasks are still accepted), drains
+    /// background tasks, and after `shutdownTimeout` force-closes what remains and
+    /// cancels unfinished tasks, logging their names.
     func beginShutdown() {
         guard !isShuttingDown else { return }
         isShuttingDown = true
@@ -105,27 +115,34 @@ final class ServerCore {
         for connection in Array(connections.values) { connection.shutdownGracefully() }
         let deadline = LoopTimer(loop: loop)
         deadline.start(afterMilliseconds: configuration.shutdownTimeout.wholeMilliseconds) { [unowned self] in
-            logger.warning("shutdown deadline passed", metadata: ["connections": "\(connections.count)", "tasks": "\(runningTasks)"])
+            logger.warning("shutdown deadline passed", metadata: ["connections": "\(connections.count)", "handlers": "\(runningTasks)"])
             for connection in Array(connections.values) { connection.forceClose() }
-            finish()
+            let unfinished = scheduler.cancelAll()
+            backgroundTasks.close()
+            if !unfinished.isEmpty {
+                logger.error("background tasks did not finish before the deadline", metadata: [
+                    "count": "\(unfinished.count)", "tasks": "\(unfinished.joined(separator: ", "))",
+                ])
+            }
+            finish(unfinished: unfinished)
         }
         shutdownDeadline = deadline
         finishShutdownIfDone()
     }
 
     private func finishShutdownIfDone() {
-        if isShuttingDown && connections.isEmpty && runningTasks == 0 { finish() }
+        if isShuttingDown && connections.isEmpty && runningTasks == 0 && scheduler.isIdle { finish(unfinished: []) }
     }
 
-    private func finish() {
+    private func finish(unfinished: [String]) {
         guard !stopped else { return }
         stopped = true
         shutdownDeadline?.close()
         shutdownDeadline = nil
         for watcher in signalWatchers { watcher.close() }
         signalWatchers = []
-        logger.info("server stopped")
-        onStopped?()
+        logger.info("server stopped", metadata: ["background-tasks": "\(backgroundTasks.counters.snapshot)"])
+        onStopped?(unfinished)
         onStopped = nil
     }
 }

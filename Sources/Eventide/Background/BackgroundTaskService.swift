@@ -1,0 +1,80 @@
+import Logging
+import Synchronization
+
+/// The server-wide side of background tasks: admission against the capacity, ids,
+/// counters, and the blocking thread pool. Shared by every loop.
+final class BackgroundTaskService: Sendable {
+    let configuration: BackgroundTaskConfiguration
+    let counters = BackgroundTaskCounters()
+    let logger: Logger
+    private let nextID = Atomic<UInt64>(0)
+    private let closed = Atomic<Bool>(false)
+    private let poolStorage: Mutex<WorkerPool?> = Mutex(nil)
+
+    init(configuration: BackgroundTaskConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The blocking pool, started on first use so servers without blocking tasks
+    /// start no threads.
+    var pool: WorkerPool {
+        poolStorage.withLock { pool in
+            if let pool { return pool }
+            let created = WorkerPool(threads: configuration.threadPoolSize)
+            pool = created
+            return created
+        }
+    }
+
+    /// Accepts one more task or explains why not.
+    func admit() throws(BackgroundTaskRejected) -> UInt64 {
+        guard !closed.load(ordering: .acquiring) else {
+            throw BackgroundTaskRejected(reason: .shuttingDown, retryAfterSeconds: configuration.retryAfterSeconds)
+        }
+        guard counters.admit(limit: configuration.maxPendingTasks) else {
+            logger.warning("background task rejected: queue full", metadata: ["limit": "\(configuration.maxPendingTasks)"])
+            throw BackgroundTaskRejected(
+                reason: .capacity(limit: configuration.maxPendingTasks), retryAfterSeconds: configuration.retryAfterSeconds)
+        }
+        return nextID.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Admits every task a response carries, or none of them.
+    func admitAll(_ tasks: [BackgroundTask]) -> [BackgroundTaskScheduler.Entry]? {
+        var entries: [BackgroundTaskScheduler.Entry] = []
+        for task in tasks {
+            do {
+                entries.append((task, BackgroundTaskHandle(id: try admit(), name: task.name)))
+            } catch {
+                for _ in entries { counters.retract() }
+                return nil
+            }
+        }
+        return entries
+    }
+
+    /// The 503 sent when a response's own tasks cannot be accepted.
+    func rejectionResponse() -> Response {
+        let rejection = BackgroundTaskRejected(
+            reason: .capacity(limit: configuration.maxPendingTasks), retryAfterSeconds: configuration.retryAfterSeconds)
+        var response = Response.text(rejection.body, status: rejection.status)
+        response.headers.add(name: "Retry-After", value: "\(rejection.retryAfterSeconds)")
+        return response
+    }
+
+    /// After the shutdown deadline: refuse new tasks, drop queued pool jobs, and stop
+    /// the pool's threads without waiting for jobs still running.
+    func close() {
+        closed.store(true, ordering: .releasing)
+        poolStorage.withLock { $0 }?.shutdown(dropQueued: true, join: false)
+    }
+
+    /// Stops the pool after a complete drain, waiting for its threads.
+    func stopPool() {
+        poolStorage.withLock { pool in
+            defer { pool = nil }
+            return pool
+        }?.shutdown(dropQueued: false, join: true)
+    }
+}

@@ -1,0 +1,59 @@
+/// The request's background tasks, shared by the handler and every dependency it
+/// resolves (FastAPI's `BackgroundTasks`). They run one after another, in the order
+/// added, once the response's last byte was written.
+///
+/// ```swift
+/// router.post("/send-notification/{email}") { request, tasks in
+///     try tasks.add(writeNotification, request.pathParameters["email"]!, "some notification")
+///     return ["message": "Notification sent in the background"]
+/// }
+/// ```
+public struct BackgroundTasks: Sendable {
+    let context: RequestContext
+
+    /// Stores a call to the synchronous `function` with `arguments` (captured now).
+    /// It runs on the blocking thread pool unless `options` says otherwise.
+    ///
+    /// - Throws: `BackgroundTaskRejected` when the queue is full (uncaught: 503).
+    @discardableResult
+    public func add<each Argument: Sendable>(
+        _ function: @escaping @Sendable (repeat each Argument) throws -> Void,
+        _ arguments: repeat each Argument,
+        name: String? = nil,
+        options: BackgroundTaskOptions = BackgroundTaskOptions(),
+        fileID: String = #fileID,
+        line: Int = #line
+    ) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {
+        try context.append(BackgroundTask(function, repeat each arguments, name: name, options: options, fileID: fileID, line: line))
+    }
+
+    /// Stores a call to the `async` `function` with `arguments` (captured now). It
+    /// runs on the request's event loop unless `options` says otherwise.
+    ///
+    /// - Throws: `BackgroundTaskRejected` when the queue is full (uncaught: 503).
+    @discardableResult
+    public func add<each Argument: Sendable>(
+        _ function: @escaping @Sendable (repeat each Argument) async throws -> Void,
+        _ arguments: repeat each Argument,
+        name: String? = nil,
+        options: BackgroundTaskOptions = BackgroundTaskOptions(),
+        fileID: String = #fileID,
+        line: Int = #line
+    ) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {
+        try context.append(BackgroundTask(function, repeat each arguments, name: name, options: options, fileID: fileID, line: line))
+    }
+
+    /// Stores a task made beforehand.
+    @discardableResult
+    public func add(_ task: BackgroundTask) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {
+        try context.append(task)
+    }
+
+    /// How many tasks this request has added so far.
+    public var count: Int { context.taskCount }
+}
+
+extension Request {
+    /// The request's background tasks (the same collection dependencies receive).
+    public var backgroundTasks: BackgroundTasks { BackgroundTasks(context: context) }
+}

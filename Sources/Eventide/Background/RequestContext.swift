@@ -1,0 +1,52 @@
+import Logging
+import Synchronization
+
+/// Per-request state shared by the handler and its dependencies: the background task
+/// list and the dependency cache. `Sendable`: handlers may hand the request to other
+/// tasks, so both are behind a lock.
+final class RequestContext: Sendable {
+    let requestID: RequestID
+    let service: BackgroundTaskService
+    private let state = Mutex(State())
+
+    struct State {
+        var tasks: [BackgroundTaskScheduler.Entry] = []
+        var dependencies: [ObjectIdentifier: any Sendable] = [:]
+        var sealed = false
+    }
+
+    init(requestID: RequestID, service: BackgroundTaskService) {
+        self.requestID = requestID
+        self.service = service
+    }
+
+    func append(_ task: BackgroundTask) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {
+        let sealed = state.withLock { $0.sealed }
+        if sealed {
+            throw BackgroundTaskRejected(reason: .requestFinished, retryAfterSeconds: service.configuration.retryAfterSeconds)
+        }
+        let id = try service.admit()
+        let handle = BackgroundTaskHandle(id: id, name: task.name)
+        state.withLock { $0.tasks.append((task: task, handle: handle)) }
+        return handle
+    }
+
+    var taskCount: Int { state.withLock { $0.tasks.count } }
+
+    /// Ends the request: later `add` calls throw; returns the tasks in the order added.
+    func seal() -> [BackgroundTaskScheduler.Entry] {
+        state.withLock { state in
+            state.sealed = true
+            defer { state.tasks = [] }
+            return state.tasks
+        }
+    }
+
+    func cachedDependency(_ key: ObjectIdentifier) -> (any Sendable)? {
+        state.withLock { $0.dependencies[key] }
+    }
+
+    func cacheDependency(_ key: ObjectIdentifier, _ value: any Sendable) {
+        state.withLock { $0.dependencies[key] = value }
+    }
+}
