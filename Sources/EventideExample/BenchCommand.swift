@@ -1,24 +1,53 @@
 import ArgumentParser
 import Eventide
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The routes benchmarks measure (TechEmpower-style plaintext and JSON).
+/// The routes the benchmarks measure, the same on every peer server.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Serve GET /plaintext and GET /json for benchmarking."
+        abstract: "Serve the benchmark routes: /plaintext, /json, /send-notification/{email}, /slow/{ms}."
     )
 
     @OptionGroup var options: ServerOptions
+    @OptionGroup var workdir: WorkdirOption
 
     func run() throws {
+        let logPath = workdir.path("log.txt")
+        let slowPath = workdir.path("slow.txt")
         let router = Router()
         router.get("/plaintext") { _ in Response.text("Hello, World!", contentType: "text/plain") }
         router.get("/json") { _ in try Response.json(Message(message: "Hello, World!")) }
-        try Server(router: router, configuration: options.configuration, logger: options.makeLogger(label: "bench")).run()
+        router.post("/send-notification/{email}") { request, tasks in
+            let email = try request.pathParameters.require("email")
+            try tasks.add(appendNotification, logPath, email, name: "write_notification")
+            return try Response.json(Message(message: "Notification sent in the background"))
+        }
+        router.post("/slow/{ms}") { request, tasks in
+            guard let milliseconds = request.pathParameters.get("ms", as: Int.self), (0...60_000).contains(milliseconds) else {
+                throw HTTPError(.badRequest, "ms must be an integer from 0 to 60000")
+            }
+            try tasks.add(slowTask, slowPath, milliseconds, name: "slow_task")
+            return try Response.json(Message(message: "accepted"), status: .accepted)
+        }
+        try options.serve(router, label: "bench")
     }
 }
 
-/// The `/json` body, encoded per request as the benchmark requires.
+/// The tutorial's task: one line per notification, appended.
+@Sendable func appendNotification(_ path: String, _ email: String) throws {
+    try LogFile.append("notification for \(email): some notification\n", to: path)
+}
+
+/// A blocking task that takes `milliseconds`, then leaves a line.
+@Sendable func slowTask(_ path: String, _ milliseconds: Int) throws {
+    usleep(useconds_t(milliseconds * 1000))
+    try LogFile.append("slept \(milliseconds) ms\n", to: path)
+}
+
+/// `{"message": ...}` bodies.
 struct Message: Encodable {
     let message: String
 }

@@ -6,6 +6,6 @@ struct EventideExample: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eventide-example",
         abstract: "Runnable Eventide examples.",
-        subcommands: [BenchCommand.self]
+        subcommands: [BenchCommand.self, NotificationCommand.self, DependenciesCommand.self, ProcessingCommand.self]
     )
 }

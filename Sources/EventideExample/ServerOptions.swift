@@ -13,6 +13,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds a shutdown waits for requests and background tasks.")
+    var shutdownTimeout: Double = 30
+
+    @Option(name: .customLong("pool-threads"), help: "Threads of the blocking background-task pool.")
+    var poolThreads = 4
+
+    @Option(name: .customLong("max-pending-tasks"), help: "Background tasks accepted and unfinished before new ones get 503.")
+    var maxPendingTasks = 10_000
+
     /// A stderr logger at the chosen level.
     func makeLogger(label: String) -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
@@ -20,10 +29,29 @@ struct ServerOptions: ParsableArguments {
         return logger
     }
 
-    /// The server configuration for these options.
-    var configuration: ServerConfiguration {
-        ServerConfiguration(host: host, port: port)
+    /// Serves `router` until SIGINT/SIGTERM. Exits with status 1 when accepted
+    /// background tasks were still unfinished at the shutdown deadline.
+    func serve(_ router: Router, label: String, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = ServerConfiguration(host: host, port: port, shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
+        configuration.backgroundTasks.threadPoolSize = poolThreads
+        configuration.backgroundTasks.maxPendingTasks = maxPendingTasks
+        configure(&configuration)
+        let logger = makeLogger(label: label)
+        let report = try Server(router: router, configuration: configuration, logger: logger).run()
+        if !report.drainedCompletely {
+            logger.error("exiting with unfinished background tasks", metadata: ["count": "\(report.unfinishedTasks.count)"])
+            throw ExitCode(1)
+        }
     }
+}
+
+/// Where the tutorial apps write their files.
+struct WorkdirOption: ParsableArguments {
+    @Option(help: "The directory where log files are written.")
+    var workdir = "."
+
+    /// `name` inside the work directory.
+    func path(_ name: String) -> String { workdir.hasSuffix("/") ? workdir + name : workdir + "/" + name }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -21,7 +21,8 @@ public final class Dependency<Value: Sendable>: Sendable {
 
     func resolve(for request: Request) async throws -> Value {
         let key = ObjectIdentifier(self)
-        if let cached = request.context.cachedDependency(key) as? Value { return cached }
+        // Unwrap first: casting a missing entry to an optional `Value` would succeed.
+        if let cached = request.context.cachedDependency(key), let value = cached as? Value { return value }
         let value = try await body(request, request.backgroundTasks)
         request.context.cacheDependency(key, value)
         return value

@@ -11,3 +11,12 @@ extension Response {
         return Response(status: status, headers: ["Content-Type": "application/json"], body: .bytes(Array(data)))
     }
 }
+
+extension Dictionary: ResponseConvertible where Key == String, Value: Encodable {
+    /// A 200 JSON object, keys sorted (FastAPI's "return a dict").
+    public func makeResponse() throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try .json(self, encoder: encoder)
+    }
+}

@@ -1,5 +1,5 @@
 /// A value a handler can return: it becomes the response.
-public protocol ResponseConvertible: Sendable {
+public protocol ResponseConvertible: SendableMetatype {
     /// The response for this value.
     func makeResponse() throws -> Response
 }

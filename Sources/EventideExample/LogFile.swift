@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Blocking file writes, as the tutorial's `with open(...)` does: open, write, close.
+enum LogFile {
+    struct WriteError: Error, CustomStringConvertible {
+        let path: String
+        let code: Int32
+        var description: String { "cannot write \(path): \(String(cString: strerror(code)))" }
+    }
+
+    /// Appends `text` (mode "a").
+    static func append(_ text: String, to path: String) throws {
+        try write(text, to: path, flags: O_WRONLY | O_CREAT | O_APPEND)
+    }
+
+    /// Replaces the file's content with `text` (mode "w").
+    static func overwrite(_ text: String, to path: String) throws {
+        try write(text, to: path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+    }
+
+    private static func write(_ text: String, to path: String, flags: Int32) throws {
+        let fd = open(path, flags | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(path: path, code: errno) }
+        defer { close(fd) }
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            guard written > 0 else { throw WriteError(path: path, code: errno) }
+            offset += written
+        }
+    }
+}
