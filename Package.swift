@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Eventide", targets: ["Eventide"]),
+        .library(name: "EventideTesting", targets: ["EventideTesting"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
@@ -35,6 +36,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Test support for users' own tests: in-process requests, three task modes.
+        .target(
+            name: "EventideTesting",
+            dependencies: ["Eventide", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "EventideExample",
             dependencies: [
@@ -48,7 +54,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(
             name: "EventideTests",
-            dependencies: ["Eventide", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Eventide", "EventideTesting", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -62,7 +62,7 @@ public final class BackgroundTaskHandle: Sendable, CustomStringConvertible {
         status.withLock { $0.state = .running }
     }
 
-    func finish(_ state: BackgroundTaskState) {
+    package func finish(_ state: BackgroundTaskState) {
         let waiters = status.withLock { status in
             status.state = state
             defer { status.waiters = [] }

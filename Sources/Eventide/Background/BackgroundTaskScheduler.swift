@@ -2,8 +2,8 @@ import Logging
 
 /// Runs each request's task list on one loop, in order, and keeps track of what is
 /// unfinished for shutdown. Loop-bound.
-final class BackgroundTaskScheduler {
-    typealias Entry = (task: BackgroundTask, handle: BackgroundTaskHandle)
+package final class BackgroundTaskScheduler {
+    package typealias Entry = (task: BackgroundTask, handle: BackgroundTaskHandle)
 
     /// One request's tasks and how far they got.
     final class Sequence {
@@ -21,7 +21,7 @@ final class BackgroundTaskScheduler {
     /// Called when the last running sequence finished (shutdown waits for it).
     var onIdle: (() -> Void)?
 
-    init(loop: EventLoop, service: BackgroundTaskService) {
+    package init(loop: EventLoop, service: BackgroundTaskService) {
         self.loop = loop
         self.service = service
     }
@@ -36,7 +36,7 @@ final class BackgroundTaskScheduler {
     }
 
     /// Starts `entries` now, one after another, on this loop's executor.
-    func run(_ entries: [Entry], requestID: RequestID, logger: Logger) {
+    package func run(_ entries: [Entry], requestID: RequestID, logger: Logger) {
         guard !entries.isEmpty else { return }
         nextSequenceID += 1
         let id = nextSequenceID

@@ -3,15 +3,15 @@ import Synchronization
 
 /// The server-wide side of background tasks: admission against the capacity, ids,
 /// counters, and the blocking thread pool. Shared by every loop.
-final class BackgroundTaskService: Sendable {
+package final class BackgroundTaskService: Sendable {
     let configuration: BackgroundTaskConfiguration
-    let counters = BackgroundTaskCounters()
+    package let counters = BackgroundTaskCounters()
     let logger: Logger
     private let nextID = Atomic<UInt64>(0)
     private let closed = Atomic<Bool>(false)
     private let poolStorage: Mutex<WorkerPool?> = Mutex(nil)
 
-    init(configuration: BackgroundTaskConfiguration, logger: Logger) {
+    package init(configuration: BackgroundTaskConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
@@ -41,7 +41,7 @@ final class BackgroundTaskService: Sendable {
     }
 
     /// Admits every task a response carries, or none of them.
-    func admitAll(_ tasks: [BackgroundTask]) -> [BackgroundTaskScheduler.Entry]? {
+    package func admitAll(_ tasks: [BackgroundTask]) -> [BackgroundTaskScheduler.Entry]? {
         var entries: [BackgroundTaskScheduler.Entry] = []
         for task in tasks {
             do {
@@ -54,8 +54,30 @@ final class BackgroundTaskService: Sendable {
         return entries
     }
 
+    /// The tasks of a finished request that should run, in order: its own, then those
+    /// its response carried (rule 7). After a failed handler or an error status only
+    /// `always` tasks run; the rest are skipped and logged at debug (rule 6).
+    package func entriesToRun(
+        _ context: RequestContext, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus
+    ) -> [BackgroundTaskScheduler.Entry] {
+        var entries = context.seal()
+        entries += carried ?? []
+        guard failed || status.code >= 400, !entries.isEmpty else { return entries }
+        let skipped = entries.filter { !$0.task.options.always }
+        for entry in skipped {
+            entry.handle.finish(.skipped)
+            counters.dropped(.skipped)
+        }
+        if !skipped.isEmpty {
+            logger.debug("background tasks skipped: request failed", metadata: [
+                "request-id": "\(context.requestID)", "status": "\(status.code)", "tasks": "\(skipped.map(\.handle.name))",
+            ])
+        }
+        return entries.filter { $0.task.options.always }
+    }
+
     /// The 503 sent when a response's own tasks cannot be accepted.
-    func rejectionResponse() -> Response {
+    package func rejectionResponse() -> Response {
         let rejection = BackgroundTaskRejected(
             reason: .capacity(limit: configuration.maxPendingTasks), retryAfterSeconds: configuration.retryAfterSeconds)
         var response = Response.text(rejection.body, status: rejection.status)
@@ -71,7 +93,7 @@ final class BackgroundTaskService: Sendable {
     }
 
     /// Stops the pool after a complete drain, waiting for its threads.
-    func stopPool() {
+    package func stopPool() {
         poolStorage.withLock { pool in
             defer { pool = nil }
             return pool

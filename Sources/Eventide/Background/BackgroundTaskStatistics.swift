@@ -27,7 +27,7 @@ public struct BackgroundTaskStatistics: Sendable, Hashable {
 }
 
 /// The live counters behind `BackgroundTaskStatistics`, plus their swift-metrics twins.
-final class BackgroundTaskCounters: Sendable {
+package final class BackgroundTaskCounters: Sendable {
     private let queued = Atomic<Int>(0)
     private let running = Atomic<Int>(0)
     private let succeeded = Atomic<Int>(0)
@@ -93,7 +93,7 @@ final class BackgroundTaskCounters: Sendable {
     }
 
     /// A task that never started (skipped or cancelled).
-    func dropped(_ state: BackgroundTaskState) { record(state) }
+    package func dropped(_ state: BackgroundTaskState) { record(state) }
 
     private func record(_ state: BackgroundTaskState) {
         switch state {
@@ -119,7 +119,7 @@ final class BackgroundTaskCounters: Sendable {
         metrics.stalls.increment()
     }
 
-    var snapshot: BackgroundTaskStatistics {
+    package var snapshot: BackgroundTaskStatistics {
         BackgroundTaskStatistics(
             queued: queued.load(ordering: .relaxed), running: running.load(ordering: .relaxed),
             succeeded: succeeded.load(ordering: .relaxed), failed: failed.load(ordering: .relaxed),

@@ -4,7 +4,7 @@ import Synchronization
 /// Per-request state shared by the handler and its dependencies: the background task
 /// list and the dependency cache. `Sendable`: handlers may hand the request to other
 /// tasks, so both are behind a lock.
-final class RequestContext: Sendable {
+package final class RequestContext: Sendable {
     let requestID: RequestID
     let service: BackgroundTaskService
     private let state = Mutex(State())
@@ -15,7 +15,7 @@ final class RequestContext: Sendable {
         var sealed = false
     }
 
-    init(requestID: RequestID, service: BackgroundTaskService) {
+    package init(requestID: RequestID, service: BackgroundTaskService) {
         self.requestID = requestID
         self.service = service
     }

@@ -226,7 +226,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         streamCompleted = completed
         core.taskStarted()
         let this = LoopBound(self, loop: core.loop)
-        let writer = ResponseBodyWriter(connection: this, chunked: chunked)
+        let writer = ResponseBodyWriter { bytes in try await this.value.writeBodyChunk(bytes, chunked: chunked) }
         Task(executorPreference: core.loop.executor) {
             var failure: (any Error)?
             do {
@@ -273,27 +273,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         return core.backgroundTasks.admitAll(tasks)
     }
 
-    /// Rule 6: after a failed handler or an error status only `always` tasks run (the
-    /// rest are skipped, logged at debug). The tasks start once the response's last
-    /// byte was written (rule 5).
+    /// The tasks start once the response's last byte was written (rule 5).
     private func scheduleTasks(_ context: RequestContext, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus) {
-        var entries = context.seal()
-        entries += carried ?? []
+        let entries = core.backgroundTasks.entriesToRun(context, carried: carried, failed: failed, status: status)
         guard !entries.isEmpty else { return }
-        if failed || status.code >= 400 {
-            let skipped = entries.filter { !$0.task.options.always }
-            entries = entries.filter { $0.task.options.always }
-            for entry in skipped {
-                entry.handle.finish(.skipped)
-                core.backgroundTasks.counters.dropped(.skipped)
-            }
-            if !skipped.isEmpty {
-                core.logger.debug("background tasks skipped: request failed", metadata: [
-                    "request-id": "\(context.requestID)", "status": "\(status.code)", "tasks": "\(skipped.map(\.handle.name))",
-                ])
-            }
-            guard !entries.isEmpty else { return }
-        }
         guard phase != .closed else {
             core.scheduler.run(entries, requestID: context.requestID, logger: core.logger)
             return

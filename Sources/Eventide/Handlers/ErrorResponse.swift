@@ -1,10 +1,10 @@
 import Logging
 
 /// Turns an error thrown by a handler or middleware into the response the client gets.
-enum ErrorResponse {
+package enum ErrorResponse {
     /// `HTTPResponseError`s become their own status; anything else is logged with the
     /// request id and answered 500 without details.
-    static func response(for error: any Error, to request: Request) -> Response {
+    package static func response(for error: any Error, to request: Request) -> Response {
         if let error = error as? any HTTPResponseError {
             var response = Response.text(error.body, status: error.status)
             for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }

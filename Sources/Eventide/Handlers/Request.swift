@@ -21,9 +21,9 @@ public struct Request: Sendable {
     public let eventLoop: EventLoop
     let baseLogger: Logger
     /// Background tasks and dependency cache of this request.
-    let context: RequestContext
+    package let context: RequestContext
 
-    init(_ request: HTTPRequest, target: RequestTarget, context: RequestContext, eventLoop: EventLoop, logger: Logger) {
+    package init(_ request: HTTPRequest, target: RequestTarget, context: RequestContext, eventLoop: EventLoop, logger: Logger) {
         head = request.head
         path = target.path
         rawQuery = target.query
@@ -61,6 +61,12 @@ public struct RequestID: Hashable, Sendable, CustomStringConvertible {
     public let loop: Int
     /// The request's sequence number on that loop.
     public let sequence: UInt64
+
+    /// An id for request `sequence` on loop `loop`.
+    package init(loop: Int, sequence: UInt64) {
+        self.loop = loop
+        self.sequence = sequence
+    }
 
     public var description: String { "\(loop)-\(sequence)" }
 }

@@ -5,13 +5,17 @@ public struct ResponseBodyWriter: Sendable {
     /// Thrown by `write` when the client has gone away; stop producing.
     public struct ClientDisconnected: Error, Sendable {}
 
-    let connection: LoopBound<HTTPConnectionHandler>
-    let chunked: Bool
+    private let sink: @Sendable ([UInt8]) async throws -> Void
+
+    /// A writer handing each chunk to `sink` (the connection, or a test collector).
+    package init(sink: @escaping @Sendable ([UInt8]) async throws -> Void) {
+        self.sink = sink
+    }
 
     /// Sends `bytes` (an empty array sends nothing).
     public func write(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
-        try await connection.value.writeBodyChunk(bytes, chunked: chunked)
+        try await sink(bytes)
     }
 
     /// Sends `text` as UTF-8.

@@ -1,5 +1,5 @@
 /// The frozen, immutable routes of a server: shared by all loops.
-struct RouteTable: Sendable {
+package struct RouteTable: Sendable {
     private let trie: RouteTrie<Responder>
     private let wrapped: (@Sendable (Request) async throws -> Response)?
 
@@ -19,7 +19,7 @@ struct RouteTable: Sendable {
 
     /// The responder for `request`, binding its path parameters. Unknown paths get a 404
     /// responder, known paths with another method a 405 with `Allow`.
-    func responder(for request: inout Request) -> Responder {
+    package func responder(for request: inout Request) -> Responder {
         if let wrapped { return .async(wrapped) }
         return Self.resolve(trie, &request)
     }

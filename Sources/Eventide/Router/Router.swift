@@ -48,7 +48,7 @@ public final class Router: RouteBuilder {
     ///
     /// - Throws: `RouteDefinitionError` for an invalid template or two routes that
     ///   conflict.
-    func freeze() throws -> RouteTable {
+    package func freeze() throws -> RouteTable {
         var trie = RouteTrie<Responder>()
         for definition in definitions {
             let template = try PathTemplate(definition.path)

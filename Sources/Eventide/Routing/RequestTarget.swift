@@ -10,7 +10,7 @@
 /// A `#fragment` is never part of a target; if one is sent, it and everything
 /// after it are ignored. Anything else (empty, authority-form, other schemes)
 /// is rejected with `nil`, for the caller to answer 400.
-struct RequestTarget: Sendable {
+package struct RequestTarget: Sendable {
     enum Form: Sendable, Equatable {
         case origin
         case absolute
@@ -45,7 +45,7 @@ struct RequestTarget: Sendable {
         }
     }
 
-    init?(_ raw: String) {
+    package init?(_ raw: String) {
         self.init(raw[...])
     }
 

@@ -13,9 +13,14 @@ final class RawClient {
         let description: String
     }
 
-    init(port: Int, receiveTimeout: Double = 5) throws {
+    init(port: Int, receiveTimeout: Double = 5, receiveBuffer: Int32? = 65536) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        if var size = receiveBuffer {
+            // Small receive buffers keep the kernel from absorbing large responses, so
+            // tests see the server's own backpressure.
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -32,6 +37,8 @@ final class RawClient {
     }
 
     deinit { close(fd) }
+
+    var fileDescriptor: Int32 { fd }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 

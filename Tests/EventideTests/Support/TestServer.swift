@@ -7,22 +7,27 @@ struct TestServer {
     let server: Server
     let port: Int
 
-    init(_ router: Router, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    init(_ router: Router, logger: Logger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, handlesSignals: false)
         configure(&configuration)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        server = try Server(router: router, configuration: configuration, logger: logger)
+        server = try Server(router: router, configuration: configuration, logger: logger ?? Self.quietLogger)
         try server.start()
         port = server.port!
     }
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
 
     func client(receiveTimeout: Double = 5) throws -> RawClient {
         try RawClient(port: port, receiveTimeout: receiveTimeout)
     }
 
-    func stop() throws {
+    @discardableResult
+    func stop() throws -> ShutdownReport {
         server.shutdown()
-        try server.wait()
+        return try server.wait()
     }
 }

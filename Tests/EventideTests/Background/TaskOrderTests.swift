@@ -1,0 +1,66 @@
+import Eventide
+import Foundation
+import Synchronization
+import Testing
+
+/// Rules 3, 4 and 7: one collection per request shared with dependencies at any depth,
+/// run in the order added, response-carried tasks last; requests run concurrently.
+@Suite struct TaskOrderTests {
+    @Test func dependencySubDependencyHandlerAndResponseTasksRunInOrder() async throws {
+        let journal = Journal()
+        @Sendable func note(_ text: String) { journal.record(text) }
+        @Sendable func slowNote(_ text: String) async throws {
+            try await Task.sleep(for: .milliseconds(30))
+            journal.record(text)
+        }
+        let user = Dependency<String> { request, tasks in
+            try tasks.add(note, "sub-dependency")
+            return request.headers.first(name: "X-User") ?? "anonymous"
+        }
+        let audit = Dependency<Int> { request, tasks in
+            let name = try await request.resolve(user)
+            try tasks.add(slowNote, "dependency for \(name)")
+            return name.count
+        }
+        let router = Router()
+        router.post("/order", using: audit, user) { request, tasks, length, name in
+            try tasks.add(note, "handler \(name) \(length)")
+            var response = Response.text("ok")
+            response.background.append(BackgroundTask(note, "response"))
+            return response
+        }
+        let server = try TestServer(router)
+        let client = try server.client()
+        try client.send("POST /order HTTP/1.1\r\nHost: x\r\nX-User: ada\r\n\r\n")
+        #expect(try client.readResponse().text == "ok")
+        try server.stop()
+        // `user` was resolved once (by `audit`), so its task was added once.
+        #expect(journal.all == ["sub-dependency", "dependency for ada", "handler ada 3", "response"])
+    }
+
+    @Test func tasksOfTwoRequestsRunConcurrently() throws {
+        let arrived = Atomic<Int>(0)
+        let router = Router()
+        router.post("/meet") { _, tasks in
+            // Each task waits for the other: only concurrent execution lets both finish.
+            try tasks.add({
+                arrived.add(1, ordering: .relaxed)
+                let deadline = ContinuousClock.now + .seconds(3)
+                while arrived.load(ordering: .relaxed) < 2 {
+                    if ContinuousClock.now > deadline { throw CancellationError() }
+                    usleep(1_000)
+                }
+            }, name: "rendezvous")
+            return "ok"
+        }
+        let server = try TestServer(router)
+        for _ in 0..<2 {
+            let client = try server.client()
+            try client.send("POST /meet HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().text == "ok")
+        }
+        let report = try server.stop()
+        #expect(report.statistics.succeeded == 2)
+        #expect(report.statistics.failed == 0)
+    }
+}

@@ -1,0 +1,39 @@
+import Logging
+import Synchronization
+
+/// Keeps every log record, so tests can assert what was logged and with which metadata.
+final class LogRecorder: Sendable {
+    struct Record: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let storage = Mutex<[Record]>([])
+
+    var records: [Record] { storage.withLock { $0 } }
+
+    func append(_ record: Record) { storage.withLock { $0.append(record) } }
+
+    func logger(level: Logger.Level = .debug) -> Logger {
+        var logger = Logger(label: "recorded") { _ in RecordingLogHandler(recorder: self) }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let recorder: LogRecorder
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        recorder.append(.init(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
+    }
+}
