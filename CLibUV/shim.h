@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <signal.h>
+#include <pthread.h>
 #include <time.h>
 
 // Swift cannot cast between the handle "subclasses" libuv declares in C; these
@@ -36,6 +37,15 @@ fail:;
 }
 
 static inline void eventide_close_fd(int fd) { close(fd); }
+
+// A process may inherit a mask that blocks SIGTERM (e.g. from its launcher); a server
+// that asked to handle the signal must see it.
+static inline void eventide_unblock_signal(int signum) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signum);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
 
 // Writes to a closed socket must fail with EPIPE, not kill the process.
 static inline void eventide_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }

@@ -8,11 +8,13 @@ public final class SignalWatcher {
     private var closed = false
 
     /// Starts watching `signal` (e.g. `SIGTERM`) on `loop`, calling `callback` each time.
-    /// The watcher does not keep the loop alive on its own.
+    /// The signal is unblocked on the calling thread. The watcher does not keep the
+    /// loop alive on its own.
     public init(loop: EventLoop, signal: Int32, _ callback: @escaping (Int32) -> Void) throws(UVError) {
         handle = .allocate(capacity: 1)
         self.callback = callback
         uv_signal_init(loop.rawLoop, handle)
+        eventide_unblock_signal(signal)
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
         let status = uv_signal_start(handle, { raw, signal in
             Unmanaged<SignalWatcher>.fromOpaque(raw!.pointee.data).takeUnretainedValue().callback?(signal)

@@ -1,0 +1,76 @@
+import Eventide
+import EventideTesting
+import Testing
+
+/// Rule 13: the three ways users test handlers that add background tasks.
+@Suite struct TestClientModeTests {
+    static func router(journal: Journal) -> Router {
+        @Sendable func writeNotification(_ email: String, _ message: String) {
+            journal.record("notification for \(email): \(message)")
+        }
+        let router = Router()
+        router.post("/send-notification/{email}") { request, tasks in
+            try tasks.add(writeNotification, try request.pathParameters.require("email"), "some notification", name: "write_notification")
+            return ["message": "Notification sent in the background"]
+        }
+        return router
+    }
+
+    @Test func inlineRunsTasksBeforeReturning() async throws {
+        let journal = Journal()
+        let client = try TestClient(router: Self.router(journal: journal), taskMode: .inline)
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let response = try await client.execute(.post, "/send-notification/a@b.c")
+        #expect(response.status == .ok)
+        #expect(response.text == #"{"message":"Notification sent in the background"}"#)
+        #expect(journal.all == ["notification for a@b.c: some notification"])
+    }
+
+    @Test func deferredReturnsFirstAndDrainsLater() async throws {
+        let journal = Journal()
+        let router = Router()
+        router.post("/later") { _, tasks in
+            try tasks.add({ try await Task.sleep(for: .milliseconds(100)); journal.record("done") }, name: "slow")
+            return "accepted"
+        }
+        let client = try TestClient(router: router, taskMode: .deferred)
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        #expect(try await client.execute(.post, "/later").text == "accepted")
+        #expect(journal.all.isEmpty)
+        #expect(await client.drainTasks() == [.succeeded])
+        #expect(journal.all == ["done"])
+    }
+
+    @Test func capturedRecordsNamesAndArgumentsWithoutRunning() async throws {
+        let journal = Journal()
+        let client = try TestClient(router: Self.router(journal: journal), taskMode: .captured)
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        _ = try await client.execute(.post, "/send-notification/x@y.z")
+        let captured = client.capturedTasks
+        #expect(captured.map(\.name) == ["write_notification"])
+        #expect(captured.first?.arguments.map { "\($0)" } == ["x@y.z", "some notification"])
+        #expect(journal.all.isEmpty)
+        #expect(client.statistics.succeeded == 0)
+    }
+
+    @Test func handlerErrorsAndMiddlewareBehaveAsOnTheServer() async throws {
+        let journal = Journal()
+        let router = Router()
+        router.use { request, next in
+            var response = try await next(request)
+            response.headers.add(name: "X-Wrapped", value: "yes")
+            return response
+        }
+        router.post("/fail") { _, tasks -> String in
+            try tasks.add({ journal.record("skipped") }, name: "skipped")
+            try tasks.add({ journal.record("always") }, name: "always", options: .always)
+            throw HTTPError(.badRequest)
+        }
+        let client = try TestClient(router: router)
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let response = try await client.execute(.post, "/fail")
+        #expect(response.status == .badRequest)
+        #expect(journal.all == ["always"])
+        #expect(try await client.execute(.get, "/missing").status == .notFound)
+    }
+}

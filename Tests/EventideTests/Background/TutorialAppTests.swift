@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// The tutorial apps, run as a user runs them, produce the tutorial's bodies and files.
+@Suite(.serialized) struct TutorialAppTests {
+    @Test func notificationWritesLogAfterTheResponse() throws {
+        let app = try ExampleProcess(["notification"])
+        let client = try RawClient(port: app.port)
+        try client.send("POST /send-notification/ada@example.com HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"] == "application/json")
+        #expect(response.text == #"{"message":"Notification sent in the background"}"#)
+        app.signal(SIGTERM)
+        #expect(app.waitForExit() == 0)
+        #expect(app.file("log.txt") == "notification for ada@example.com: some notification")
+    }
+
+    @Test func dependenciesWriteDependencyLineFirst() throws {
+        let app = try ExampleProcess(["dependencies"])
+        let client = try RawClient(port: app.port)
+        try client.send("POST /send-notification/ada@example.com?q=tea HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().text == #"{"message":"Message sent"}"#)
+        try client.send("POST /send-notification/bob@example.com HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().text == #"{"message":"Message sent"}"#)
+        app.signal(SIGTERM)
+        #expect(app.waitForExit() == 0)
+        // Within a request the dependency's line comes first; across requests no order is promised.
+        let lines = app.file("log.txt").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.sorted() == ["", "found query: tea", "message to ada@example.com", "message to bob@example.com"])
+        #expect(lines.firstIndex(of: "found query: tea")! < lines.firstIndex(of: "message to ada@example.com")!)
+    }
+
+    @Test func processingAnswers202AndReportsTheResult() throws {
+        let app = try ExampleProcess(["processing"])
+        let client = try RawClient(port: app.port, receiveTimeout: 20)
+        var text = ""
+        for line in 0..<200_000 { text += "line \(line) has five words\n" }
+        text += "last line without newline"
+        let body = Array(text.utf8)
+        try client.send("POST /process HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+        try client.send(body)
+        let accepted = try client.readResponse()
+        #expect(accepted.status == 202)
+        let id = try #require(try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: String])["id"]!
+        var job: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(15)
+        repeat {
+            try client.send("GET /process/\(id) HTTP/1.1\r\nHost: x\r\n\r\n")
+            job = try JSONSerialization.jsonObject(with: Data(try client.readResponse().body)) as? [String: Any] ?? [:]
+            if job["state"] as? String != "done" { usleep(50_000) }
+        } while job["state"] as? String != "done" && Date() < deadline
+        #expect(job["state"] as? String == "done")
+        #expect(job["lines"] as? Int == 200_001)
+        #expect(job["words"] as? Int == 200_000 * 5 + 4)
+        #expect((job["sha256"] as? String)?.count == 64)
+        try client.send("GET /process/unknown HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().status == 404)
+        app.signal(SIGTERM)
+        #expect(app.waitForExit() == 0)
+    }
+
+    @Test func benchSlowRouteAnswers202AndTheTaskWritesItsLine() throws {
+        let app = try ExampleProcess(["bench"])
+        let client = try RawClient(port: app.port)
+        try client.send("POST /slow/20 HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 202)
+        #expect(response.text == #"{"message":"accepted"}"#)
+        try client.send("POST /send-notification/c@d.e HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().text == #"{"message":"Notification sent in the background"}"#)
+        app.signal(SIGTERM)
+        #expect(app.waitForExit() == 0)
+        #expect(app.file("slow.txt").split(separator: "\n").count == 1)
+        #expect(app.file("log.txt") == "notification for c@d.e: some notification\n")
+    }
+}
