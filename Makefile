@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make run   builds in release mode and runs the example server (eventide-example bench)
 #   make test  runs the whole test suite
+#   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
+#              e.g. make bench BENCH_ARGS="--rounds 1 --duration 3"
 # Each installs libuv1-dev (and pkg-config) with apt when `pkg-config libuv` fails.
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -20,5 +22,13 @@ build: deps
 run: build
 	.build/release/eventide-example $(ARGS)
 
+# The example executable is built first: tests run the tutorial apps as processes.
 test: deps
+	swift build
 	swift test
+
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: deps
+	python3 Benchmarks/run.py $(BENCH_ARGS)
