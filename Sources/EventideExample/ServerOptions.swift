@@ -10,6 +10,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "The port to bind (0 picks a free one).")
     var port = 8000
 
+    @Option(help: "Event loops, each on its own thread with its own SO_REUSEPORT listener.")
+    var loops = 1
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -32,7 +35,8 @@ struct ServerOptions: ParsableArguments {
     /// Serves `router` until SIGINT/SIGTERM. Exits with status 1 when accepted
     /// background tasks were still unfinished at the shutdown deadline.
     func serve(_ router: Router, label: String, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
-        var configuration = ServerConfiguration(host: host, port: port, shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
+        var configuration = ServerConfiguration(
+            host: host, port: port, loops: loops, shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
         configuration.backgroundTasks.threadPoolSize = poolThreads
         configuration.backgroundTasks.maxPendingTasks = maxPendingTasks
         configure(&configuration)

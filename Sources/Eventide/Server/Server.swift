@@ -27,8 +27,8 @@ public final class Server: Sendable {
     private struct State {
         var started = false
         var port: Int?
-        var core: LoopBound<ServerCore>?
-        var thread: EventLoopThread?
+        var cores: [LoopBound<ServerCore>] = []
+        var threads: [EventLoopThread] = []
         var unfinishedTasks: [String] = []
     }
 
@@ -36,6 +36,7 @@ public final class Server: Sendable {
     ///
     /// - Throws: `RouteDefinitionError` for an invalid or conflicting route.
     public init(router: Router, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger = Logger(label: "eventide")) throws {
+        precondition(configuration.loops >= 1, "a server needs at least one loop")
         self.configuration = configuration
         self.routes = try router.freeze()
         self.logger = logger
@@ -56,87 +57,135 @@ public final class Server: Sendable {
     /// - Throws: a `UVError` when binding fails or the loop cannot close cleanly.
     @discardableResult
     public func run() throws -> ShutdownReport {
+        markStarted()
         let loop = try EventLoop()
-        let failure = Mutex<(any Error)?>(nil)
-        loop.execute { [self] in
-            do {
-                try startCore(on: loop, handlingSignals: configuration.handlesSignals)
-            } catch {
-                failure.withLock { $0 = error }
-                loop.closeWakeup()
-            }
+        let port: Int
+        do {
+            port = try launchCore(index: 0, on: loop, port: configuration.port, handlingSignals: configuration.handlesSignals)
+        } catch {
+            loop.closeWakeup()
+            loop.run()
+            try loop.close()
+            throw error
+        }
+        do {
+            try startThreadLoops(from: 1, port: port)
+        } catch {
+            shutdown()
+            loop.run()
+            try loop.close()
+            try joinThreads()
+            throw error
         }
         loop.run()
         try loop.close()
-        if let error = failure.withLock({ $0 }) { throw error }
+        try joinThreads()
         return finalReport()
     }
 
-    /// Starts serving on a new thread and returns once listening. Pair with
-    /// `shutdown()` and `wait()`.
+    /// Starts serving on loops of their own (`configuration.loops` threads) and
+    /// returns once every loop listens. Pair with `shutdown()` and `wait()`.
     public func start() throws {
-        let thread = try EventLoopThread()
-        let loop = thread.loop
-        let ready = DispatchSemaphore(value: 0)
-        let failure = Mutex<(any Error)?>(nil)
-        loop.execute { [self] in
-            do {
-                try startCore(on: loop, handlingSignals: false)
-            } catch {
-                failure.withLock { $0 = error }
-                loop.closeWakeup()
-            }
-            ready.signal()
-        }
-        ready.wait()
-        state.withLock { $0.thread = thread }
-        if let error = failure.withLock({ $0 }) {
-            try wait()
+        markStarted()
+        do {
+            try startThreadLoops(from: 0, port: configuration.port)
+        } catch {
+            shutdown()
+            try joinThreads()
             throw error
         }
     }
 
-    /// Begins a graceful shutdown. Safe from any thread; repeated calls are harmless.
+    /// Begins a graceful shutdown on every loop. Safe from any thread; repeated calls
+    /// are harmless.
     public func shutdown() {
-        guard let core = state.withLock({ $0.core }) else { return }
-        core.loop.execute { core.value.beginShutdown() }
+        for core in state.withLock({ $0.cores }) {
+            core.loop.execute { core.value.beginShutdown() }
+        }
     }
 
-    /// Waits until a server started with `start()` has stopped and its loop closed.
+    /// Waits until a server started with `start()` has stopped and its loops closed.
     ///
     /// - Returns: whether every accepted background task finished.
-    /// - Throws: `UVError.busy` when a handle was left open on the loop (a leak).
+    /// - Throws: `UVError.busy` when a handle was left open on a loop (a leak).
     @discardableResult
     public func wait() throws -> ShutdownReport {
-        guard let thread = state.withLock({ $0.thread }) else { return finalReport() }
-        try thread.join()
+        try joinThreads()
         return finalReport()
+    }
+
+    private func markStarted() {
+        let alreadyStarted = state.withLock { state in
+            defer { state.started = true }
+            return state.started
+        }
+        precondition(!alreadyStarted, "a Server can be started once")
+    }
+
+    /// Starts loops `first..<configuration.loops`, each on its own thread, all bound
+    /// to `port` (with SO_REUSEPORT when there are several). The first one to bind port
+    /// 0 fixes the port for the rest.
+    private func startThreadLoops(from first: Int, port: Int) throws {
+        var port = port
+        for index in first..<configuration.loops {
+            let thread = try EventLoopThread()
+            state.withLock { $0.threads.append(thread) }
+            let loop = thread.loop
+            let ready = DispatchSemaphore(value: 0)
+            let outcome = Mutex<Result<Int, any Error>?>(nil)
+            let requestedPort = port
+            loop.execute { [self] in
+                do {
+                    let bound = try launchCore(index: index, on: loop, port: requestedPort, handlingSignals: false)
+                    outcome.withLock { $0 = .success(bound) }
+                } catch {
+                    outcome.withLock { $0 = .failure(error) }
+                    loop.closeWakeup()
+                }
+                ready.signal()
+            }
+            ready.wait()
+            port = try outcome.withLock { $0! }.get()
+        }
+    }
+
+    /// Creates loop `index`'s share of the server on `loop` (on its thread) and binds.
+    private func launchCore(index: Int, on loop: EventLoop, port: Int, handlingSignals: Bool) throws -> Int {
+        var coreConfiguration = configuration
+        coreConfiguration.port = port
+        let core = ServerCore(
+            loop: loop, loopIndex: index, configuration: coreConfiguration, routes: routes,
+            backgroundTasks: backgroundTasks, logger: logger)
+        core.onStopped = { [self] unfinished in
+            state.withLock { $0.unfinishedTasks += unfinished }
+            loop.closeWakeup()
+        }
+        let bound = try core.start(reusePort: configuration.loops > 1)
+        if handlingSignals {
+            try core.handleSignals(onFirst: { [self] in shutdown() }, exit: { Glibc.exit($0) })
+        }
+        state.withLock { state in
+            if state.port == nil { state.port = bound }
+            state.cores.append(LoopBound(core, loop: loop))
+        }
+        return bound
+    }
+
+    private func joinThreads() throws {
+        let threads = state.withLock { state in
+            defer { state.threads = [] }
+            return state.threads
+        }
+        var firstError: (any Error)?
+        for thread in threads {
+            do { try thread.join() } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
     }
 
     private func finalReport() -> ShutdownReport {
         let unfinished = state.withLock { $0.unfinishedTasks }
         if unfinished.isEmpty { backgroundTasks.stopPool() }
         return ShutdownReport(unfinishedTasks: unfinished, statistics: backgroundTasks.counters.snapshot)
-    }
-
-    private func startCore(on loop: EventLoop, handlingSignals: Bool) throws {
-        let alreadyStarted = state.withLock { state in
-            defer { state.started = true }
-            return state.started
-        }
-        precondition(!alreadyStarted, "a Server can be started once")
-        let core = ServerCore(
-            loop: loop, loopIndex: 0, configuration: configuration, routes: routes,
-            backgroundTasks: backgroundTasks, logger: logger)
-        core.onStopped = { [self] unfinished in
-            state.withLock { $0.unfinishedTasks += unfinished }
-            loop.closeWakeup()
-        }
-        let port = try core.start()
-        if handlingSignals { try core.handleSignals(exit: { Glibc.exit($0) }) }
-        state.withLock { state in
-            state.port = port
-            state.core = LoopBound(core, loop: loop)
-        }
     }
 }

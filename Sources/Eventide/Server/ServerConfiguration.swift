@@ -5,6 +5,10 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// The port to bind; 0 picks a free port (see `Server.port`). Default 8000.
     public var port: Int
+    /// Event loops, each on its own thread with its own listening socket
+    /// (`SO_REUSEPORT`); the kernel spreads connections across them. A request's loop
+    /// tasks run on the loop that served it; the blocking pool is shared. Default 1.
+    public var loops: Int
     /// The listen backlog. Default 1024.
     public var backlog: Int32
     /// Parser limits: request line, header bytes and count, body size, pipelined input.
@@ -33,6 +37,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1",
         port: Int = 8000,
+        loops: Int = 1,
         backlog: Int32 = 1024,
         limits: HTTPLimits = HTTPLimits(),
         writeBufferHighWatermark: Int = 256 * 1024,
@@ -45,6 +50,7 @@ public struct ServerConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
+        self.loops = loops
         self.backlog = backlog
         self.limits = limits
         self.writeBufferHighWatermark = writeBufferHighWatermark

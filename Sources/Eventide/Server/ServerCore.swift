@@ -22,6 +22,7 @@ final class ServerCore {
     private var signalWatchers: [SignalWatcher] = []
     private var shutdownDeadline: LoopTimer?
     private var stopped = false
+    private var signalled = false
     private(set) var isShuttingDown = false
     /// Called once, on the loop, when shutdown finished and every handle is closed,
     /// with the names of background tasks that did not finish (empty: full drain).
@@ -42,8 +43,8 @@ final class ServerCore {
     }
 
     /// Binds and starts accepting. Returns the bound port.
-    func start() throws(UVError) -> Int {
-        let listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port)
+    func start(reusePort: Bool) throws(UVError) -> Int {
+        let listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port, reusePort: reusePort)
         self.listener = listener
         do {
             try listener.listen(backlog: configuration.backlog, onAcceptError: { [logger] error in
@@ -54,20 +55,22 @@ final class ServerCore {
             self.listener = nil
             throw error
         }
-        logger.info("listening", metadata: ["address": "\(listener.localAddress)"])
+        logger.info("listening", metadata: ["address": "\(listener.localAddress)", "loop": "\(loopIndex)"])
         return listener.localPort
     }
 
-    /// First SIGINT/SIGTERM: graceful shutdown; a second one exits at once.
-    func handleSignals(exit: @escaping (Int32) -> Never) throws(UVError) {
+    /// First SIGINT/SIGTERM: `onFirst` (the server's graceful shutdown on every loop);
+    /// a second one exits at once.
+    func handleSignals(onFirst: @escaping () -> Void, exit: @escaping (Int32) -> Never) throws(UVError) {
         for signal in [SIGINT, SIGTERM] {
             signalWatchers.append(try SignalWatcher(loop: loop, signal: signal) { [unowned self] signal in
-                if isShuttingDown {
+                if signalled {
                     logger.warning("second signal: exiting now", metadata: ["signal": "\(signal)"])
                     exit(1)
                 }
+                signalled = true
                 logger.info("signal received: shutting down", metadata: ["signal": "\(signal)"])
-                beginShutdown()
+                onFirst()
             })
         }
     }

@@ -1,0 +1,44 @@
+import Eventide
+import Foundation
+import Testing
+
+@Suite struct MultiLoopTests {
+    @Test func connectionsSpreadOverLoopsAndTasksStayOnTheirLoop() throws {
+        let journal = Journal()
+        let router = Router()
+        router.post("/where") { request, tasks in
+            let loop = request.eventLoop
+            let served = request.id.loop
+            try tasks.add({ journal.record("\(served) on its loop: \(loop.inEventLoop)") } as @Sendable () async -> Void, name: "where")
+            return "\(served)"
+        }
+        let server = try TestServer(router) { $0.loops = 2 }
+        var loopsSeen = Set<String>()
+        for _ in 0..<24 {
+            let client = try server.client()
+            try client.send("POST /where HTTP/1.1\r\nHost: x\r\n\r\n")
+            loopsSeen.insert(try client.readResponse().text)
+        }
+        let report = try server.stop()
+        #expect(loopsSeen == ["0", "1"])
+        #expect(report.drainedCompletely)
+        #expect(journal.all.count == 24)
+        #expect(journal.all.allSatisfy { $0.hasSuffix("on its loop: true") })
+    }
+
+    @Test func runOnTheCallingThreadWithExtraLoopsStopsCleanly() throws {
+        let router = Router()
+        router.get("/") { _ in "hi" }
+        let server = try Server(router: router, configuration: ServerConfiguration(port: 0, loops: 3, handlesSignals: false), logger: TestServer.quietLogger)
+        let runner = Thread {
+            do { try server.run() } catch { Issue.record("run failed: \(error)") }
+        }
+        runner.start()
+        while server.port == nil { usleep(1_000) }
+        let client = try RawClient(port: server.port!)
+        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().text == "hi")
+        server.shutdown()
+        while !runner.isFinished { usleep(1_000) }
+    }
+}
