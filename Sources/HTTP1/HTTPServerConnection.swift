@@ -151,6 +151,12 @@ public struct HTTPServerConnection {
         phase == .reading && head == nil && bufferedByteCount == 0
     }
 
+    /// Whether a request's head has been parsed and its body is still arriving (as opposed
+    /// to a head still being received). Used to pick the header or body read timeout.
+    public var isReadingBody: Bool {
+        phase == .reading && head != nil
+    }
+
     private mutating func close() {
         phase = .closed
         buffer = []

@@ -189,6 +189,10 @@ public final class EventLoop: @unchecked Sendable {
         return count
     }
 
+    /// The loop's cached monotonic time in milliseconds (`uv_now`): updated once per
+    /// iteration, free to read. Loop thread only.
+    public var nowMilliseconds: UInt64 { uv_now(rawLoop) }
+
     /// A monotonic clock in nanoseconds (`uv_hrtime`), for measuring durations.
     public static var monotonicNanoseconds: UInt64 { uv_hrtime() }
 

@@ -30,7 +30,15 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     private var peerClosed = false
     /// Set by a graceful shutdown: the current response is the last one.
     private var closeAfterResponse = false
-    private var lingerTimer: LoopTimer?
+    /// Loop times (ms) behind the timeouts: last input, start of the request being
+    /// received, last progress of pending output, start of lingering.
+    private var lastReadAt: UInt64
+    private var lastActivityAt: UInt64
+    private var requestStartedAt: UInt64?
+    private var lastWriteProgressAt: UInt64
+    private var lingerStartedAt: UInt64 = 0
+    /// Accepted beyond `maxConnections`: its first request is answered 503.
+    private let overCapacity: Bool
     private var streamWaiter: CheckedContinuation<Void, Never>?
     /// Schedules the streamed response's background tasks once the body ended.
     private var streamCompleted: ((_ failed: Bool) -> Void)?
@@ -38,11 +46,16 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     /// `tcp.bytesWritten` reaches `offset` (or the connection closes).
     private var tasksAwaitingWrite: [(offset: UInt64, requestID: RequestID, entries: [BackgroundTaskScheduler.Entry])] = []
 
-    init(id: UInt64, core: ServerCore, tcp: TCPConnection) {
+    init(id: UInt64, core: ServerCore, tcp: TCPConnection, overCapacity: Bool) {
         self.id = id
         self.core = core
         self.tcp = tcp
+        self.overCapacity = overCapacity
         self.machine = HTTPServerConnection(limits: core.configuration.limits)
+        let now = core.loop.nowMilliseconds
+        lastReadAt = now
+        lastActivityAt = now
+        lastWriteProgressAt = now
         outbound.reserveCapacity(4096)
     }
 
@@ -58,6 +71,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeRawBufferPointer) {
         guard phase == .active else { return }  // lingering: discard
+        let now = core.loop.nowMilliseconds
+        if machine.isIdle && !responding { requestStartedAt = now }
+        lastReadAt = now
+        lastActivityAt = now
         machine.receive(bytes)
         process()
     }
@@ -81,6 +98,8 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     }
 
     func connectionDidWrite(_ connection: TCPConnection) {
+        lastWriteProgressAt = core.loop.nowMilliseconds
+        lastActivityAt = lastWriteProgressAt
         if let waiter = streamWaiter, tcp.pendingWriteBytes <= core.configuration.writeBufferLowWatermark {
             streamWaiter = nil
             waiter.resume()
@@ -94,8 +113,6 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         // The client left before the end: the work was accepted, so it still runs.
         for waiting in tasksAwaitingWrite { core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger) }
         tasksAwaitingWrite = []
-        lingerTimer?.close()
-        lingerTimer = nil
         streamWaiter?.resume()
         streamWaiter = nil
         core.connectionDidClose(self)
@@ -117,8 +134,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
             case .request(let request):
                 if !dispatch(request) { break loop }
             case .reject(let error):
-                core.logger.info("rejected request", metadata: ["connection": "\(id)", "status": "\(error.status.code)", "reason": "\(error.reason)"])
-                writeRejection(error)
+                core.logLimited(.info, "rejected request", kind: "reject", metadata: [
+                    "connection": "\(id)", "status": "\(error.status.code)", "reason": "\(error.reason)",
+                ])
+                writeRejection(status: error.status, reason: error.reason)
                 closeAfterFlush()
             case .close:
                 closeAfterFlush()
@@ -130,8 +149,18 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
 
     /// Calls the handler. Returns true when the response was produced synchronously.
     private func dispatch(_ head: HTTPRequest) -> Bool {
+        requestStartedAt = machine.bufferedByteCount > 0 ? core.loop.nowMilliseconds : nil
+        if overCapacity {
+            core.logLimited(.warning, "connection limit reached: answering 503", kind: "capacity", metadata: [
+                "connection": "\(id)", "limit": "\(core.configuration.maxConnections)",
+            ])
+            closeAfterResponse = true
+            return send(Self.overCapacityResponse, to: head.head, context: nil, failed: true)
+        }
         guard let target = RequestTarget(head.head.target) else {
-            core.logger.info("rejected request", metadata: ["connection": "\(id)", "status": "400", "reason": "invalid request-target"])
+            core.logLimited(.info, "rejected request", kind: "reject", metadata: [
+                "connection": "\(id)", "status": "400", "reason": "invalid request-target",
+            ])
             return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
         }
         let context = RequestContext(requestID: core.nextRequestID(), service: core.backgroundTasks)
@@ -323,10 +352,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         body.withUnsafeBytes { tcp.write($0) }
     }
 
-    private func writeRejection(_ error: HTTPParseError) {
-        let body = Array("\(error.status.code) \(error.status.reasonPhrase): \(error.reason)\n".utf8)
+    private func writeRejection(status: HTTPStatus, reason: String) {
+        let body = Array("\(status.code) \(status.reasonPhrase): \(reason)\n".utf8)
         HTTPResponseSerializer.appendHead(
-            status: error.status, headers: ["Content-Type": "text/plain; charset=utf-8"],
+            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
             contentLength: body.count, chunked: false, keepAlive: false, requestVersion: .http1_1,
             date: core.date(), into: &outbound)
         outbound.append(contentsOf: body)
@@ -334,6 +363,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
 
     private func flush() {
         guard !outbound.isEmpty, phase != .closed else { return }
+        if tcp.pendingWriteBytes == 0 { lastWriteProgressAt = core.loop.nowMilliseconds }
         outbound.withUnsafeBytes { tcp.write($0) }
         if outbound.capacity > 64 * 1024 {
             outbound = []
@@ -367,10 +397,8 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
                 return
             }
             phase = .lingering
+            lingerStartedAt = core.loop.nowMilliseconds
             tcp.startReading()
-            let timer = LoopTimer(loop: core.loop)
-            timer.start(afterMilliseconds: core.configuration.lingerTimeout.wholeMilliseconds) { [tcp] in tcp.close() }
-            lingerTimer = timer
         }
     }
 
@@ -394,6 +422,56 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         tasksAwaitingWrite = []
         tcp.close()
     }
+
+    // MARK: Timeouts
+
+    /// Called by the loop's sweep timer: closes the connection when the stage it is in
+    /// (lingering, writing, idle, receiving a head or a body) took too long.
+    func checkTimeouts(now: UInt64) {
+        let timeouts = core.configuration.timeouts
+        switch phase {
+        case .closed:
+            return
+        case .lingering:
+            if now &- lingerStartedAt >= core.configuration.lingerTimeout.wholeMilliseconds { tcp.close() }
+            return
+        case .active, .closing:
+            break
+        }
+        if tcp.pendingWriteBytes > 0 {
+            if now &- lastWriteProgressAt >= timeouts.writeStall.wholeMilliseconds {
+                core.logLimited(.info, "write stalled: closing", kind: "write-stall", metadata: [
+                    "connection": "\(id)", "unsent": "\(tcp.pendingWriteBytes)",
+                ])
+                tcp.close()
+            }
+            return
+        }
+        guard phase == .active, !responding else { return }
+        if machine.isIdle {
+            if now &- lastActivityAt >= timeouts.idle.wholeMilliseconds {
+                core.logger.debug("idle keep-alive connection closed", metadata: ["connection": "\(id)"])
+                phase = .closing
+                tcp.close()
+            }
+        } else if machine.isReadingBody {
+            if now &- lastReadAt >= timeouts.body.wholeMilliseconds { timeOut(stage: "body") }
+        } else if now &- (requestStartedAt ?? lastReadAt) >= timeouts.header.wholeMilliseconds {
+            timeOut(stage: "header")
+        }
+    }
+
+    private func timeOut(stage: String) {
+        core.logLimited(.info, "request timed out", kind: "timeout-\(stage)", metadata: ["connection": "\(id)", "stage": "\(stage)"])
+        writeRejection(status: .requestTimeout, reason: "\(stage) not received in time")
+        closeAfterFlush()
+    }
+
+    private static let overCapacityResponse: Response = {
+        var response = Response.text("503 Service Unavailable: too many connections\n", status: .serviceUnavailable)
+        response.headers.add(name: "Retry-After", value: "1")
+        return response
+    }()
 
     private static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
         status.code >= 200 && status.code != 204 && status.code != 304

@@ -30,6 +30,7 @@ public final class Server: Sendable {
         var cores: [LoopBound<ServerCore>] = []
         var threads: [EventLoopThread] = []
         var unfinishedTasks: [String] = []
+        var shuttingDown = false
     }
 
     /// Creates a server from the routes registered on `router` (frozen now).
@@ -99,7 +100,11 @@ public final class Server: Sendable {
     /// Begins a graceful shutdown on every loop. Safe from any thread; repeated calls
     /// are harmless.
     public func shutdown() {
-        for core in state.withLock({ $0.cores }) {
+        let cores = state.withLock { state in
+            state.shuttingDown = true
+            return state.cores
+        }
+        for core in cores {
             core.loop.execute { core.value.beginShutdown() }
         }
     }
@@ -164,10 +169,13 @@ public final class Server: Sendable {
         if handlingSignals {
             try core.handleSignals(onFirst: { [self] in shutdown() }, exit: { Glibc.exit($0) })
         }
-        state.withLock { state in
+        let shuttingDown = state.withLock { state in
             if state.port == nil { state.port = bound }
             state.cores.append(LoopBound(core, loop: loop))
+            return state.shuttingDown
         }
+        // A loop that came up after shutdown() was called stops at once.
+        if shuttingDown { core.beginShutdown() }
         return bound
     }
 

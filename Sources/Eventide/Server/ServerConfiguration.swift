@@ -22,6 +22,11 @@ public struct ServerConfiguration: Sendable {
     /// How long a graceful shutdown waits for in-flight requests and background tasks
     /// before closing connections and cancelling unfinished tasks. Default 30 s.
     public var shutdownTimeout: Duration
+    /// Read, idle and write-stall timeouts (see its fields).
+    public var timeouts: ServerTimeouts
+    /// Open connections the server holds (split evenly across loops). A connection
+    /// beyond it is answered `503` with `Retry-After: 1` and closed. Default 10,000.
+    public var maxConnections: Int
     /// How long a connection closed by the server keeps discarding the peer's input so
     /// the final response is not lost to a TCP reset. Default 2 s.
     public var lingerTimeout: Duration
@@ -43,6 +48,8 @@ public struct ServerConfiguration: Sendable {
         writeBufferHighWatermark: Int = 256 * 1024,
         writeBufferLowWatermark: Int = 64 * 1024,
         shutdownTimeout: Duration = .seconds(30),
+        timeouts: ServerTimeouts = ServerTimeouts(),
+        maxConnections: Int = 10_000,
         lingerTimeout: Duration = .seconds(2),
         handlesSignals: Bool = true,
         serverName: String? = nil,
@@ -56,6 +63,8 @@ public struct ServerConfiguration: Sendable {
         self.writeBufferHighWatermark = writeBufferHighWatermark
         self.writeBufferLowWatermark = writeBufferLowWatermark
         self.shutdownTimeout = shutdownTimeout
+        self.timeouts = timeouts
+        self.maxConnections = maxConnections
         self.lingerTimeout = lingerTimeout
         self.handlesSignals = handlesSignals
         self.serverName = serverName

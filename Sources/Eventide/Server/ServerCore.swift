@@ -21,6 +21,8 @@ final class ServerCore {
     private var dateCache = DateCache()
     private var signalWatchers: [SignalWatcher] = []
     private var shutdownDeadline: LoopTimer?
+    private var sweepTimer: LoopTimer?
+    private var logLimiter = LogLimiter()
     private var stopped = false
     private var signalled = false
     private(set) var isShuttingDown = false
@@ -47,8 +49,8 @@ final class ServerCore {
         let listener = try TCPListener(loop: loop, host: configuration.host, port: configuration.port, reusePort: reusePort)
         self.listener = listener
         do {
-            try listener.listen(backlog: configuration.backlog, onAcceptError: { [logger] error in
-                logger.warning("accept failed", metadata: ["error": "\(error)"])
+            try listener.listen(backlog: configuration.backlog, onAcceptError: { [unowned self] error in
+                logLimited(.warning, "accept failed", kind: "accept", metadata: ["error": "\(error)"])
             }) { [unowned self] connection in accept(connection) }
         } catch {
             listener.close()
@@ -56,6 +58,14 @@ final class ServerCore {
             throw error
         }
         logger.info("listening", metadata: ["address": "\(listener.localAddress)", "loop": "\(loopIndex)"])
+        let sweep = LoopTimer(loop: loop)
+        let interval = configuration.timeouts.sweepInterval
+        sweep.start(afterMilliseconds: interval, repeating: interval) { [unowned self] in
+            let now = loop.nowMilliseconds
+            for connection in connections.values { connection.checkTimeouts(now: now) }
+        }
+        sweep.keepsLoopAlive(false)
+        sweepTimer = sweep
         return listener.localPort
     }
 
@@ -81,7 +91,8 @@ final class ServerCore {
             return
         }
         nextConnectionID += 1
-        let connection = HTTPConnectionHandler(id: nextConnectionID, core: self, tcp: tcp)
+        let limit = (configuration.maxConnections + configuration.loops - 1) / configuration.loops
+        let connection = HTTPConnectionHandler(id: nextConnectionID, core: self, tcp: tcp, overCapacity: connections.count >= limit)
         connections[connection.id] = connection
         connection.start()
     }
@@ -97,6 +108,11 @@ final class ServerCore {
     }
 
     func date() -> String { dateCache.current() }
+
+    /// Logs through the loop's `LogLimiter`: one line per second per `kind`.
+    func logLimited(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, kind: String, metadata: @autoclosure () -> Logger.Metadata) {
+        logLimiter.log(logger, level, message(), kind: kind, now: loop.nowMilliseconds, metadata: metadata())
+    }
 
     /// Counts handler and stream tasks so the loop is not shut down under them.
     func taskStarted() { runningTasks += 1 }
@@ -142,6 +158,8 @@ final class ServerCore {
         stopped = true
         shutdownDeadline?.close()
         shutdownDeadline = nil
+        sweepTimer?.close()
+        sweepTimer = nil
         for watcher in signalWatchers { watcher.close() }
         signalWatchers = []
         logger.info("server stopped", metadata: ["background-tasks": "\(backgroundTasks.counters.snapshot)"])
