@@ -1,56 +1,102 @@
 import Logging
+import Synchronization
 
 /// Runs one request's tasks in order (rules 4, 9, 11): each failure is logged once,
 /// counted and reported, and later tasks still run unless `stopOnFirstError`.
+///
+/// Two ways: `runOnPool` runs a list made only of blocking pool tasks on one pool
+/// thread, back to back (no hop to the loop between tasks: the common case, and the
+/// cheapest); `run` drives any other list from a Swift task on the request's loop.
 struct BackgroundTaskRunner: Sendable {
+    typealias Entry = BackgroundTaskScheduler.Entry
+
     let service: BackgroundTaskService
-    let executor: BackgroundTaskExecutor
     let requestID: RequestID
     let logger: Logger
 
-    /// Runs on `executor` (the request's loop).
-    func run(_ bound: LoopBound<BackgroundTaskScheduler.Sequence>) async {
-        var stopped = false
-        let entries = bound.value.entries
-        for (index, (task, handle)) in entries.enumerated() {
-            bound.value.next = index
-            if stopped || Task.isCancelled {
-                let state: BackgroundTaskState = stopped ? .skipped : .cancelled
-                handle.finish(state)
-                service.counters.dropped(state)
-                continue
-            }
-            let state = await execute(task, handle)
-            if case .failed = state, service.configuration.stopOnFirstError { stopped = true }
+    /// Whether `runOnPool` can take `entries`.
+    static func poolOnly(_ entries: [Entry]) -> Bool {
+        entries.allSatisfy { entry in
+            if case .blocking = entry.task.body { return entry.task.runsOffLoop }
+            return false
         }
-        bound.value.next = entries.count
     }
 
-    private func execute(_ task: BackgroundTask, _ handle: BackgroundTaskHandle) async -> BackgroundTaskState {
-        executor.currentTask = task.name
+    /// Runs blocking tasks on the calling pool thread. The sequence is cancelled at
+    /// the shutdown deadline: tasks not started yet are then cancelled.
+    func runOnPool(_ entries: [Entry], sequence: BackgroundTaskScheduler.Sequence) {
+        var stopped = false
+        for (task, handle) in entries {
+            if stopped || sequence.cancelled.load(ordering: .relaxed) {
+                drop(handle, stopped ? .skipped : .cancelled)
+                continue
+            }
+            guard case .blocking(let function) = task.body else { continue }
+            let (context, start) = begin(task, handle)
+            var failure: (any Error)?
+            do {
+                try BackgroundTaskContext.$current.withValue(context) { try function() }
+            } catch {
+                failure = error
+            }
+            if finish(task, handle, context: context, start: start, failure: failure, wasCancelled: false) { stopped = true }
+        }
+    }
+
+    /// Runs any list on `executor` (the request's loop).
+    func run(_ entries: [Entry], executor: BackgroundTaskExecutor) async {
+        var stopped = false
+        for (task, handle) in entries {
+            if stopped || Task.isCancelled {
+                drop(handle, stopped ? .skipped : .cancelled)
+                continue
+            }
+            executor.currentTask = task.name
+            let (context, start) = begin(task, handle)
+            var failure: (any Error)?
+            do {
+                try await BackgroundTaskContext.$current.withValue(context) { try await perform(task, context: context) }
+            } catch {
+                failure = error
+            }
+            let wasCancelled = failure is CancellationError && Task.isCancelled
+            if finish(task, handle, context: context, start: start, failure: failure, wasCancelled: wasCancelled) { stopped = true }
+        }
+    }
+
+    private func begin(_ task: BackgroundTask, _ handle: BackgroundTaskHandle) -> (BackgroundTaskContext, UInt64) {
         handle.markRunning()
         service.counters.started()
-        let start = EventLoop.monotonicNanoseconds
         var taskLogger = logger
         taskLogger[metadataKey: "request-id"] = "\(requestID)"
         taskLogger[metadataKey: "task"] = "\(task.name)"
-        let context = BackgroundTaskContext(requestID: requestID, taskName: task.name, logger: taskLogger)
+        return (BackgroundTaskContext(requestID: requestID, taskName: task.name, logger: taskLogger), EventLoop.monotonicNanoseconds)
+    }
+
+    /// Records the outcome. Returns true when the rest of the list must be skipped.
+    private func finish(
+        _ task: BackgroundTask, _ handle: BackgroundTaskHandle, context: BackgroundTaskContext, start: UInt64,
+        failure: (any Error)?, wasCancelled: Bool
+    ) -> Bool {
         let state: BackgroundTaskState
-        do {
-            try await BackgroundTaskContext.$current.withValue(context) {
-                try await perform(task, context: context)
-            }
-            state = .succeeded
-        } catch is CancellationError where Task.isCancelled {
+        if wasCancelled {
             state = .cancelled
-        } catch {
-            state = .failed("\(error)")
-            taskLogger.error("background task failed", metadata: ["error": "\(error)"])
-            service.configuration.onFailure?(BackgroundTaskFailure(taskName: task.name, requestID: requestID, error: error))
+        } else if let failure {
+            state = .failed("\(failure)")
+            context.logger.error("background task failed", metadata: ["error": "\(failure)"])
+            service.configuration.onFailure?(BackgroundTaskFailure(taskName: task.name, requestID: requestID, error: failure))
+        } else {
+            state = .succeeded
         }
         handle.finish(state)
         service.counters.finished(state, durationNanoseconds: EventLoop.monotonicNanoseconds - start)
-        return state
+        if case .failed = state { return service.configuration.stopOnFirstError }
+        return false
+    }
+
+    private func drop(_ handle: BackgroundTaskHandle, _ state: BackgroundTaskState) {
+        handle.finish(state)
+        service.counters.dropped(state)
     }
 
     private func perform(_ task: BackgroundTask, context: BackgroundTaskContext) async throws {
@@ -68,7 +114,7 @@ struct BackgroundTaskRunner: Sendable {
         }
     }
 
-    /// Runs a blocking function on the pool; the sequence resumes on its loop after.
+    /// One blocking function on the pool, from a loop sequence; resumes on the loop.
     private func runOnPool(_ function: @escaping @Sendable () throws -> Void, context: BackgroundTaskContext) async throws {
         let pool = service.pool
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

@@ -1,17 +1,23 @@
 import Logging
+import Synchronization
 
-/// Runs each request's task list on one loop, in order, and keeps track of what is
-/// unfinished for shutdown. Loop-bound.
+/// Starts each request's task list on one loop and keeps track of what is unfinished
+/// for shutdown. Loop-bound.
 package final class BackgroundTaskScheduler {
     package typealias Entry = (task: BackgroundTask, handle: BackgroundTaskHandle)
 
-    /// One request's tasks and how far they got.
-    final class Sequence {
+    /// One request's tasks, and how to stop them at the deadline.
+    final class Sequence: Sendable {
         let entries: [Entry]
-        var next = 0
-        var task: Task<Void, Never>?
+        let cancelled = Atomic<Bool>(false)
+        let task = Mutex<Task<Void, Never>?>(nil)
 
         init(entries: [Entry]) { self.entries = entries }
+
+        func cancel() {
+            cancelled.store(true, ordering: .relaxed)
+            task.withLock { $0 }?.cancel()
+        }
     }
 
     let loop: EventLoop
@@ -28,34 +34,48 @@ package final class BackgroundTaskScheduler {
 
     var isIdle: Bool { sequences.isEmpty }
 
-    /// Names of tasks not finished yet ("name (request 0-12)").
+    /// Names of the tasks not finished yet.
     var unfinishedTaskNames: [String] {
-        sequences.values.flatMap { sequence in
-            sequence.entries[sequence.next...].filter { !$0.handle.state.isFinal }.map(\.handle.name)
-        }
+        sequences.values.flatMap { $0.entries.filter { !$0.handle.state.isFinal }.map(\.handle.name) }
     }
 
-    /// Starts `entries` now, one after another, on this loop's executor.
+    /// Starts `entries` now, one after another.
     package func run(_ entries: [Entry], requestID: RequestID, logger: Logger) {
         guard !entries.isEmpty else { return }
         nextSequenceID += 1
         let id = nextSequenceID
         let sequence = Sequence(entries: entries)
         sequences[id] = sequence
+        let runner = BackgroundTaskRunner(service: service, requestID: requestID, logger: logger)
+        let this = LoopBound(self, loop: loop)
+        if BackgroundTaskRunner.poolOnly(entries) {
+            let submitted = service.pool.submit { [loop] in
+                runner.runOnPool(entries, sequence: sequence)
+                loop.execute { this.value.sequenceFinished(id) }
+            }
+            if submitted { return }
+            // The pool is closed (past the shutdown deadline): nothing will run.
+            sequence.cancel()
+            runner.runOnPool(entries, sequence: sequence)
+            sequenceFinished(id)
+            return
+        }
+        let executor = makeExecutor(requestID: requestID, logger: logger)
+        sequence.task.withLock { task in
+            task = Task(executorPreference: executor) {
+                await runner.run(entries, executor: executor)
+                this.value.sequenceFinished(id)
+            }
+        }
+    }
+
+    private func makeExecutor(requestID: RequestID, logger: Logger) -> BackgroundTaskExecutor {
         let counters = service.counters
-        let stallLogger = logger
-        let executor = BackgroundTaskExecutor(loop: loop, threshold: service.configuration.loopStallThreshold) { name, nanoseconds in
+        return BackgroundTaskExecutor(loop: loop, threshold: service.configuration.loopStallThreshold) { name, nanoseconds in
             counters.loopStalled()
-            stallLogger.warning("background task held the event loop", metadata: [
+            logger.warning("background task held the event loop", metadata: [
                 "request-id": "\(requestID)", "task": "\(name)", "ms": "\(nanoseconds / 1_000_000)",
             ])
-        }
-        let runner = BackgroundTaskRunner(service: service, executor: executor, requestID: requestID, logger: logger)
-        let this = LoopBound(self, loop: loop)
-        let bound = LoopBound(sequence, loop: loop)
-        sequence.task = Task(executorPreference: executor) {
-            await runner.run(bound)
-            this.value.sequenceFinished(id)
         }
     }
 
@@ -68,7 +88,7 @@ package final class BackgroundTaskScheduler {
     /// cancellation request. Returns the names of the tasks that had not finished.
     func cancelAll() -> [String] {
         let names = unfinishedTaskNames
-        for sequence in sequences.values { sequence.task?.cancel() }
+        for sequence in sequences.values { sequence.cancel() }
         return names
     }
 }
