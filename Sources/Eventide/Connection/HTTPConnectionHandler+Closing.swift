@@ -1,0 +1,99 @@
+import Logging
+
+/// Closing (graceful, forced, lingering) and the timeouts checked by the loop's sweep.
+extension HTTPConnectionHandler {
+    // MARK: Closing
+
+    /// Sends FIN once queued output is written, then lingers briefly so the peer reads
+    /// the final response before the socket closes.
+    func closeAfterFlush() {
+        guard phase == .active else { return }
+        flush()
+        phase = .closing
+        tcp.shutdown { [self] error in
+            guard phase == .closing else { return }
+            if error != nil || peerClosed {
+                tcp.close()
+                return
+            }
+            phase = .lingering
+            lingerStartedAt = core.loop.nowMilliseconds
+            tcp.startReading()
+        }
+    }
+
+    /// Graceful shutdown: idle connections close now, busy ones after their response.
+    func shutdownGracefully() {
+        guard phase == .active else { return }
+        if isIdle {
+            // Nothing to flush and no unread input: a plain close sends FIN, no RST.
+            phase = .closing
+            tcp.close()
+        } else {
+            closeAfterResponse = true
+        }
+    }
+
+    /// Closes at once, dropping unsent output (shutdown deadline passed). Tasks still
+    /// waiting for their response are handed to the scheduler now, so the shutdown
+    /// report names them.
+    func forceClose() {
+        for waiting in tasksAwaitingWrite { core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger) }
+        tasksAwaitingWrite = []
+        tcp.close()
+    }
+
+    // MARK: Timeouts
+
+    /// Called by the loop's sweep timer: closes the connection when the stage it is in
+    /// (lingering, writing, idle, receiving a head or a body) took too long.
+    func checkTimeouts(now: UInt64) {
+        let timeouts = core.configuration.timeouts
+        switch phase {
+        case .closed:
+            return
+        case .lingering:
+            if now &- lingerStartedAt >= core.configuration.lingerTimeout.wholeMilliseconds { tcp.close() }
+            return
+        case .active, .closing:
+            break
+        }
+        if tcp.pendingWriteBytes > 0 {
+            if now &- lastWriteProgressAt >= timeouts.writeStall.wholeMilliseconds {
+                core.logLimited(.info, "write stalled: closing", kind: "write-stall", metadata: [
+                    "connection": "\(id)", "unsent": "\(tcp.pendingWriteBytes)",
+                ])
+                tcp.close()
+            }
+            return
+        }
+        guard phase == .active, !responding else { return }
+        if machine.isIdle {
+            if now &- lastActivityAt >= timeouts.idle.wholeMilliseconds {
+                core.logger.debug("idle keep-alive connection closed", metadata: ["connection": "\(id)"])
+                phase = .closing
+                tcp.close()
+            }
+        } else if machine.isReadingBody {
+            if now &- lastReadAt >= timeouts.body.wholeMilliseconds { timeOut(stage: "body") }
+        } else if now &- (requestStartedAt ?? lastReadAt) >= timeouts.header.wholeMilliseconds {
+            timeOut(stage: "header")
+        }
+    }
+
+    func timeOut(stage: String) {
+        core.logLimited(.info, "request timed out", kind: "timeout-\(stage)", metadata: ["connection": "\(id)", "stage": "\(stage)"])
+        writeRejection(status: .requestTimeout, reason: "\(stage) not received in time")
+        closeAfterFlush()
+    }
+
+    static let overCapacityResponse: Response = {
+        var response = Response.text("503 Service Unavailable: too many connections\n", status: .serviceUnavailable)
+        response.headers.add(name: "Retry-After", value: "1")
+        return response
+    }()
+
+    static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
+        status.code >= 200 && status.code != 204 && status.code != 304
+    }
+}

@@ -1,0 +1,158 @@
+import Logging
+
+/// Serializing responses, streaming bodies, flushing and read backpressure.
+extension HTTPConnectionHandler {
+    // MARK: Writing
+
+    /// Serializes `response` and schedules the request's background tasks after its
+    /// last byte. `failed`: the handler threw. Returns true when the response is
+    /// complete (not streamed).
+    func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
+        guard phase == .active else {
+            // The connection died while the handler ran: the accepted work still runs.
+            if let context { scheduleTasks(context, carried: admit(response.background), failed: failed, status: response.status) }
+            return true
+        }
+        var response = response
+        let carried = admit(response.background)
+        if carried == nil { response = core.backgroundTasks.rejectionResponse() }
+        var keepAlive = request.keepAlive && !closeAfterResponse && !core.isShuttingDown
+        if let connection = response.headers.first(name: "Connection"), connection.lowercased().contains("close") {
+            keepAlive = false
+        }
+        var headers = response.headers
+        if let serverName = core.configuration.serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
+        let hasBody = request.method != .head && Self.statusAllowsBody(response.status)
+        switch response.body {
+        case .empty, .bytes:
+            let body: [UInt8]
+            if case .bytes(let bytes) = response.body { body = bytes } else { body = [] }
+            HTTPResponseSerializer.appendHead(
+                status: response.status, headers: headers,
+                contentLength: Self.statusAllowsBody(response.status) ? body.count : nil,
+                chunked: false, keepAlive: keepAlive, requestVersion: request.version,
+                date: core.date(), into: &outbound)
+            if hasBody { appendBody(body) }
+            machine.responseCompleted(keepAlive: keepAlive)
+            if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
+            return true
+        case .stream(let produce):
+            let chunked = request.version != .http1_0
+            keepAlive = keepAlive && chunked
+            HTTPResponseSerializer.appendHead(
+                status: response.status, headers: headers, contentLength: nil, chunked: chunked && hasBody,
+                keepAlive: keepAlive, requestVersion: request.version, date: core.date(), into: &outbound)
+            guard hasBody else {
+                machine.responseCompleted(keepAlive: keepAlive)
+                if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
+                return true
+            }
+            flush()
+            stream(produce, chunked: chunked, keepAlive: keepAlive) { [self] streamFailed in
+                if let context { scheduleTasks(context, carried: carried, failed: failed || streamFailed, status: response.status) }
+            }
+            return false
+        }
+    }
+
+    func stream(
+        _ produce: @escaping @Sendable (ResponseBodyWriter) async throws -> Void, chunked: Bool, keepAlive: Bool,
+        completed: @escaping (_ failed: Bool) -> Void
+    ) {
+        responding = true
+        streamCompleted = completed
+        core.taskStarted()
+        let this = LoopBound(self, loop: core.loop)
+        let writer = ResponseBodyWriter { bytes in try await this.value.writeBodyChunk(bytes, chunked: chunked) }
+        Task(executorPreference: core.loop.executor) {
+            var failure: (any Error)?
+            do {
+                try await produce(writer)
+            } catch {
+                failure = error
+            }
+            this.value.finishStream(chunked: chunked, keepAlive: keepAlive, failure: failure)
+        }
+    }
+
+    func finishStream(chunked: Bool, keepAlive: Bool, failure: (any Error)?) {
+        core.taskFinished()
+        responding = false
+        let completed = streamCompleted ?? { _ in }
+        streamCompleted = nil
+        // A client that went away is "delivered" for the tasks' sake (rule 6); a
+        // producer that threw is a failed handler.
+        let producerFailed = failure != nil && !(failure is ResponseBodyWriter.ClientDisconnected)
+        guard phase == .active else {
+            completed(producerFailed)
+            return
+        }
+        if let failure {
+            // The status line is gone; the only honest signal left is an incomplete body.
+            core.logger.error("streamed response failed", metadata: ["connection": "\(id)", "error": "\(failure)"])
+            flush()
+            completed(producerFailed)
+            tcp.close()
+            return
+        }
+        if chunked { HTTPResponseSerializer.appendLastChunk(into: &outbound) }
+        machine.responseCompleted(keepAlive: keepAlive)
+        completed(false)
+        process()
+    }
+
+    func writeBodyChunk(_ bytes: [UInt8], chunked: Bool) async throws {
+        guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
+        if chunked {
+            bytes.withUnsafeBytes { HTTPResponseSerializer.appendChunk($0, into: &outbound) }
+        } else {
+            outbound.append(contentsOf: bytes)
+        }
+        flush()
+        if tcp.pendingWriteBytes > core.configuration.writeBufferHighWatermark {
+            await withCheckedContinuation { streamWaiter = $0 }
+        }
+        guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
+    }
+
+    /// Large bodies are written straight from the response's array instead of being
+    /// copied into `outbound` first.
+    func appendBody(_ body: [UInt8]) {
+        if body.count < 16 * 1024 {
+            outbound.append(contentsOf: body)
+            return
+        }
+        flush()
+        body.withUnsafeBytes { tcp.write($0) }
+    }
+
+    func writeRejection(status: HTTPStatus, reason: String) {
+        let body = Array("\(status.code) \(status.reasonPhrase): \(reason)\n".utf8)
+        HTTPResponseSerializer.appendHead(
+            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
+            contentLength: body.count, chunked: false, keepAlive: false, requestVersion: .http1_1,
+            date: core.date(), into: &outbound)
+        outbound.append(contentsOf: body)
+    }
+
+    func flush() {
+        guard !outbound.isEmpty, phase != .closed else { return }
+        if tcp.pendingWriteBytes == 0 { lastWriteProgressAt = core.loop.nowMilliseconds }
+        outbound.withUnsafeBytes { tcp.write($0) }
+        if outbound.capacity > 64 * 1024 {
+            outbound = []
+            outbound.reserveCapacity(4096)
+        } else {
+            outbound.removeAll(keepingCapacity: true)
+        }
+        startWrittenTasks()
+    }
+
+    func updateReading() {
+        if !peerClosed && machine.wantsRead && tcp.pendingWriteBytes <= core.configuration.writeBufferHighWatermark {
+            tcp.startReading()
+        } else {
+            tcp.stopReading()
+        }
+    }
+}
