@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "Eventide", targets: ["Eventide"]),
         .library(name: "EventideTesting", targets: ["EventideTesting"]),
+        // The sans-IO HTTP/1.1 parser and serializer, usable on their own.
+        .library(name: "EventideHTTP1", targets: ["HTTP1"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
