@@ -20,6 +20,8 @@ public struct TestResponse: Sendable {
             body = []
         case .bytes(let bytes):
             body = bytes
+        case .string(let text):
+            body = Array(text.utf8)
         case .stream(let produce):
             let collected = Mutex<[UInt8]>([])
             try await produce(ResponseBodyWriter { bytes in collected.withLock { $0 += bytes } })

@@ -5,19 +5,28 @@ import Synchronization
 /// list and the dependency cache. `Sendable`: handlers may hand the request to other
 /// tasks, so both are behind a lock.
 package final class RequestContext: Sendable {
-    let requestID: RequestID
     let service: BackgroundTaskService
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     struct State {
+        var requestID: RequestID
         var tasks: [BackgroundTaskScheduler.Entry] = []
         var dependencies: [ObjectIdentifier: any Sendable] = [:]
         var sealed = false
     }
 
     package init(requestID: RequestID, service: BackgroundTaskService) {
-        self.requestID = requestID
+        self.state = Mutex(State(requestID: requestID))
         self.service = service
+    }
+
+    /// The request this context belongs to.
+    var requestID: RequestID { state.withLock { $0.requestID } }
+
+    /// Makes a sealed context that nobody else references fresh for the next request
+    /// on the same connection, saving an allocation per request.
+    func reuse(for requestID: RequestID) {
+        state.withLock { $0 = State(requestID: requestID) }
     }
 
     func append(_ task: BackgroundTask) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {

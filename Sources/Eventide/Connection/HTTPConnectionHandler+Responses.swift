@@ -24,15 +24,19 @@ extension HTTPConnectionHandler {
         if let serverName = core.configuration.serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
         let hasBody = request.method != .head && Self.statusAllowsBody(response.status)
         switch response.body {
-        case .empty, .bytes:
-            let body: [UInt8]
-            if case .bytes(let bytes) = response.body { body = bytes } else { body = [] }
+        case .empty, .bytes, .string:
             HTTPResponseSerializer.appendHead(
                 status: response.status, headers: headers,
-                contentLength: Self.statusAllowsBody(response.status) ? body.count : nil,
+                contentLength: Self.statusAllowsBody(response.status) ? response.body.knownLength : nil,
                 chunked: false, keepAlive: keepAlive, requestVersion: request.version,
                 date: core.date(), into: &outbound)
-            if hasBody { appendBody(body) }
+            if hasBody {
+                switch response.body {
+                case .bytes(let bytes): appendBody(bytes)
+                case .string(var text): text.withUTF8 { outbound.append(contentsOf: $0) }
+                case .empty, .stream: break
+                }
+            }
             machine.responseCompleted(keepAlive: keepAlive)
             if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
             return true

@@ -21,7 +21,7 @@ public struct Response: Sendable {
 
     /// A UTF-8 text response (`Content-Type: text/plain; charset=utf-8` unless given).
     public static func text(_ text: String, status: HTTPStatus = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
-        Response(status: status, headers: ["Content-Type": contentType], body: .bytes(Array(text.utf8)))
+        Response(status: status, headers: ["Content-Type": contentType], body: .string(text))
     }
 
     /// A binary response.
@@ -46,6 +46,20 @@ public enum ResponseBody: Sendable {
     case empty
     /// A complete body, sent with `Content-Length`.
     case bytes([UInt8])
+    /// A complete UTF-8 text body, sent with `Content-Length` (written straight from
+    /// the string's storage: no copy into an array).
+    case string(String)
     /// A body produced by the closure, sent chunked (HTTP/1.1) or until close (HTTP/1.0).
     case stream(@Sendable (ResponseBodyWriter) async throws -> Void)
+}
+
+extension ResponseBody {
+    /// The length of a complete body (0 for `.empty` and `.stream`).
+    var knownLength: Int {
+        switch self {
+        case .empty, .stream: return 0
+        case .bytes(let bytes): return bytes.count
+        case .string(let text): return text.utf8.count
+        }
+    }
 }
