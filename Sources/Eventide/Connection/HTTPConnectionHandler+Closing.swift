@@ -83,7 +83,7 @@ extension HTTPConnectionHandler {
 
     func timeOut(stage: String) {
         core.logLimited(.info, "request timed out", kind: "timeout-\(stage)", metadata: ["connection": "\(id)", "stage": "\(stage)"])
-        writeRejection(status: .requestTimeout, reason: "\(stage) not received in time")
+        ResponseEncoding.appendRejection(status: .requestTimeout, reason: "\(stage) not received in time", date: core.date(), into: &outbound)
         closeAfterFlush()
     }
 
@@ -93,7 +93,4 @@ extension HTTPConnectionHandler {
         return response
     }()
 
-    static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
-        status.code >= 200 && status.code != 204 && status.code != 304
-    }
 }

@@ -16,31 +16,23 @@ extension HTTPConnectionHandler {
         var response = response
         let carried = admit(response.background)
         if carried == nil { response = core.backgroundTasks.rejectionResponse() }
-        var keepAlive = request.keepAlive && !closeAfterResponse && !core.isShuttingDown
-        if let connection = response.headers.first(name: "Connection"), connection.lowercased().contains("close") {
-            keepAlive = false
-        }
-        var headers = response.headers
-        if let serverName = core.configuration.serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
-        let hasBody = request.method != .head && Self.statusAllowsBody(response.status)
+        var keepAlive = ResponseEncoding.keepAlive(response, request: request, closing: closeAfterResponse || core.isShuttingDown)
         switch response.body {
         case .empty, .bytes, .string:
-            HTTPResponseSerializer.appendHead(
-                status: response.status, headers: headers,
-                contentLength: Self.statusAllowsBody(response.status) ? response.body.knownLength : nil,
-                chunked: false, keepAlive: keepAlive, requestVersion: request.version,
-                date: core.date(), into: &outbound)
-            if hasBody {
-                switch response.body {
-                case .bytes(let bytes): appendBody(bytes)
-                case .string(var text): text.withUTF8 { outbound.append(contentsOf: $0) }
-                case .empty, .stream: break
-                }
+            let largeBody = ResponseEncoding.appendComplete(
+                response, to: request, keepAlive: keepAlive, serverName: core.configuration.serverName, date: core.date(),
+                into: &outbound)
+            if let largeBody {
+                flush()
+                largeBody.withUnsafeBytes { tcp.write($0) }
             }
             machine.responseCompleted(keepAlive: keepAlive)
             if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
             return true
         case .stream(let produce):
+            var headers = response.headers
+            if let serverName = core.configuration.serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
+            let hasBody = request.method != .head && ResponseEncoding.statusAllowsBody(response.status)
             let chunked = request.version != .http1_0
             keepAlive = keepAlive && chunked
             HTTPResponseSerializer.appendHead(
@@ -119,25 +111,7 @@ extension HTTPConnectionHandler {
         guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
     }
 
-    /// Large bodies are written straight from the response's array instead of being
-    /// copied into `outbound` first.
-    func appendBody(_ body: [UInt8]) {
-        if body.count < 16 * 1024 {
-            outbound.append(contentsOf: body)
-            return
-        }
-        flush()
-        body.withUnsafeBytes { tcp.write($0) }
-    }
 
-    func writeRejection(status: HTTPStatus, reason: String) {
-        let body = Array("\(status.code) \(status.reasonPhrase): \(reason)\n".utf8)
-        HTTPResponseSerializer.appendHead(
-            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
-            contentLength: body.count, chunked: false, keepAlive: false, requestVersion: .http1_1,
-            date: core.date(), into: &outbound)
-        outbound.append(contentsOf: body)
-    }
 
     func flush() {
         guard !outbound.isEmpty, phase != .closed else { return }

@@ -37,8 +37,8 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     var requestStartedAt: UInt64?
     var lastWriteProgressAt: UInt64
     var lingerStartedAt: UInt64 = 0
-    /// The previous synchronous request's context, reused when nothing kept it.
-    var spareContext: RequestContext?
+    /// Reuses the previous synchronous request's context when nothing kept it.
+    var contexts = RequestContextRecycler()
     /// Accepted beyond `maxConnections`: its first request is answered 503.
     let overCapacity: Bool
     var streamWaiter: CheckedContinuation<Void, Never>?
@@ -139,7 +139,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
                 core.logLimited(.info, "rejected request", kind: "reject", metadata: [
                     "connection": "\(id)", "status": "\(error.status.code)", "reason": "\(error.reason)",
                 ])
-                writeRejection(status: error.status, reason: error.reason)
+                ResponseEncoding.appendRejection(status: error.status, reason: error.reason, date: core.date(), into: &outbound)
                 closeAfterFlush()
             case .close:
                 closeAfterFlush()
@@ -165,11 +165,11 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
             ])
             return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
         }
-        let context = makeContext()
+        let context = contexts.make(id: core.nextRequestID(), service: core.backgroundTasks)
         var request = Request(head, target: target, context: context, eventLoop: core.loop, logger: core.logger)
         switch core.routes.responder(for: &request) {
         case .sync(let handler):
-            defer { spareContext = context }
+            defer { contexts.recycle(context) }
             do {
                 return send(try handler(request), to: request.head, context: context, failed: false)
             } catch {
@@ -197,17 +197,4 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         }
     }
 
-    /// A fresh context for the next request: the previous one when only this
-    /// connection still references it (handlers rarely keep requests), else a new one.
-    func makeContext() -> RequestContext {
-        let id = core.nextRequestID()
-        if var spare = spareContext {
-            spareContext = nil
-            if isKnownUniquelyReferenced(&spare) {
-                spare.reuse(for: id)
-                return spare
-            }
-        }
-        return RequestContext(requestID: id, service: core.backgroundTasks)
-    }
 }

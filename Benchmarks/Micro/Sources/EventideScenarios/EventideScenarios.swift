@@ -1,0 +1,75 @@
+@_spi(Benchmarks) import Eventide
+import HTTP1Scenarios
+
+/// (b) route lookup and (d) one whole keep-alive request through the sans-IO pipeline,
+/// through Eventide's `@_spi(Benchmarks)` entry points (Sources/Eventide/Benchmarking.swift),
+/// which run the server's own internal code.
+public enum EventideScenarios {
+    public static let all: [Scenario] = [
+        route("Route GET /plaintext", .get, "/plaintext", expecting: 200),
+        route("Route GET /users/42", .get, "/users/42", expecting: 200),
+        route("Route 404 GET /nope/1", .get, "/nope/1", expecting: 404),
+        route("Route 405 POST /plaintext", .post, "/plaintext", expecting: 405),
+        handlerPlaintext,
+        pipelinePlaintext,
+    ]
+
+    /// 20 routes shaped like a small API, with `eventide-example bench`'s /plaintext.
+    public static func makeRouter() -> Router {
+        let router = Router()
+        router.get("/plaintext") { _ in Response.text("Hello, World!", contentType: "text/plain") }
+        router.get("/json") { _ in Response.text("{\"message\":\"Hello, World!\"}", contentType: "application/json") }
+        router.get("/") { _ in "home" }
+        router.get("/health") { _ in HTTPStatus.noContent }
+        router.get("/users") { _ in "users" }
+        router.post("/users") { _ in HTTPStatus.created }
+        router.get("/users/{id}") { request in request.pathParameters["id"] ?? "" }
+        router.put("/users/{id}") { _ in HTTPStatus.noContent }
+        router.delete("/users/{id}") { _ in HTTPStatus.noContent }
+        router.get("/users/{id}/posts") { _ in "posts" }
+        router.get("/users/{id}/posts/{postID}") { _ in "post" }
+        router.post("/users/{id}/posts") { _ in HTTPStatus.created }
+        router.get("/posts") { _ in "posts" }
+        router.get("/posts/{id}/comments") { _ in "comments" }
+        router.post("/send-notification/{email}") { _ in HTTPStatus.accepted }
+        router.post("/slow/{ms}") { _ in HTTPStatus.accepted }
+        router.get("/static/{path...}") { _ in "file" }
+        router.get("/api/v1/items") { _ in "items" }
+        router.get("/api/v1/items/{id}") { _ in "item" }
+        router.patch("/api/v1/items/{id}") { _ in HTTPStatus.noContent }
+        return router
+    }
+
+    /// `RouteTable.responder(for:)` on a prepared `Request`; the result is the number of
+    /// path parameters bound.
+    static func route(_ name: String, _ method: HTTPMethod, _ target: String, expecting status: Int) -> Scenario {
+        Scenario(name) {
+            let routing = try RoutingBenchmark(router: makeRouter())
+            let lookup = routing.lookup(method: method, target: target)
+            let answered = routing.status(lookup)
+            precondition(answered == status, "\(method) \(target): expected \(status), got \(answered)")
+            return { routing.match(lookup) }
+        }
+    }
+
+    /// The /plaintext handler's body alone: what `Response.text` costs.
+    static let handlerPlaintext = Scenario("Handler Response.text plaintext") {
+        {
+            let response = Response.text("Hello, World!", contentType: "text/plain")
+            return response.headers.count
+        }
+    }
+
+    /// (d) bytes in → HTTPServerConnection → Request → responder → serialized bytes, one
+    /// keep-alive request per operation.
+    static let pipelinePlaintext = Scenario("Pipeline keep-alive GET /plaintext") {
+        let pipeline = try PipelineBenchmark(router: makeRouter())
+        let input = Requests.wrkGet
+        let response = input.withUnsafeBytes { String(decoding: pipeline.respond($0), as: UTF8.self) }
+        precondition(
+            response.hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: ")
+                && response.hasSuffix("\r\nContent-Length: 13\r\n\r\nHello, World!"),
+            "unexpected response: \(response)")
+        return { input.withUnsafeBytes { pipeline.handle($0) } }
+    }
+}

@@ -1,0 +1,85 @@
+/// The socket-free part of answering a request: the keep-alive decision and the bytes of
+/// a complete response. Shared by the connection and the micro-benchmarks, so what is
+/// measured is what is served.
+enum ResponseEncoding {
+    /// Byte bodies from this size on are written from their own array, not copied into
+    /// the output buffer.
+    static let largeBodyThreshold = 16 * 1024
+
+    /// Whether the connection stays open after `response` (`closing`: the server wants
+    /// this to be the last response).
+    static func keepAlive(_ response: Response, request: HTTPRequestHead, closing: Bool) -> Bool {
+        guard request.keepAlive, !closing else { return false }
+        if let connection = response.headers.first(name: "Connection"), connection.lowercased().contains("close") {
+            return false
+        }
+        return true
+    }
+
+    /// Appends the head and, unless the request was HEAD or the status has none, the body
+    /// of a complete (not streamed) response. Returns a large byte body for the caller to
+    /// write after flushing `outbound`, instead of copying it.
+    static func appendComplete(
+        _ response: Response, to request: HTTPRequestHead, keepAlive: Bool, serverName: String?, date: String,
+        into outbound: inout [UInt8]
+    ) -> [UInt8]? {
+        var headers = response.headers
+        if let serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
+        let statusAllowsBody = statusAllowsBody(response.status)
+        HTTPResponseSerializer.appendHead(
+            status: response.status, headers: headers,
+            contentLength: statusAllowsBody ? response.body.knownLength : nil,
+            chunked: false, keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
+        guard statusAllowsBody, request.method != .head else { return nil }
+        switch response.body {
+        case .bytes(let bytes) where bytes.count >= largeBodyThreshold:
+            return bytes
+        case .bytes(let bytes):
+            outbound.append(contentsOf: bytes)
+        case .string(var text):
+            text.withUTF8 { outbound.append(contentsOf: $0) }
+        case .empty, .stream:
+            break
+        }
+        return nil
+    }
+
+    /// Appends the plain-text error response of a rejected or timed-out request (it
+    /// always closes the connection).
+    static func appendRejection(status: HTTPStatus, reason: String, date: String, into outbound: inout [UInt8]) {
+        let body = Array("\(status.code) \(status.reasonPhrase): \(reason)\n".utf8)
+        HTTPResponseSerializer.appendHead(
+            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
+            contentLength: body.count, chunked: false, keepAlive: false, requestVersion: .http1_1,
+            date: date, into: &outbound)
+        outbound.append(contentsOf: body)
+    }
+
+    /// 1xx, 204 and 304 responses have no body (and no `Content-Length`).
+    static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
+        status.code >= 200 && status.code != 204 && status.code != 304
+    }
+}
+
+/// Hands out request contexts, reusing the previous one when nothing else kept a
+/// reference to it (handlers rarely keep requests): no allocation per request.
+struct RequestContextRecycler {
+    private var spare: RequestContext?
+
+    /// A fresh context for request `id`.
+    mutating func make(id: RequestID, service: BackgroundTaskService) -> RequestContext {
+        if var context = spare {
+            spare = nil
+            if isKnownUniquelyReferenced(&context) {
+                context.reuse(for: id)
+                return context
+            }
+        }
+        return RequestContext(requestID: id, service: service)
+    }
+
+    /// Offers `context` for reuse once its request is answered.
+    mutating func recycle(_ context: RequestContext) {
+        spare = context
+    }
+}
