@@ -15,6 +15,15 @@ struct BenchCommand: ParsableCommand {
     @OptionGroup var workdir: WorkdirOption
 
     func run() throws {
+        try options.serve(BenchRoutes.make(workdir: workdir), label: "bench")
+    }
+}
+
+/// The benchmark routes, shared by `bench` and `embedded-host`.
+enum BenchRoutes {
+    /// `GET /plaintext`, `GET /json`, `POST /send-notification/{email}` (a blocking task
+    /// appends to `log.txt` in the work directory) and `POST /slow/{ms}` (`slow.txt`).
+    static func make(workdir: WorkdirOption) -> Router {
         let logPath = workdir.path("log.txt")
         let slowPath = workdir.path("slow.txt")
         let router = Router()
@@ -32,7 +41,7 @@ struct BenchCommand: ParsableCommand {
             try tasks.add(slowTask, slowPath, milliseconds, name: "slow_task")
             return try Response.json(Message(message: "accepted"), status: .accepted)
         }
-        try options.serve(router, label: "bench")
+        return router
     }
 }
 

@@ -14,23 +14,35 @@ import Glibc
 /// ```
 ///
 /// `run()` serves on the calling thread; `start()` serves on a thread of its own and
-/// returns once listening. `shutdown()` (any thread) stops gracefully: no new
-/// connections, idle keep-alive connections closed, in-flight requests answered.
+/// returns once listening; `start(on:onStop:)` serves on a loop the host application
+/// runs (see `Server+Embedding.swift`). `shutdown()` (any thread) stops gracefully: no
+/// new connections, idle keep-alive connections closed, in-flight requests answered,
+/// background tasks drained. `stop()` (async), `wait()` and `stopped()` wait for it.
 public final class Server: Sendable {
     /// The configuration the server was created with.
     public let configuration: ServerConfiguration
     let routes: RouteTable
     let logger: Logger
     let backgroundTasks: BackgroundTaskService
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
-    private struct State {
+    struct State {
         var started = false
         var port: Int?
         var cores: [LoopBound<ServerCore>] = []
         var threads: [EventLoopThread] = []
         var unfinishedTasks: [String] = []
         var shuttingDown = false
+        /// Cores that started listening and have not stopped yet.
+        var runningCores = 0
+        /// Whoever computes the final report has claimed it (once).
+        var finishing = false
+        /// Set once, when the last core stopped (or when a start failed with none running).
+        var report: ShutdownReport?
+        /// Started with `start(on:onStop:)` on a host's loop.
+        var hostLoop = false
+        /// `stopped()` callers waiting for `report`.
+        var stopWaiters: [CheckedContinuation<ShutdownReport, Never>] = []
     }
 
     /// Creates a server from the routes registered on `router` (frozen now).
@@ -62,8 +74,9 @@ public final class Server: Sendable {
         let loop = try EventLoop()
         let port: Int
         do {
-            port = try launchCore(index: 0, on: loop, port: configuration.port, handlingSignals: configuration.handlesSignals)
+            port = try launchCore(index: 0, on: loop, port: configuration.port, handlingSignals: configuration.handlesSignals, ownsLoop: true)
         } catch {
+            finishIfNoCoreRunning()
             loop.closeWakeup()
             loop.run()
             try loop.close()
@@ -81,21 +94,28 @@ public final class Server: Sendable {
         loop.run()
         try loop.close()
         try joinThreads()
-        return finalReport()
+        return state.withLock { $0.report } ?? finalReport()
     }
 
     /// Starts serving on loops of their own (`configuration.loops` threads) and
-    /// returns once every loop listens. Pair with `shutdown()` and `wait()`.
+    /// returns once every loop listens. Pair with `shutdown()` and `wait()`, or with
+    /// `await stop()` from async code. `eventLoops` lists the loops, to `submit` work to.
     public func start() throws {
         markStarted()
         do {
             try startThreadLoops(from: 0, port: configuration.port)
         } catch {
             shutdown()
+            finishIfNoCoreRunning()
             try joinThreads()
             throw error
         }
     }
+
+    /// The loops serving, in loop-index order, once started (empty before). `submit` or
+    /// `execute` work on them from any thread while the server runs; once it stopped
+    /// the loops of `start()` and `run()` no longer accept work.
+    public var eventLoops: [EventLoop] { state.withLock { $0.cores.map(\.loop) } }
 
     /// Begins a graceful shutdown on every loop. Safe from any thread; repeated calls
     /// are harmless.
@@ -109,17 +129,51 @@ public final class Server: Sendable {
         }
     }
 
-    /// Waits until a server started with `start()` has stopped and its loops closed.
+    /// Waits until a server started with `start()` has stopped and its loops closed,
+    /// blocking the calling thread (from async code use `stop()` or `stopped()`).
     ///
     /// - Returns: whether every accepted background task finished.
     /// - Throws: `UVError.busy` when a handle was left open on a loop (a leak).
     @discardableResult
     public func wait() throws -> ShutdownReport {
+        precondition(!state.withLock { $0.hostLoop }, "wait() would block the host's loop: use onStop or await stopped()")
         try joinThreads()
-        return finalReport()
+        return state.withLock { $0.report } ?? finalReport()
     }
 
-    private func markStarted() {
+    /// Shuts down gracefully (as `shutdown()`) and waits for the drain without blocking
+    /// a thread: the caller is resumed by the loop that stopped last. For `start()` the
+    /// loop threads are then joined; by then they only run their last iteration (close
+    /// callbacks and `uv_loop_close`), so the join returns at once. For
+    /// `start(on:onStop:)` there is no thread to join. Not from a task running on one of
+    /// the loops of `start()`: it would join its own thread.
+    ///
+    /// - Returns: whether every accepted background task finished.
+    /// - Throws: `UVError.busy` when a loop of `start()` closed with a handle left open.
+    @discardableResult
+    public func stop() async throws -> ShutdownReport {
+        precondition(state.withLock { $0.started }, "stop() needs a started server")
+        shutdown()
+        let report = await stopped()
+        try joinThreads()
+        return report
+    }
+
+    /// Waits, without blocking a thread, until a started server has stopped (after a
+    /// `shutdown()` from anywhere, or a signal) and returns its report. Every handle the
+    /// server owns has been closed by then. Returns at once when it already stopped.
+    public func stopped() async -> ShutdownReport {
+        await withCheckedContinuation { continuation in
+            let report: ShutdownReport? = state.withLock { state in
+                if let report = state.report { return report }
+                state.stopWaiters.append(continuation)
+                return nil
+            }
+            if let report { continuation.resume(returning: report) }
+        }
+    }
+
+    func markStarted() {
         let alreadyStarted = state.withLock { state in
             defer { state.started = true }
             return state.started
@@ -141,7 +195,7 @@ public final class Server: Sendable {
             let requestedPort = port
             loop.execute { [self] in
                 do {
-                    let bound = try launchCore(index: index, on: loop, port: requestedPort, handlingSignals: false)
+                    let bound = try launchCore(index: index, on: loop, port: requestedPort, handlingSignals: false, ownsLoop: true)
                     outcome.withLock { $0 = .success(bound) }
                 } catch {
                     outcome.withLock { $0 = .failure(error) }
@@ -155,15 +209,29 @@ public final class Server: Sendable {
     }
 
     /// Creates loop `index`'s share of the server on `loop` (on its thread) and binds.
-    private func launchCore(index: Int, on loop: EventLoop, port: Int, handlingSignals: Bool) throws -> Int {
+    ///
+    /// - Parameters:
+    ///   - ownsLoop: whether the server created `loop` and so closes its wake-up handle
+    ///     once the core stopped (the loop then runs out of handles and its thread
+    ///     ends). A host's loop (`start(on:onStop:)`) keeps its wake-up handle: the
+    ///     host closes it.
+    ///   - onStop: called on the loop with the final report when this core is the last
+    ///     one to stop.
+    func launchCore(
+        index: Int, on loop: EventLoop, port: Int, handlingSignals: Bool, ownsLoop: Bool,
+        onStop: ((ShutdownReport) -> Void)? = nil
+    ) throws -> Int {
         var coreConfiguration = configuration
         coreConfiguration.port = port
         let core = ServerCore(
             loop: loop, loopIndex: index, configuration: coreConfiguration, routes: routes,
             backgroundTasks: backgroundTasks, logger: logger)
         core.onStopped = { [self] unfinished in
-            state.withLock { $0.unfinishedTasks += unfinished }
-            loop.closeWakeup()
+            if let report = coreStopped(unfinished: unfinished) {
+                onStop?(report)
+                resumeStopWaiters(with: report)
+            }
+            if ownsLoop { loop.closeWakeup() }
         }
         let bound = try core.start(reusePort: configuration.loops > 1)
         if handlingSignals {
@@ -172,11 +240,49 @@ public final class Server: Sendable {
         let shuttingDown = state.withLock { state in
             if state.port == nil { state.port = bound }
             state.cores.append(LoopBound(core, loop: loop))
+            state.runningCores += 1
             return state.shuttingDown
         }
         // A loop that came up after shutdown() was called stops at once.
         if shuttingDown { core.beginShutdown() }
         return bound
+    }
+
+    /// Records a stopped core. Returns the final report when it was the last one.
+    private func coreStopped(unfinished: [String]) -> ShutdownReport? {
+        let last = state.withLock { state in
+            state.unfinishedTasks += unfinished
+            state.runningCores -= 1
+            guard state.runningCores == 0 && !state.finishing else { return false }
+            state.finishing = true
+            return true
+        }
+        guard last else { return nil }
+        let report = finalReport()
+        state.withLock { $0.report = report }
+        return report
+    }
+
+    /// After a failed start with no core listening, completes the stop at once so
+    /// `stopped()` callers do not wait forever.
+    func finishIfNoCoreRunning() {
+        let idle = state.withLock { state in
+            guard state.runningCores == 0 && !state.finishing else { return false }
+            state.finishing = true
+            return true
+        }
+        guard idle else { return }
+        let report = finalReport()
+        state.withLock { $0.report = report }
+        resumeStopWaiters(with: report)
+    }
+
+    private func resumeStopWaiters(with report: ShutdownReport) {
+        let waiters = state.withLock { state in
+            defer { state.stopWaiters = [] }
+            return state.stopWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: report) }
     }
 
     private func joinThreads() throws {
