@@ -59,7 +59,7 @@ final class ServerCore {
         }
         logger.info("listening", metadata: ["address": "\(listener.localAddress)", "loop": "\(loopIndex)"])
         let sweep = LoopTimer(loop: loop)
-        let interval = configuration.timeouts.sweepInterval
+        let interval = min(configuration.timeouts.sweepInterval, max(10, configuration.lingerTimeout.wholeMilliseconds / 4))
         sweep.start(afterMilliseconds: interval, repeating: interval) { [unowned self] in
             let now = loop.nowMilliseconds
             for connection in connections.values { connection.checkTimeouts(now: now) }

@@ -40,8 +40,9 @@ import Testing
             #expect(try client.readResponse().text == "hi")
             try server.stop()
         }
-        // Other suites run in parallel and open sockets too; allow a little slack.
-        #expect(try openDescriptors() <= before + 8)
+        // Other suites run in parallel and open sockets too; allow some slack. A leak
+        // would add at least one descriptor per cycle (20 of them).
+        #expect(try openDescriptors() <= before + 16)
     }
 
     @Test func bindingABusyPortFails() throws {
