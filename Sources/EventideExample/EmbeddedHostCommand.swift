@@ -13,23 +13,16 @@ struct EmbeddedHostCommand: ParsableCommand {
         abstract: "Embed the bench routes in a host's own loop beside a 100 ms timer; print the timer's ticks and max gap."
     )
 
-    @Option(help: "The address to bind.")
-    var host = "127.0.0.1"
-
-    @Option(help: "The port to bind (0 picks a free one).")
-    var port = 8000
+    @OptionGroup var listen: ListenOptions
 
     @Option(help: "How long the host runs before it stops the server and exits.")
     var seconds: Double = 10
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
 
     @OptionGroup var workdir: WorkdirOption
 
     func run() throws {
-        var logger = Logger(label: "embedded-host") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = logLevel
+        let logger = listen.makeLogger(label: "embedded-host")
 
         // The host's loop: created, run and closed by the host on this thread.
         let loop = try EventLoop()
@@ -47,7 +40,7 @@ struct EmbeddedHostCommand: ParsableCommand {
         }
 
         // The embedded server: registers its handles on the host's loop and returns.
-        let configuration = ServerConfiguration(host: host, port: port, handlesSignals: false)
+        let configuration = ServerConfiguration(host: listen.host, port: listen.port, handlesSignals: false)
         let server = try Server(router: BenchRoutes.make(workdir: workdir), configuration: configuration, logger: logger)
         var report: ShutdownReport?
         try server.start(on: loop) { stopped in

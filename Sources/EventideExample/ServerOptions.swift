@@ -2,19 +2,31 @@ import ArgumentParser
 import Eventide
 import Logging
 
-/// Options every example server takes.
-struct ServerOptions: ParsableArguments {
+/// Where to listen and how much to log: every example takes these.
+struct ListenOptions: ParsableArguments {
     @Option(help: "The address to bind.")
     var host = "127.0.0.1"
 
     @Option(help: "The port to bind (0 picks a free one).")
     var port = 8000
 
-    @Option(help: "Event loops, each on its own thread with its own SO_REUSEPORT listener.")
-    var loops = 1
-
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
+
+    /// A stderr logger at the chosen level.
+    func makeLogger(label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+/// Options of the examples that run a whole server (`run()`).
+struct ServerOptions: ParsableArguments {
+    @OptionGroup var listen: ListenOptions
+
+    @Option(help: "Event loops, each on its own thread with its own SO_REUSEPORT listener.")
+    var loops = 1
 
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds a shutdown waits for requests and background tasks.")
     var shutdownTimeout: Double = 30
@@ -25,22 +37,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("max-pending-tasks"), help: "Background tasks accepted and unfinished before new ones get 503.")
     var maxPendingTasks = 10_000
 
-    /// A stderr logger at the chosen level.
-    func makeLogger(label: String) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = logLevel
-        return logger
-    }
-
     /// Serves `router` until SIGINT/SIGTERM. Exits with status 1 when accepted
     /// background tasks were still unfinished at the shutdown deadline.
     func serve(_ router: Router, label: String, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration(
-            host: host, port: port, loops: loops, shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
+            host: listen.host, port: listen.port, loops: loops, shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
         configuration.backgroundTasks.threadPoolSize = poolThreads
         configuration.backgroundTasks.maxPendingTasks = maxPendingTasks
         configure(&configuration)
-        let logger = makeLogger(label: label)
+        let logger = listen.makeLogger(label: label)
         let report = try Server(router: router, configuration: configuration, logger: logger).run()
         if !report.drainedCompletely {
             logger.error("exiting with unfinished background tasks", metadata: ["count": "\(report.unfinishedTasks.count)"])

@@ -13,17 +13,11 @@ struct ThreadedAppCommand: AsyncParsableCommand {
         abstract: "Run the server on its own thread beside async tasks that submit work to its loop; stop with a drain."
     )
 
-    @Option(help: "The address to bind.")
-    var host = "127.0.0.1"
-
-    @Option(help: "The port to bind (0 picks a free one).")
-    var port = 8000
+    @OptionGroup var listen: ListenOptions
 
     @Option(help: "How long the app runs before it stops the server.")
     var seconds: Double = 5
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
 
     @OptionGroup var workdir: WorkdirOption
 
@@ -35,8 +29,7 @@ struct ThreadedAppCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "threaded-app") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = logLevel
+        let logger = listen.makeLogger(label: "threaded-app")
 
         // Filled in on the loop thread once the server runs; `LoopBound` checks that it
         // is only used there.
@@ -49,7 +42,7 @@ struct ThreadedAppCommand: AsyncParsableCommand {
         }
 
         let server = try Server(
-            router: router, configuration: ServerConfiguration(host: host, port: port, handlesSignals: false), logger: logger)
+            router: router, configuration: ServerConfiguration(host: listen.host, port: listen.port, handlesSignals: false), logger: logger)
         try server.start()  // the loop runs on a thread Eventide created; returns once listening
         let loop = server.eventLoops[0]
         let state = try await loop.submit { LoopBound(LoopState(), loop: loop) }
