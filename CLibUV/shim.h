@@ -47,6 +47,9 @@ static inline void eventide_unblock_signal(int signum) {
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+// A thread nobody will join releases its resources when it exits.
+static inline void eventide_detach_thread(uv_thread_t thread) { pthread_detach(thread); }
+
 // Writes to a closed socket must fail with EPIPE, not kill the process.
 static inline void eventide_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 

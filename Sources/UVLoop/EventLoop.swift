@@ -17,7 +17,8 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeup: UnsafeMutablePointer<uv_async_t>
     private let pending = Mutex(PendingWork())
     private let loopThread = Atomic<UInt>(0)
-    private var draining: [() -> Void] = []
+    /// Storage handed back and forth with `pending.jobs` so draining does not allocate.
+    private var spareBatch: [@Sendable () -> Void] = []
     private var wakeupClosed = false
     private var loopClosed = false
 
@@ -29,7 +30,7 @@ public final class EventLoop: @unchecked Sendable {
     public private(set) var executor: EventLoopExecutor!
 
     private struct PendingWork {
-        var jobs: [() -> Void] = []
+        var jobs: [@Sendable () -> Void] = []
         var wakeupScheduled = false
         var accepting = true
     }
@@ -125,12 +126,17 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runPendingWork() {
+        // A local batch: a job may drain again (e.g. `closeWakeup()` from inside a job),
+        // and must not see or keep this batch's jobs.
+        var batch = spareBatch
+        spareBatch = []
         pending.withLock { state in
-            swap(&state.jobs, &draining)
+            swap(&state.jobs, &batch)
             state.wakeupScheduled = false
         }
-        for job in draining { job() }
-        draining.removeAll(keepingCapacity: true)
+        for job in batch { job() }
+        batch.removeAll(keepingCapacity: true)
+        spareBatch = batch
     }
 
     /// Runs an owned loop on the calling thread until no active handles remain (after

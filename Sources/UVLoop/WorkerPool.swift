@@ -16,7 +16,7 @@ public final class WorkerPool: @unchecked Sendable {
     // `threads` is written in init and read in `shutdown` only.
     private let mutex: UnsafeMutablePointer<uv_mutex_t>
     private let ready: UnsafeMutablePointer<uv_cond_t>
-    private var queue: [(@Sendable () -> Void)?] = []
+    private var queue: [Job?] = []
     private var head = 0
     private var stopping = false
     private var running = 0
@@ -50,9 +50,13 @@ public final class WorkerPool: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Queues `job`. Returns false (and drops it) once `shutdown` has begun.
+    /// A job; its argument is true when the job is dropped at shutdown instead of run
+    /// (it is then called on the thread calling `shutdown`, to release what it holds).
+    public typealias Job = @Sendable (_ cancelled: Bool) -> Void
+
+    /// Queues `job`. Returns false (and does not call it) once `shutdown` has begun.
     @discardableResult
-    public func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+    public func submit(_ job: @escaping Job) -> Bool {
         uv_mutex_lock(mutex)
         guard !stopping else {
             uv_mutex_unlock(mutex)
@@ -72,24 +76,28 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Stops accepting jobs. Jobs already queued still run unless `dropQueued` is
-    /// true; then they are removed and their count returned. With `join` it waits for
-    /// the threads to exit (so for running jobs to finish).
+    /// true; then each is called with `cancelled: true` here and their count returned.
+    /// With `join` it waits for the threads to exit (so for running jobs to finish);
+    /// without, the threads are detached and exit after their current job.
     @discardableResult
     public func shutdown(dropQueued: Bool = false, join: Bool = true) -> Int {
         uv_mutex_lock(mutex)
         stopping = true
-        var dropped = 0
+        var dropped: [Job?] = []
         if dropQueued {
-            dropped = queue.count - head
+            dropped = Array(queue[head...])
             queue.removeAll()
             head = 0
         }
-        let toJoin = join ? threads : []
-        if join { threads = [] }
+        let stopped = threads
+        threads = []
         uv_mutex_unlock(mutex)
         uv_cond_broadcast(ready)
-        for var id in toJoin { uv_thread_join(&id) }
-        return dropped
+        for job in dropped { job?(true) }
+        for var id in stopped {
+            if join { uv_thread_join(&id) } else { eventide_detach_thread(id) }
+        }
+        return dropped.count
     }
 
     private func work() {
@@ -109,7 +117,7 @@ public final class WorkerPool: @unchecked Sendable {
             }
             running += 1
             uv_mutex_unlock(mutex)
-            job?()
+            job?(false)
             uv_mutex_lock(mutex)
             running -= 1
             uv_mutex_unlock(mutex)

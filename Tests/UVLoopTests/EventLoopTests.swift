@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 import UVLoop
@@ -25,6 +28,26 @@ import UVLoop
         #expect(counts.ran.load(ordering: .relaxed) == 8000)
         #expect(counts.offLoop.load(ordering: .relaxed) == 0)
         #expect(loop.execute {} == false)
+    }
+
+    @Test func closingFromInsideAJobRunsEachJobOnceAndFreesTheLoop() throws {
+        weak var released: EventLoop?
+        let counts = Counts()
+        do {
+            let thread = try EventLoopThread()
+            let loop = thread.loop
+            released = loop
+            // The first job holds the loop so the next two land in one batch; the
+            // first of those drains again from inside the batch (closeWakeup).
+            loop.execute { usleep(50_000) }
+            usleep(10_000)
+            loop.execute { counts.ran.add(1, ordering: .relaxed); loop.closeWakeup() }
+            loop.execute { counts.ran.add(1, ordering: .relaxed) }
+            try thread.join()
+        }
+        #expect(counts.ran.load(ordering: .relaxed) == 2)
+        // No job closure (each holds the loop) was left queued: the loop was freed.
+        #expect(released == nil)
     }
 
     @Test func timersFireOnceAndRepeatedly() throws {

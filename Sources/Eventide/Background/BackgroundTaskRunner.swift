@@ -118,7 +118,11 @@ struct BackgroundTaskRunner: Sendable {
     private func runOnPool(_ function: @escaping @Sendable () throws -> Void, context: BackgroundTaskContext) async throws {
         let pool = service.pool
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let accepted = pool.submit {
+            let accepted = pool.submit { cancelled in
+                guard !cancelled else {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
                 do {
                     try BackgroundTaskContext.$current.withValue(context) { try function() }
                     continuation.resume()

@@ -49,7 +49,9 @@ package final class BackgroundTaskScheduler {
         let runner = BackgroundTaskRunner(service: service, requestID: requestID, logger: logger)
         let this = LoopBound(self, loop: loop)
         if BackgroundTaskRunner.poolOnly(entries) {
-            let submitted = service.pool.submit { [loop] in
+            let submitted = service.pool.submit { [loop] cancelled in
+                // Dropped at the shutdown deadline: every task is marked cancelled.
+                if cancelled { sequence.cancel() }
                 runner.runOnPool(entries, sequence: sequence)
                 loop.execute { this.value.sequenceFinished(id) }
             }
