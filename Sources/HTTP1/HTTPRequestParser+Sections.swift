@@ -11,12 +11,17 @@ extension HTTPRequestParser {
             i = ASCII.firstIndex(of: ASCII.lf, in: bytes, from: i, to: end)
             guard i < end else { break }
             let start = base &+ lineStart
-            guard i > start, bytes[i &- 1] == ASCII.cr else { throw .badRequest("bare LF") }
-            let line = start..<(i &- 1)
+            let endsWithCR = i > start && bytes[i &- 1] == ASCII.cr
+            let line = start..<(endsWithCR ? i &- 1 : i)
             i &+= 1
             lineStart = i &- base
 
+            // The limits are checked before the line terminator, in the same order as for an
+            // incomplete line below, so the status does not depend on how input was split.
             if !isTrailer && !builder.hasRequestLine {
+                guard line.count <= limits.maxRequestLineLength else { throw Self.uriTooLong }
+                try checkSectionSize(i &- base, isTrailer: isTrailer)
+                guard endsWithCR else { throw .badRequest("bare LF") }
                 if line.isEmpty {
                     leadingEmptyLines &+= 1
                     guard leadingEmptyLines <= Self.maxLeadingEmptyLines else {
@@ -25,13 +30,12 @@ extension HTTPRequestParser {
                     sectionStart = lineStart
                     continue
                 }
-                guard line.count <= limits.maxRequestLineLength else { throw Self.uriTooLong }
-                try checkSectionSize(i &- base, isTrailer: isTrailer)
                 try builder.parseRequestLine(bytes, line)
                 continue
             }
 
             try checkSectionSize(i &- base, isTrailer: isTrailer)
+            guard endsWithCR else { throw .badRequest("bare LF") }
             if line.isEmpty {
                 resetSection()
                 return i
@@ -56,6 +60,11 @@ extension HTTPRequestParser {
             var length = end &- (base &+ lineStart)
             if length > 0 && bytes[end &- 1] == ASCII.cr { length &-= 1 }
             guard length <= limits.maxRequestLineLength else { throw Self.uriTooLong }
+            // The section size is checked once the request line is complete: checking it on a
+            // prefix too would answer 431 or 414 for the same line depending on how the input
+            // was split (a prefix may exceed maxHeaderBytes before the line exceeds
+            // maxRequestLineLength). Buffering stays bounded by maxRequestLineLength.
+            return nil
         }
         try checkSectionSize(end &- base, isTrailer: isTrailer)
         return nil
