@@ -107,6 +107,18 @@ class Server:
         return self.process.returncode
 
 
+def finish(server, ok):
+    """Stops the server, keeps its workdir and log on failure, prints PASS/FAIL and exits."""
+    status = server.stop()
+    print(f"server exit status after SIGTERM: {status}")
+    if ok:
+        server.cleanup()
+    else:
+        print(f"server log tail ({server.workdir} kept):\n" + server.log_tail())
+    print("PASS" if ok else "FAIL")
+    sys.exit(0 if ok else 1)
+
+
 def http_get(port, path="/plaintext", timeout=5.0):
     """One GET on a fresh connection; returns the status code (or None on failure)."""
     try:

@@ -168,14 +168,7 @@ def main():
         ok = (len(conns) == args.connections and first_ok == args.connections
               and second_ok == args.connections and fresh == 200 and server.alive())
     finally:
-        status = server.stop()
-        print(f"server exit status after SIGTERM: {status}")
-        if ok:
-            server.cleanup()
-        else:
-            print(f"server log tail ({server.workdir} kept):\n" + server.log_tail())
-    print("PASS" if ok else "FAIL")
-    sys.exit(0 if ok else 1)
+        common.finish(server, ok)
 
 
 if __name__ == "__main__":

@@ -137,14 +137,7 @@ def main():
               and w.get("non_2xx", 0) == 0 and w.get("requests", 0) > 0 and fds_after <= fds_idle
               and resets > 0)
     finally:
-        status = server.stop()
-        print(f"server exit status after SIGTERM: {status}")
-        if ok:
-            server.cleanup()
-        else:
-            print(f"server log tail ({server.workdir} kept):\n" + server.log_tail())
-    print("PASS" if ok else "FAIL")
-    sys.exit(0 if ok else 1)
+        common.finish(server, ok)
 
 
 if __name__ == "__main__":
