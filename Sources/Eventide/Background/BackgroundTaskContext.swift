@@ -7,8 +7,16 @@ public struct BackgroundTaskContext: Sendable {
     public let requestID: RequestID
     /// The task's name.
     public let taskName: String
-    /// The request's logger, with `request-id` and `task` metadata.
-    public let logger: Logger
+    let baseLogger: Logger
+
+    /// The request's logger, with `request-id` and `task` metadata (built on access, so
+    /// tasks that do not log pay nothing for it).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "request-id"] = "\(requestID)"
+        logger[metadataKey: "task"] = "\(taskName)"
+        return logger
+    }
 
     /// The context of the background task running on this thread or in this task;
     /// nil outside background tasks.

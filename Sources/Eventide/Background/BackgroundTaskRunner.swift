@@ -67,10 +67,7 @@ struct BackgroundTaskRunner: Sendable {
     private func begin(_ task: BackgroundTask, _ handle: BackgroundTaskHandle) -> (BackgroundTaskContext, UInt64) {
         handle.markRunning()
         service.counters.started()
-        var taskLogger = logger
-        taskLogger[metadataKey: "request-id"] = "\(requestID)"
-        taskLogger[metadataKey: "task"] = "\(task.name)"
-        return (BackgroundTaskContext(requestID: requestID, taskName: task.name, logger: taskLogger), EventLoop.monotonicNanoseconds)
+        return (BackgroundTaskContext(requestID: requestID, taskName: task.name, baseLogger: logger), EventLoop.monotonicNanoseconds)
     }
 
     /// Records the outcome. Returns true when the rest of the list must be skipped.
