@@ -122,8 +122,9 @@ import Logging
         guard let target = RequestTarget(head.head.target) else {
             return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
         }
-        let context = contexts.make(id: harness.nextRequestID(), service: harness.service)
-        var request = Request(head, target: target, context: context, eventLoop: harness.loop, logger: harness.logger)
+        let id = harness.nextRequestID()
+        let context = contexts.make(id: id, service: harness.service)
+        var request = Request(head, target: target, id: id, context: context, eventLoop: harness.loop, logger: harness.logger)
         switch routes.responder(for: &request) {
         case .sync(let handler):
             defer { contexts.recycle(context) }
@@ -187,7 +188,8 @@ private final class Harness {
     }
 
     func request(_ request: HTTPRequest, target: RequestTarget) -> Request {
-        let context = RequestContext(requestID: nextRequestID(), service: service)
-        return Request(request, target: target, context: context, eventLoop: loop, logger: logger)
+        let id = nextRequestID()
+        let context = RequestContext(requestID: id, service: service)
+        return Request(request, target: target, id: id, context: context, eventLoop: loop, logger: logger)
     }
 }

@@ -119,7 +119,7 @@ public final class TestClient: Sendable {
         return await withCheckedContinuation { continuation in
             loop.execute {
                 let context = RequestContext(requestID: id, service: service)
-                var handlerRequest = Request(request, target: target, context: context, eventLoop: loop, logger: logger)
+                var handlerRequest = Request(request, target: target, id: id, context: context, eventLoop: loop, logger: logger)
                 let responder = routes.responder(for: &handlerRequest)
                 let frozen = handlerRequest
                 Task(executorPreference: loop.executor) {

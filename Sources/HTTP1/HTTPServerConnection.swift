@@ -71,9 +71,13 @@ public struct HTTPServerConnection {
         case .awaitingResponse: return .awaitingResponse
         case .reading: break
         }
-        // A local reference keeps the input alive without an exclusivity conflict with `self`.
-        let input = buffer
-        let action = input.withUnsafeBytes { raw in parseAvailable(raw) }
+        let action: Action
+        do {
+            // A local reference keeps the input alive without an exclusivity conflict with
+            // `self`; it ends before `compact()`, which would otherwise copy the buffer.
+            let input = buffer
+            action = input.withUnsafeBytes { raw in parseAvailable(raw) }
+        }
         compact()
         return action
     }

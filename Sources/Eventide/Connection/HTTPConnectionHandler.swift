@@ -165,8 +165,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
             ])
             return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
         }
-        let context = contexts.make(id: core.nextRequestID(), service: core.backgroundTasks)
-        var request = Request(head, target: target, context: context, eventLoop: core.loop, logger: core.logger)
+        let id = core.nextRequestID()
+        let context = contexts.make(id: id, service: core.backgroundTasks)
+        var request = Request(head, target: target, id: id, context: context, eventLoop: core.loop, logger: core.logger)
         switch core.routes.responder(for: &request) {
         case .sync(let handler):
             defer { contexts.recycle(context) }

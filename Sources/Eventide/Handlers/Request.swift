@@ -23,14 +23,14 @@ public struct Request: Sendable {
     /// Background tasks and dependency cache of this request.
     package let context: RequestContext
 
-    package init(_ request: HTTPRequest, target: RequestTarget, context: RequestContext, eventLoop: EventLoop, logger: Logger) {
+    package init(_ request: HTTPRequest, target: RequestTarget, id: RequestID, context: RequestContext, eventLoop: EventLoop, logger: Logger) {
         head = request.head
         path = target.path
         rawQuery = target.query
         pathParameters = RouteParameters()
         body = request.body
         trailers = request.trailers
-        self.id = context.requestID
+        self.id = id
         self.context = context
         self.eventLoop = eventLoop
         baseLogger = logger
