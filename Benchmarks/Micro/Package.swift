@@ -23,15 +23,20 @@ let package = Package(
             name: "EventideScenarios",
             dependencies: ["HTTP1Scenarios", .product(name: "Eventide", package: "Eventide")]
         ),
+        // Registers a scenario as a benchmark with the shared metrics and limits.
+        .target(
+            name: "BenchmarkRegistration",
+            dependencies: ["HTTP1Scenarios", .product(name: "Benchmark", package: "benchmark")]
+        ),
         .executableTarget(
             name: "HTTP1Benchmarks",
-            dependencies: ["HTTP1Scenarios", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["BenchmarkRegistration", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/HTTP1Benchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "EventideBenchmarks",
-            dependencies: ["EventideScenarios", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["BenchmarkRegistration", "EventideScenarios", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/EventideBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

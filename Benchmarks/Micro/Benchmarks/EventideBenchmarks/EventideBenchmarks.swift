@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkRegistration
 import EventideScenarios
 
 // (b) route lookup, the /plaintext handler, and (d) one keep-alive request through the

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkRegistration
 import HTTP1Scenarios
 
 // (a) parsing and (c) serialization: the sans-IO HTTP1 module on its own

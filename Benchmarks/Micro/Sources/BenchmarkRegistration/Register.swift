@@ -1,15 +1,16 @@
 import Benchmark
-import HTTP1Scenarios
+@_exported import HTTP1Scenarios
 
-/// Wall clock, CPU time, instructions (where the CPU exposes the counter), mallocs and
-/// throughput, per operation: 1,000 operations per measured iteration (`.kilo`).
-var configuration: Benchmark.Configuration {
+/// Shared by both benchmark executables. Wall clock, CPU time, instructions (where the
+/// CPU exposes the counter), mallocs and throughput, per operation: 1,000 operations per
+/// measured iteration (`.kilo`).
+public var configuration: Benchmark.Configuration {
     .init(
         metrics: [.wallClock, .cpuTotal, .instructions, .mallocCountTotal, .throughput],
         warmupIterations: 10, scalingFactor: .kilo, maxDuration: .seconds(2), maxIterations: 10_000)
 }
 
-func register(_ scenario: Scenario) {
+public func register(_ scenario: Scenario) {
     Benchmark(scenario.name, configuration: configuration) { benchmark in
         let operation: () -> Int
         do { operation = try scenario.prepare() } catch { fatalError("\(scenario.name): \(error)") }
