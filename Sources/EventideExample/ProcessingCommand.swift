@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Eventide
 import Synchronization
 
@@ -35,19 +34,16 @@ struct ProcessingCommand: ParsableCommand {
     }
 }
 
-/// A blocking task on the pool: counts lines and words and hashes the text.
+/// A blocking task on the pool: counts lines and words and checksums the text.
 @Sendable func analyze(_ id: String, _ body: [UInt8], _ jobs: JobStore) {
     jobs.update(id) { $0.state = .running }
     let counts = TextCounts(body)
-    let digest = SHA256.hash(data: body).map { byte in
-        let hex = String(byte, radix: 16)
-        return byte < 16 ? "0" + hex : hex
-    }.joined()
+    let checksum = CRC32.hex(body)
     jobs.update(id) { job in
         job.state = .done
         job.lines = counts.lines
         job.words = counts.words
-        job.sha256 = digest
+        job.crc32 = checksum
     }
 }
 
@@ -84,7 +80,7 @@ struct Job: Codable, Sendable {
     var state = State.pending
     var lines: Int?
     var words: Int?
-    var sha256: String?
+    var crc32: String?
 }
 
 /// Jobs by id, shared by the handlers and the pool thread.
