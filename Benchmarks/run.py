@@ -18,7 +18,9 @@ Method (see Benchmarks/README.md):
 - rounds are interleaved: round 1 runs every server once, then round 2, ...;
   the table shows the median of the rounds for every figure;
 - server CPU is utime+stime from /proc/PID/stat summed over the server's
-  process tree, peak RSS is VmHWM from /proc/PID/status summed likewise.
+  process tree, peak RSS is VmHWM from /proc/PID/status summed likewise;
+  idle RSS, PSS and USS are read from /proc/PID/smaps_rollup once the fresh
+  server accepts connections, before the probes.
 
 A server that cannot be built or started is skipped with a note; the run
 itself fails only when wrk is missing and cannot be installed.
@@ -496,6 +498,23 @@ def peak_rss_mib(root: int) -> float:
     return kib / 1024
 
 
+def idle_memory_mib(root: int) -> dict:
+    """RSS, PSS and USS (private pages) from /proc/PID/smaps_rollup, summed over the
+    process tree, in MiB. RSS counts every mapped page; PSS splits shared pages among
+    the processes mapping them; USS counts only the pages no other process maps."""
+    kib = {"Rss": 0, "Pss": 0, "Private_Clean": 0, "Private_Dirty": 0}
+    for pid in process_tree(root):
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in kib:
+                    kib[name] += int(value.split()[0])
+        except OSError:
+            continue
+    return {"idle_rss_mib": kib["Rss"] / 1024, "idle_pss_mib": kib["Pss"] / 1024,
+            "idle_uss_mib": (kib["Private_Clean"] + kib["Private_Dirty"]) / 1024}
+
+
 def count_lines(path: Path) -> int:
     try:
         with path.open("rb") as file:
@@ -619,6 +638,7 @@ def measure(server: Server, scenario: Scenario, duration: int) -> dict:
     running = None
     try:
         running = Running(server, workdir)
+        idle = idle_memory_mib(running.process.pid)
         for method, path in scenario.probes:
             try:
                 status = probe(running.port, method, path)
@@ -646,7 +666,7 @@ def measure(server: Server, scenario: Scenario, duration: int) -> dict:
         hammer_figures = finish_wrk(hammer, duration + 60) if hammer else None
         load_end = time.monotonic()
 
-        result: dict = {"wrk": main_figures, "hammer": hammer_figures}
+        result: dict = {"wrk": main_figures, "hammer": hammer_figures, **idle}
         if log_path:
             source = hammer_figures if scenario.background_from_hammer else main_figures
             expected = ok_responses(source)
@@ -705,6 +725,9 @@ def row_figures(result: dict) -> dict:
         # over every request completed in it, the hammer's included.
         "cpu_us_per_req": result["cpu_seconds"] * 1e6 / requests if requests else None,
         "peak_rss_mib": result["peak_rss_mib"],
+        "idle_rss_mib": result["idle_rss_mib"],
+        "idle_pss_mib": result["idle_pss_mib"],
+        "idle_uss_mib": result["idle_uss_mib"],
     }
     if "log_lines" in result:
         figures["log_lines"] = result["log_lines"]
@@ -750,19 +773,19 @@ def cell(text: str) -> str:
 
 
 COLUMNS = ["server", "scenario", "req/s", "p50", "p99", "errors", "CPU µs/req",
-           "peak RSS MiB", "log lines / 2xx", "catch-up s", "notes"]
+           "peak RSS MiB", "idle RSS / PSS / USS MiB", "log lines / 2xx", "catch-up s", "notes"]
 
 
 def table(servers: list[Server], scenarios: list[Scenario], rows: dict, skips: dict) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for server in servers:
         if server.skip_reason:
-            lines.append(f"| {server.name} | all | — | — | — | — | — | — | — | — | {cell('skipped: ' + server.skip_reason)} |")
+            lines.append(f"| {server.name} | all | — | — | — | — | — | — | — | — | — | {cell('skipped: ' + server.skip_reason)} |")
             continue
         for scenario in scenarios:
             key = (server.name, scenario.name)
             if key in skips:
-                cells = ["—"] * 8 + [f"skipped: {skips[key]}"]
+                cells = ["—"] * 9 + [f"skipped: {skips[key]}"]
             elif key in rows:
                 m = rows[key]["median"]
                 notes = []
@@ -788,11 +811,15 @@ def table(servers: list[Server], scenarios: list[Scenario], rows: dict, skips: d
                     notes.append("latency per 16-request batch")
                 cells = [fmt_int(m["rps"]), fmt_latency(m["p50_us"]), fmt_latency(m["p99_us"]),
                          fmt_int(m["errors"]), fmt_float(m["cpu_us_per_req"], 1),
-                         fmt_float(m["peak_rss_mib"], 1), background, catch, "; ".join(notes)]
+                         fmt_float(m["peak_rss_mib"], 1), idle_memory_cell(m), background, catch, "; ".join(notes)]
             else:
                 continue
             lines.append(f"| {server.name} | {scenario.title} | " + " | ".join(map(cell, cells)) + " |")
     return "\n".join(lines)
+
+
+def idle_memory_cell(m: dict) -> str:
+    return " / ".join(fmt_float(m.get(key), 1) for key in ("idle_rss_mib", "idle_pss_mib", "idle_uss_mib"))
 
 
 def plaintext_change(rows: dict, server: str, saturated: list[dict]) -> str:
