@@ -63,8 +63,9 @@ import Logging
 /// `RequestTarget` → `Request` + `RequestContext` → `RouteTable.responder(for:)` → the
 /// synchronous handler → the head and body serialized into a reused output buffer, as
 /// `HTTPConnectionHandler.process()`, `dispatch(_:)` and `send(_:to:context:failed:)` do
-/// for a connection that is active, not shutting down and not over capacity. `flush()` is
-/// replaced by clearing the buffer. Async handlers and streamed bodies need a running loop
+/// for a connection that is active, not shutting down and not over capacity. The output
+/// buffer is borrowed from the harness (the loop's) and given back as `flush()` does, the
+/// write replaced by clearing it. Async handlers and streamed bodies need a running loop
 /// and are not supported.
 @_spi(Benchmarks) public final class PipelineBenchmark {
     private let routes: RouteTable
@@ -81,7 +82,6 @@ import Logging
         self.configuration = configuration
         harness = try Harness(backgroundTasks: configuration.backgroundTasks)
         machine = HTTPServerConnection(limits: configuration.limits)
-        outbound.reserveCapacity(4096)  // as HTTPConnectionHandler.init
     }
 
     /// Feeds `bytes` as one read and answers every complete request in them; returns the
@@ -89,20 +89,21 @@ import Logging
     public func handle(_ bytes: UnsafeRawBufferPointer) -> Int {
         process(bytes)
         let count = outbound.count
-        outbound.removeAll(keepingCapacity: true)
+        flush()
         return count
     }
 
     /// `handle(_:)`, returning the response bytes instead of their count (for checks).
     public func respond(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         process(bytes)
-        defer { outbound.removeAll(keepingCapacity: true) }
+        defer { flush() }
         return outbound
     }
 
     /// `HTTPConnectionHandler.connection(_:didRead:)` + `process()`.
     private func process(_ bytes: UnsafeRawBufferPointer) {
         machine.receive(bytes)
+        if outbound.capacity == 0 { swap(&outbound, &harness.spareOutput) }  // borrowOutput()
         loop: while true {
             switch machine.next() {
             case .needMoreData, .awaitingResponse, .close:
@@ -158,6 +159,15 @@ import Logging
         return true
     }
 
+    /// `flush()` and `returnOutput()`, the write left out.
+    private func flush() {
+        outbound.removeAll(keepingCapacity: true)
+        if outbound.capacity <= 64 * 1024 && harness.spareOutput.capacity == 0 {
+            swap(&outbound, &harness.spareOutput)
+        }
+        outbound = []
+    }
+
     /// `scheduleTasks`: the tasks would start after the write; here they are dropped.
     private func finishTasks(context: RequestContext?, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus) {
         guard let context else { return }
@@ -169,16 +179,19 @@ import Logging
 }
 
 /// What a `Request` needs besides the parsed request: a loop (never run here), a
-/// background-task service, a logger and request ids.
+/// background-task service, a logger, request ids and the loop's output buffer.
 private final class Harness {
     let loop: EventLoop
     let service: BackgroundTaskService
     let logger = Logger(label: "eventide.benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
     private var sequence: UInt64 = 0
+    /// `ServerCore.spareOutput`.
+    @exclusivity(unchecked) var spareOutput: [UInt8] = []
 
     init(backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration()) throws {
         loop = try EventLoop()
         service = BackgroundTaskService(configuration: backgroundTasks, logger: logger)
+        spareOutput.reserveCapacity(4096)
     }
 
     /// `ServerCore.nextRequestID()`.

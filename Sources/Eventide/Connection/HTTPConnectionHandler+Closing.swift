@@ -82,6 +82,7 @@ extension HTTPConnectionHandler {
     }
 
     func timeOut(stage: String) {
+        borrowOutput()
         core.logLimited(.info, "request timed out", kind: "timeout-\(stage)", metadata: ["connection": "\(id)", "stage": "\(stage)"])
         ResponseEncoding.appendRejection(status: .requestTimeout, reason: "\(stage) not received in time", date: core.date(), into: &outbound)
         closeAfterFlush()

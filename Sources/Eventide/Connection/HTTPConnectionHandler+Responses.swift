@@ -13,6 +13,7 @@ extension HTTPConnectionHandler {
             if let context { scheduleTasks(context, carried: admit(response.background), failed: failed, status: response.status) }
             return true
         }
+        borrowOutput()
         var response = response
         let carried = admit(response.background)
         if carried == nil { response = core.backgroundTasks.rejectionResponse() }
@@ -91,7 +92,10 @@ extension HTTPConnectionHandler {
             tcp.close()
             return
         }
-        if chunked { HTTPResponseSerializer.appendLastChunk(into: &outbound) }
+        if chunked {
+            borrowOutput()
+            HTTPResponseSerializer.appendLastChunk(into: &outbound)
+        }
         machine.responseCompleted(keepAlive: keepAlive)
         completed(false)
         process()
@@ -99,6 +103,7 @@ extension HTTPConnectionHandler {
 
     func writeBodyChunk(_ bytes: [UInt8], chunked: Bool) async throws {
         guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
+        borrowOutput()
         if chunked {
             bytes.withUnsafeBytes { HTTPResponseSerializer.appendChunk($0, into: &outbound) }
         } else {
@@ -113,17 +118,30 @@ extension HTTPConnectionHandler {
 
 
 
+    /// Writes the collected output and gives the buffer back to the loop.
     func flush() {
+        defer { returnOutput() }
         guard !outbound.isEmpty, phase != .closed else { return }
         if tcp.pendingWriteBytes == 0 { lastWriteProgressAt = core.loop.nowMilliseconds }
         outbound.withUnsafeBytes { tcp.write($0) }
-        if outbound.capacity > 64 * 1024 {
-            outbound = []
-            outbound.reserveCapacity(4096)
-        } else {
-            outbound.removeAll(keepingCapacity: true)
-        }
+        outbound.removeAll(keepingCapacity: true)
         startWrittenTasks()
+    }
+
+    /// Takes the loop's output buffer unless this connection holds one. Without it the
+    /// next append allocates a buffer of its own (correct, just not free).
+    func borrowOutput() {
+        if outbound.capacity == 0 { swap(&outbound, &core.spareOutput) }
+    }
+
+    /// Gives an empty output buffer back to the loop; one grown past 64 KiB by a large
+    /// batch, or a second one while the loop already has its own, is freed instead.
+    private func returnOutput() {
+        guard outbound.isEmpty else { return }
+        if outbound.capacity <= 64 * 1024 && core.spareOutput.capacity == 0 {
+            swap(&outbound, &core.spareOutput)
+        }
+        outbound = []
     }
 
     func updateReading() {

@@ -5,7 +5,9 @@ import Logging
 /// close. Loop-bound.
 ///
 /// Responses produced while handling one read are collected in `outbound` and written
-/// with a single write, so pipelined requests cost one syscall per batch.
+/// with a single write, so pipelined requests cost one syscall per batch. The buffer is
+/// the loop's, borrowed for the batch (`borrowOutput()`, given back by `flush()`): an
+/// idle keep-alive connection holds none.
 final class HTTPConnectionHandler: TCPConnectionDelegate {
     enum Phase {
         /// Reading and answering requests.
@@ -58,7 +60,6 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         lastReadAt = now
         lastActivityAt = now
         lastWriteProgressAt = now
-        outbound.reserveCapacity(4096)
     }
 
     func start() {
@@ -127,6 +128,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         guard !processing else { return }
         processing = true
         defer { processing = false }
+        borrowOutput()
         loop: while phase == .active {
             switch machine.next() {
             case .needMoreData, .awaitingResponse:

@@ -26,6 +26,11 @@ final class ServerCore {
     private var stopped = false
     private var signalled = false
     private(set) var isShuttingDown = false
+    /// The output buffer a connection borrows to collect a batch of responses and gives
+    /// back once the batch is written: one per loop instead of one per connection.
+    // Only swapped by a connection's borrow and return, on the loop: no run-time
+    // exclusivity check (two of them per request otherwise).
+    @exclusivity(unchecked) var spareOutput: [UInt8] = []
     /// Called once, on the loop, when shutdown finished and every handle is closed,
     /// with the names of background tasks that did not finish (empty: full drain).
     var onStopped: ((_ unfinishedTasks: [String]) -> Void)?
@@ -41,6 +46,7 @@ final class ServerCore {
         self.logger = logger
         self.backgroundTasks = backgroundTasks
         self.scheduler = BackgroundTaskScheduler(loop: loop, service: backgroundTasks)
+        spareOutput.reserveCapacity(4096)
         scheduler.onIdle = { [unowned self] in finishShutdownIfDone() }
     }
 
