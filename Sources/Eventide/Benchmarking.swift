@@ -72,7 +72,7 @@ import Logging
     private let configuration: ServerConfiguration
     private let harness: Harness
     private var machine: HTTPServerConnection
-    private var outbound: [UInt8] = []
+    @exclusivity(unchecked) private var outbound: [UInt8] = []  // as HTTPConnectionHandler.outbound
     private var dateCache = DateCache()
     private var contexts = RequestContextRecycler()
 

@@ -24,7 +24,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     unowned let core: ServerCore
     let tcp: TCPConnection
     var machine: HTTPServerConnection
-    var outbound: [UInt8] = []
+    // Only this handler's methods touch it, on the loop, and it is passed inout only to
+    // the serializer: no run-time exclusivity check on each access.
+    @exclusivity(unchecked) var outbound: [UInt8] = []
     var phase = Phase.active
     /// A request is being answered asynchronously (async handler or streamed body).
     var responding = false
