@@ -78,6 +78,17 @@ class Server:
                     return int(line.split()[1])
         return 0
 
+    def memory_kib(self):
+        """RSS, PSS and USS (private clean + dirty) in KiB, from /proc/PID/smaps_rollup."""
+        fields = {}
+        with open(f"/proc/{self.pid}/smaps_rollup") as f:
+            for line in f:
+                name, _, value = line.partition(":")
+                if value.strip().endswith("kB"):
+                    fields[name] = int(value.split()[0])
+        return (fields.get("Rss", 0), fields.get("Pss", 0),
+                fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0))
+
     def open_fds(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 

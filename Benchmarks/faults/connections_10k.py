@@ -9,7 +9,7 @@ Raises RLIMIT_NOFILE (to 20,000: this script and the server). Connects in batche
 200; once all N are open it sends a second request on every connection at once (N requests
 in flight, proving all N connections are held concurrently), then closes them all.
 Numbers: connections held, 200s per round, server VmRSS idle / holding / after close,
-KiB per connection, server fds. Exit 0 when every request got a 200 and the server still
+KiB per connection, RSS/PSS/USS idle and holding (smaps_rollup), server fds. Exit 0 when every request got a 200 and the server still
 answers afterwards. Bounded: gives up after 100 s. (The server's own limit is
 maxConnections = 10,000 by default; an 10,001st connection is answered 503.)
 """
@@ -133,6 +133,7 @@ def main():
     try:
         time.sleep(0.5)
         rss_idle = server.rss_kib()
+        memory_idle = server.memory_kib()
         conns, connect_failed, first_ok = [], 0, 0
         while len(conns) + connect_failed < args.connections and time.time() < deadline:
             n = min(args.batch, args.connections - len(conns) - connect_failed)
@@ -146,6 +147,7 @@ def main():
         second_ok = request_round(conns, deadline)
         t_round = time.time() - start - t_open
         rss_after_round = server.rss_kib()
+        memory_held = server.memory_kib()
         open_after = sum(1 for c in conns if c.status == 200)
         for c in conns:
             c.sock.close()
@@ -163,6 +165,8 @@ def main():
         print(f"server VmRSS holding:         {rss_held} KiB (after round 1)")
         print(f"server VmRSS after round 2:   {rss_after_round} KiB")
         print(f"per connection:               {per_conn:.1f} KiB")
+        print(f"RSS / PSS / USS idle:         {' / '.join(map(str, memory_idle))} KiB")
+        print(f"RSS / PSS / USS holding:      {' / '.join(map(str, memory_held))} KiB (after round 2)")
         print(f"server VmRSS after close:     {rss_closed} KiB (fds {fds_closed})")
         print(f"fresh request after close:    {fresh}")
         ok = (len(conns) == args.connections and first_ok == args.connections
