@@ -108,7 +108,10 @@ public final class TestClient: Sendable {
 
     /// Stops the client's loop and pool. Call after the last `execute`.
     public func shutdown() throws {
-        _ = thread.loop.execute { [self] in thread.loop.closeWakeup() }
+        _ = thread.loop.execute { [self] in
+            state.withLock { $0.scheduler }?.value.close()
+            thread.loop.closeWakeup()
+        }
         try thread.join()
         service.stopPool()
     }

@@ -162,6 +162,7 @@ final class ServerCore {
         sweepTimer = nil
         for watcher in signalWatchers { watcher.close() }
         signalWatchers = []
+        scheduler.close()
         logger.info("server stopped", metadata: ["background-tasks": "\(backgroundTasks.counters.snapshot)"])
         onStopped?(unfinished)
         onStopped = nil
