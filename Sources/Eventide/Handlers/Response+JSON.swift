@@ -8,7 +8,7 @@ extension Response {
     /// A JSON response (`Content-Type: application/json`) encoding `value`.
     public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok, encoder: JSONEncoder = JSONEncoder()) throws -> Response {
         let data = try encoder.encode(value)
-        return Response(status: status, headers: ["Content-Type": "application/json"], body: .bytes(Array(data)))
+        return Response(status: status, headers: .contentType("application/json"), body: .bytes(Array(data)))
     }
 }
 

@@ -13,6 +13,7 @@ final class ServerCore {
     let logger: Logger
     let backgroundTasks: BackgroundTaskService
     let scheduler: BackgroundTaskScheduler
+    let requestEnvironment: RequestEnvironment
     private var listener: TCPListener?
     private var connections: [UInt64: HTTPConnectionHandler] = [:]
     private var nextConnectionID: UInt64 = 0
@@ -41,6 +42,7 @@ final class ServerCore {
         self.logger = logger
         self.backgroundTasks = backgroundTasks
         self.scheduler = BackgroundTaskScheduler(loop: loop, service: backgroundTasks)
+        self.requestEnvironment = RequestEnvironment(eventLoop: loop, logger: logger)
         scheduler.onIdle = { [unowned self] in finishShutdownIfDone() }
     }
 
