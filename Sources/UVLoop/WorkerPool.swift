@@ -88,7 +88,8 @@ public final class WorkerPool: @unchecked Sendable {
             uv_mutex_unlock(mutex)
             return false
         }
-        queue.append(contentsOf: jobs)
+        // One by one: appending `[Job]` to `[Job?]` at once goes through a dynamic cast.
+        for job in jobs { queue.append(job) }
         let wake = claimWake()
         uv_mutex_unlock(mutex)
         if wake { uv_cond_signal(ready) }
