@@ -13,9 +13,9 @@ internal import CLibUV
 public final class PoolSubmissionQueue {
     private let pool: WorkerPool
     private let handle: UnsafeMutablePointer<uv_check_t>
-    private var waiting: [WorkerPool.Job] = []
+    private var waiting: [QueuedJob] = []
     /// Storage handed back and forth with `waiting` so a flush does not allocate.
-    private var spare: [WorkerPool.Job] = []
+    private var spare: [QueuedJob] = []
     private var armed = false
     private var closed = false
 
@@ -36,7 +36,7 @@ public final class PoolSubmissionQueue {
             job(true)
             return
         }
-        waiting.append(job)
+        waiting.append(QueuedJob(job))
         guard !armed else { return }
         armed = true
         uv_check_start(handle) { PoolSubmissionQueue.from($0).flush() }
@@ -51,8 +51,8 @@ public final class PoolSubmissionQueue {
         guard !waiting.isEmpty else { return }
         var batch = spare
         swap(&batch, &waiting)
-        if !pool.submit(contentsOf: batch) {
-            for job in batch { job(true) }
+        if !pool.submit(batch: batch) {
+            for job in batch { job.run(true) }
         }
         batch.removeAll(keepingCapacity: true)
         spare = batch

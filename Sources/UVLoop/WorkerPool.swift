@@ -21,7 +21,7 @@ public final class WorkerPool: @unchecked Sendable {
     // `threads` are protected by `mutex`.
     private let mutex: UnsafeMutablePointer<uv_mutex_t>
     private let ready: UnsafeMutablePointer<uv_cond_t>
-    private var queue: [Job?] = []
+    private var queue: [QueuedJob] = []
     private var head = 0
     private var stopping = false
     private var running = 0
@@ -71,7 +71,7 @@ public final class WorkerPool: @unchecked Sendable {
             uv_mutex_unlock(mutex)
             return false
         }
-        queue.append(job)
+        queue.append(QueuedJob(job))
         let wake = claimWake()
         uv_mutex_unlock(mutex)
         if wake { uv_cond_signal(ready) }
@@ -82,14 +82,18 @@ public final class WorkerPool: @unchecked Sendable {
     /// Returns false (and calls none of them) once `shutdown` has begun.
     @discardableResult
     public func submit(contentsOf jobs: [Job]) -> Bool {
+        submit(batch: jobs.map(QueuedJob.init))
+    }
+
+    /// `submit(contentsOf:)` for jobs already wrapped (no conversion per job).
+    func submit(batch jobs: [QueuedJob]) -> Bool {
         guard !jobs.isEmpty else { return true }
         uv_mutex_lock(mutex)
         guard !stopping else {
             uv_mutex_unlock(mutex)
             return false
         }
-        // One by one: appending `[Job]` to `[Job?]` at once goes through a dynamic cast.
-        for job in jobs { queue.append(job) }
+        queue.append(contentsOf: jobs)
         let wake = claimWake()
         uv_mutex_unlock(mutex)
         if wake { uv_cond_signal(ready) }
@@ -119,7 +123,7 @@ public final class WorkerPool: @unchecked Sendable {
     public func shutdown(dropQueued: Bool = false, join: Bool = true) -> Int {
         uv_mutex_lock(mutex)
         stopping = true
-        var dropped: [Job?] = []
+        var dropped: [QueuedJob] = []
         if dropQueued {
             dropped = Array(queue[head...])
             queue.removeAll()
@@ -129,7 +133,7 @@ public final class WorkerPool: @unchecked Sendable {
         threads = []
         uv_mutex_unlock(mutex)
         uv_cond_broadcast(ready)
-        for job in dropped { job?(true) }
+        for job in dropped { job.run(true) }
         for var id in stopped {
             if join { uv_thread_join(&id) } else { eventide_detach_thread(id) }
         }
@@ -152,7 +156,7 @@ public final class WorkerPool: @unchecked Sendable {
                 return
             }
             let job = queue[head]
-            queue[head] = nil
+            queue[head] = .consumed  // releases what the job captured once it ran
             head += 1
             if head > 1024 && head * 2 > queue.count {
                 queue.removeFirst(head)
@@ -162,10 +166,21 @@ public final class WorkerPool: @unchecked Sendable {
             let wakeAnother = head < queue.count && claimWake()
             uv_mutex_unlock(mutex)
             if wakeAnother { uv_cond_signal(ready) }
-            job?(false)
+            job.run(false)
             uv_mutex_lock(mutex)
             running -= 1
             uv_mutex_unlock(mutex)
         }
     }
+}
+
+/// A job as queued. A struct rather than the bare closure: an array stores a closure
+/// taking arguments through a reabstraction thunk, an allocation for every job stored.
+struct QueuedJob {
+    let run: WorkerPool.Job
+
+    init(_ run: @escaping WorkerPool.Job) { self.run = run }
+
+    /// Fills the slot of a job taken off the queue.
+    static let consumed = QueuedJob { _ in }
 }
