@@ -93,6 +93,7 @@ class Load:
     script: str
     connections: int
     script_args: tuple[str, ...] = ()
+    threads: int = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,9 +108,13 @@ class Scenario:
     hammer: Load | None = None  # a concurrent, unmeasured load
     background_from_hammer: bool = False
     needs_background_tasks: bool = False
+    # Nothing pinned: the server's threads and wrk share every CPU (multi-loop scaling).
+    unpinned: bool = False
+    # Only these servers run it (None: all); other scenarios skip these servers.
+    only_servers: tuple[str, ...] | None = None
 
     def wrk_commands(self, duration: int, url: str = "http://HOST:PORT") -> list[str]:
-        commands = [shlex.join(wrk_command(self.load, duration, url))]
+        commands = [shlex.join(wrk_command(self.load, duration, url, self.unpinned))]
         if self.hammer:
             commands.append(shlex.join(wrk_command(self.hammer, hammer_duration(duration), url))
                             + f" (starts {SLOW_LEAD_SECONDS:g} s before the measured load)")
@@ -162,16 +167,29 @@ SCENARIOS: dict[str, Scenario] = {
             log_file="slow.txt", hammer=Load("POST", "/slow/50", "slow.lua", 8, ("20",)),
             background_from_hammer=True, needs_background_tasks=True,
         ),
+        # 1 vs 2 event loops: pinning would put both loops on one CPU, so here the
+        # server and a 2-thread wrk share both CPUs. Eventide only.
+        Scenario(
+            "plaintext-scaling", "GET /plaintext, 128 conns, nothing pinned (1 vs 2 loops)",
+            Load("GET", "/plaintext", "plain.lua", 128, threads=2), (("GET", "/plaintext"),),
+            unpinned=True, only_servers=("eventide", "eventide (2 loops)"),
+        ),
     ]
 }
 
+# Servers measured only in the scenarios that name them in `only_servers`.
+SCENARIO_ONLY_SERVERS = {"eventide (2 loops)"}
+NOT_IN_SCENARIO = "not in this scenario"
+UNPINNED_ONLY = "measured unpinned only (pinned, both loops would share one CPU)"
+SILENT_SKIPS = {NOT_IN_SCENARIO, UNPINNED_ONLY}
 
-def wrk_command(load: Load, duration: int, url: str) -> list[str]:
-    command = ["wrk", "-t1", f"-c{load.connections}", f"-d{duration}s",
+
+def wrk_command(load: Load, duration: int, url: str, unpinned: bool = False) -> list[str]:
+    command = ["wrk", f"-t{load.threads}", f"-c{load.connections}", f"-d{duration}s",
                "-s", str(WRK_DIR / load.script), url + load.path]
     if load.script_args:
         command += ["--", *load.script_args]
-    return pinned(WRK_CPU, command)
+    return command if unpinned else pinned(WRK_CPU, command)
 
 
 PINNING = True  # cleared when the machine has fewer than 2 CPUs
@@ -547,10 +565,12 @@ def free_port() -> int:
 class Running:
     """A started server process (its own session, so the whole group can stop)."""
 
-    def __init__(self, server: Server, workdir: Path):
+    def __init__(self, server: Server, workdir: Path, unpinned: bool = False):
         self.port = free_port()
         self.output = workdir / "server.out"
-        command = pinned(SERVER_CPU, server.command(self.port, workdir))
+        command = server.command(self.port, workdir)
+        if not unpinned:
+            command = pinned(SERVER_CPU, command)
         with self.output.open("wb") as out:
             self.process = subprocess.Popen(command, cwd=server.cwd(workdir), stdout=out,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -601,8 +621,8 @@ def probe(port: int, method: str, path: str) -> int:
         connection.close()
 
 
-def start_wrk(load: Load, duration: int, port: int) -> subprocess.Popen:
-    return subprocess.Popen(wrk_command(load, duration, f"http://{HOST}:{port}"),
+def start_wrk(load: Load, duration: int, port: int, unpinned: bool = False) -> subprocess.Popen:
+    return subprocess.Popen(wrk_command(load, duration, f"http://{HOST}:{port}", unpinned),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -637,7 +657,7 @@ def measure(server: Server, scenario: Scenario, duration: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"eventide-bench-{server.name.split()[0]}-"))
     running = None
     try:
-        running = Running(server, workdir)
+        running = Running(server, workdir, scenario.unpinned)
         idle = idle_memory_mib(running.process.pid)
         for method, path in scenario.probes:
             try:
@@ -648,7 +668,7 @@ def measure(server: Server, scenario: Scenario, duration: int) -> dict:
                 raise Skip(f"probe {method} {path} → {status}" + (" (route missing)" if status == 404 else ""))
 
         # Warm-up: the measured load only (the hammer would fill the task queue).
-        finish_wrk(start_wrk(scenario.load, WARMUP_SECONDS, running.port), WARMUP_SECONDS + 30)
+        finish_wrk(start_wrk(scenario.load, WARMUP_SECONDS, running.port, scenario.unpinned), WARMUP_SECONDS + 30)
         log_path = workdir / scenario.log_file if scenario.log_file else None
         baseline = wait_quiet(log_path) if log_path else 0
 
@@ -660,7 +680,7 @@ def measure(server: Server, scenario: Scenario, duration: int) -> dict:
             # and ends about 1 s after it.
             hammer = start_wrk(scenario.hammer, hammer_duration(duration), running.port)
             time.sleep(SLOW_LEAD_SECONDS)
-        main = start_wrk(scenario.load, duration, running.port)
+        main = start_wrk(scenario.load, duration, running.port, scenario.unpinned)
         main_figures = finish_wrk(main, duration + 60)
         main_end = time.monotonic()
         hammer_figures = finish_wrk(hammer, duration + 60) if hammer else None
@@ -784,6 +804,8 @@ def table(servers: list[Server], scenarios: list[Scenario], rows: dict, skips: d
             continue
         for scenario in scenarios:
             key = (server.name, scenario.name)
+            if skips.get(key) in SILENT_SKIPS:
+                continue  # a scenario-specific server, or a server-specific scenario
             if key in skips:
                 cells = ["—"] * 9 + [f"skipped: {skips[key]}"]
             elif key in rows:
@@ -963,7 +985,11 @@ def main() -> None:
     skips: dict[tuple[str, str], str] = {}
     for server in ready:
         for scenario in scenarios:
-            if scenario.needs_background_tasks and not server.background_tasks:
+            if scenario.only_servers is not None and server.name not in scenario.only_servers:
+                skips[(server.name, scenario.name)] = NOT_IN_SCENARIO
+            elif scenario.only_servers is None and server.name in SCENARIO_ONLY_SERVERS:
+                skips[(server.name, scenario.name)] = UNPINNED_ONLY
+            elif scenario.needs_background_tasks and not server.background_tasks:
                 skips[(server.name, scenario.name)] = "no background tasks"
 
     for round_index in range(args.rounds):

@@ -125,7 +125,7 @@ import Logging
         }
         let id = harness.nextRequestID()
         let context = contexts.make(id: id, service: harness.service)
-        var request = Request(head, target: target, id: id, context: context, eventLoop: harness.loop, logger: harness.logger)
+        var request = Request(head, target: target, id: id, context: context, environment: harness.environment)
         switch routes.responder(for: &request) {
         case .sync(let handler):
             defer { contexts.recycle(context) }
@@ -183,6 +183,7 @@ import Logging
 private final class Harness {
     let loop: EventLoop
     let service: BackgroundTaskService
+    let environment: RequestEnvironment
     let logger = Logger(label: "eventide.benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
     private var sequence: UInt64 = 0
     /// `ServerCore.spareOutput`.
@@ -191,6 +192,7 @@ private final class Harness {
     init(backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration()) throws {
         loop = try EventLoop()
         service = BackgroundTaskService(configuration: backgroundTasks, logger: logger)
+        environment = RequestEnvironment(eventLoop: loop, logger: logger)
         spareOutput.reserveCapacity(4096)
     }
 
@@ -203,6 +205,6 @@ private final class Harness {
     func request(_ request: HTTPRequest, target: RequestTarget) -> Request {
         let id = nextRequestID()
         let context = RequestContext(requestID: id, service: service)
-        return Request(request, target: target, id: id, context: context, eventLoop: loop, logger: logger)
+        return Request(request, target: target, id: id, context: context, environment: environment)
     }
 }

@@ -24,12 +24,14 @@ enum LogFile {
         let fd = open(path, flags | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, code: errno) }
         defer { close(fd) }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            guard written > 0 else { throw WriteError(path: path, code: errno) }
-            offset += written
+        var text = text
+        try text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                guard written > 0 else { throw WriteError(path: path, code: errno) }
+                offset += written
+            }
         }
     }
 }

@@ -34,6 +34,7 @@ public final class TestClient: Sendable {
     private let service: BackgroundTaskService
     private let thread: EventLoopThread
     private let logger: Logger
+    private let environment: RequestEnvironment
     private let state = Mutex(State())
 
     private struct State {
@@ -55,6 +56,7 @@ public final class TestClient: Sendable {
         self.logger = logger
         self.service = BackgroundTaskService(configuration: backgroundTasks, logger: logger)
         self.thread = try EventLoopThread()
+        self.environment = RequestEnvironment(eventLoop: thread.loop, logger: logger)
     }
 
     /// Tasks recorded in `.captured` mode, in the order added.
@@ -108,18 +110,21 @@ public final class TestClient: Sendable {
 
     /// Stops the client's loop and pool. Call after the last `execute`.
     public func shutdown() throws {
-        _ = thread.loop.execute { [self] in thread.loop.closeWakeup() }
+        _ = thread.loop.execute { [self] in
+            state.withLock { $0.scheduler }?.value.close()
+            thread.loop.closeWakeup()
+        }
         try thread.join()
         service.stopPool()
     }
 
     private func respond(to request: HTTPRequest, target: RequestTarget, id: RequestID) async -> (Response, [BackgroundTaskScheduler.Entry]) {
         let loop = thread.loop
-        let (routes, service, logger) = (self.routes, self.service, self.logger)
+        let (routes, service, environment) = (self.routes, self.service, self.environment)
         return await withCheckedContinuation { continuation in
             loop.execute {
                 let context = RequestContext(requestID: id, service: service)
-                var handlerRequest = Request(request, target: target, id: id, context: context, eventLoop: loop, logger: logger)
+                var handlerRequest = Request(request, target: target, id: id, context: context, environment: environment)
                 let responder = routes.responder(for: &handlerRequest)
                 let frozen = handlerRequest
                 Task(executorPreference: loop.executor) {

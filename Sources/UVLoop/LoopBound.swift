@@ -3,11 +3,13 @@
 public struct LoopBound<Value>: @unchecked Sendable {
     // @unchecked: `value` is only reachable through the accessor below, which
     // preconditions that the caller runs on `loop`'s thread.
-    private let storage: Value
+    @usableFromInline let storage: Value
     /// The loop whose thread may touch the value.
     public let loop: EventLoop
 
     /// Wraps `value`, which must belong to `loop`. Call on the loop thread.
+    /// (Inlinable, like `value`: specialized where used, with no generic metadata lookup.)
+    @inlinable
     public init(_ value: Value, loop: EventLoop) {
         precondition(loop.inEventLoop, "LoopBound must be created on its loop's thread")
         self.storage = value
@@ -15,6 +17,7 @@ public struct LoopBound<Value>: @unchecked Sendable {
     }
 
     /// The wrapped value; traps when read off the loop thread.
+    @inlinable
     public var value: Value {
         precondition(loop.inEventLoop, "loop-bound value used off its loop's thread")
         return storage

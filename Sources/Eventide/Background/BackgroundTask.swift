@@ -4,7 +4,7 @@
 /// Usually made by `BackgroundTasks.add`; make one directly to attach it to a
 /// `Response` (`response.background.append(...)`).
 public struct BackgroundTask: Sendable {
-    enum Body: Sendable {
+    @usableFromInline enum Body: Sendable {
         case blocking(@Sendable () throws -> Void)
         case async(@Sendable () async throws -> Void)
     }
@@ -15,10 +15,11 @@ public struct BackgroundTask: Sendable {
     public let options: BackgroundTaskOptions
     /// The captured arguments, in order (for inspection in tests).
     public let arguments: [any Sendable]
-    let body: Body
+    @usableFromInline let body: Body
 
     /// A task calling the synchronous (possibly blocking) `function` with `arguments`.
     /// The name defaults to the call site (`File.swift:12`).
+    @inlinable
     public init<each Argument: Sendable>(
         _ function: @escaping @Sendable (repeat each Argument) throws -> Void,
         _ arguments: repeat each Argument,
@@ -35,6 +36,7 @@ public struct BackgroundTask: Sendable {
     }
 
     /// A task calling the `async` `function` with `arguments`.
+    @inlinable
     public init<each Argument: Sendable>(
         _ function: @escaping @Sendable (repeat each Argument) async throws -> Void,
         _ arguments: repeat each Argument,
@@ -50,7 +52,7 @@ public struct BackgroundTask: Sendable {
             body: .async { try await function(repeat each arguments) })
     }
 
-    init(name: String, options: BackgroundTaskOptions, arguments: [any Sendable], body: Body) {
+    @usableFromInline init(name: String, options: BackgroundTaskOptions, arguments: [any Sendable], body: Body) {
         self.name = name
         self.options = options
         self.arguments = arguments
@@ -65,7 +67,7 @@ public struct BackgroundTask: Sendable {
         }
     }
 
-    private static func callSite(_ fileID: String, _ line: Int) -> String {
+    @usableFromInline static func callSite(_ fileID: String, _ line: Int) -> String {
         let file = fileID.split(separator: "/").last.map(String.init) ?? fileID
         return "\(file):\(line)"
     }

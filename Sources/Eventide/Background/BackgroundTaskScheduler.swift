@@ -24,6 +24,9 @@ package final class BackgroundTaskScheduler {
     let service: BackgroundTaskService
     private var sequences: [UInt64: Sequence] = [:]
     private var nextSequenceID: UInt64 = 0
+    /// Pool-only sequences started during one loop iteration go to the pool together.
+    private var poolQueue: PoolSubmissionQueue?
+    private var closed = false
     /// Called when the last running sequence finished (shutdown waits for it).
     var onIdle: (() -> Void)?
 
@@ -49,17 +52,13 @@ package final class BackgroundTaskScheduler {
         let runner = BackgroundTaskRunner(service: service, requestID: requestID, logger: logger)
         let this = LoopBound(self, loop: loop)
         if BackgroundTaskRunner.poolOnly(entries) {
-            let submitted = service.pool.submit { [loop] cancelled in
-                // Dropped at the shutdown deadline: every task is marked cancelled.
+            submitToPool { [loop] cancelled in
+                // Dropped at the shutdown deadline (or the pool already closed): every
+                // task is marked cancelled and nothing runs.
                 if cancelled { sequence.cancel() }
                 runner.runOnPool(entries, sequence: sequence)
                 loop.execute { this.value.sequenceFinished(id) }
             }
-            if submitted { return }
-            // The pool is closed (past the shutdown deadline): nothing will run.
-            sequence.cancel()
-            runner.runOnPool(entries, sequence: sequence)
-            sequenceFinished(id)
             return
         }
         let executor = makeExecutor(requestID: requestID, logger: logger)
@@ -69,6 +68,22 @@ package final class BackgroundTaskScheduler {
                 this.value.sequenceFinished(id)
             }
         }
+    }
+
+    private func submitToPool(_ job: @escaping WorkerPool.Job) {
+        guard !closed else { return job(true) }
+        if let poolQueue { return poolQueue.submit(job) }
+        let queue = PoolSubmissionQueue(loop: loop, pool: service.pool)
+        poolQueue = queue
+        queue.submit(job)
+    }
+
+    /// Hands queued pool jobs over and releases the loop handle used for that. Called
+    /// when the server stops on this loop; later pool sequences are cancelled.
+    package func close() {
+        closed = true
+        poolQueue?.close()
+        poolQueue = nil
     }
 
     private func makeExecutor(requestID: RequestID, logger: Logger) -> BackgroundTaskExecutor {

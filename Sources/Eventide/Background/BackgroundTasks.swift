@@ -9,13 +9,13 @@
 /// }
 /// ```
 public struct BackgroundTasks: Sendable {
-    let context: RequestContext
+    @usableFromInline let context: RequestContext
 
     /// Stores a call to the synchronous `function` with `arguments` (captured now).
     /// It runs on the blocking thread pool unless `options` says otherwise.
     ///
     /// - Throws: `BackgroundTaskRejected` when the queue is full (uncaught: 503).
-    @discardableResult
+    @discardableResult @inlinable
     public func add<each Argument: Sendable>(
         _ function: @escaping @Sendable (repeat each Argument) throws -> Void,
         _ arguments: repeat each Argument,
@@ -31,7 +31,7 @@ public struct BackgroundTasks: Sendable {
     /// runs on the request's event loop unless `options` says otherwise.
     ///
     /// - Throws: `BackgroundTaskRejected` when the queue is full (uncaught: 503).
-    @discardableResult
+    @discardableResult @inlinable
     public func add<each Argument: Sendable>(
         _ function: @escaping @Sendable (repeat each Argument) async throws -> Void,
         _ arguments: repeat each Argument,

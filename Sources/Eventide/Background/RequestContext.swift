@@ -4,6 +4,7 @@ import Synchronization
 /// Per-request state shared by the handler and its dependencies: the background task
 /// list and the dependency cache. `Sendable`: handlers may hand the request to other
 /// tasks, so both are behind a lock.
+@usableFromInline
 package final class RequestContext: Sendable {
     let service: BackgroundTaskService
     private let state: Mutex<State>
@@ -29,7 +30,7 @@ package final class RequestContext: Sendable {
         state.withLock { $0 = State(requestID: requestID) }
     }
 
-    func append(_ task: BackgroundTask) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {
+    @usableFromInline func append(_ task: BackgroundTask) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {
         let sealed = state.withLock { $0.sealed }
         if sealed {
             throw BackgroundTaskRejected(reason: .requestFinished, retryAfterSeconds: service.configuration.retryAfterSeconds)

@@ -13,10 +13,21 @@ extension HTTPConnectionHandler {
             if let context { scheduleTasks(context, carried: admit(response.background), failed: failed, status: response.status) }
             return true
         }
+        guard let carried = admit(response.background) else {
+            // The queue is full: none of the response's tasks was accepted, so it becomes
+            // a 503 (with no tasks of its own).
+            let rejection = core.backgroundTasks.rejectionResponse()
+            return send(rejection, to: request, context: context, failed: failed, carried: nil)
+        }
+        return send(response, to: request, context: context, failed: failed, carried: carried)
+    }
+
+    /// `send` once the carried tasks were admitted (`carried` nil: they were refused).
+    private func send(
+        _ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool,
+        carried: [BackgroundTaskScheduler.Entry]?
+    ) -> Bool {
         borrowOutput()
-        var response = response
-        let carried = admit(response.background)
-        if carried == nil { response = core.backgroundTasks.rejectionResponse() }
         var keepAlive = ResponseEncoding.keepAlive(response, request: request, closing: closeAfterResponse || core.isShuttingDown)
         switch response.body {
         case .empty, .bytes, .string:

@@ -21,7 +21,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     }
 
     let id: UInt64
-    unowned let core: ServerCore
+    // Strong: the core drops the connection when it closes, which ends the cycle; an
+    // unowned reference cost a checked retain on every access.
+    let core: ServerCore
     let tcp: TCPConnection
     var machine: HTTPServerConnection
     // Only this handler's methods touch it, on the loop, and it is passed inout only to
@@ -171,7 +173,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         }
         let id = core.nextRequestID()
         let context = contexts.make(id: id, service: core.backgroundTasks)
-        var request = Request(head, target: target, id: id, context: context, eventLoop: core.loop, logger: core.logger)
+        var request = Request(head, target: target, id: id, context: context, environment: core.requestEnvironment)
         switch core.routes.responder(for: &request) {
         case .sync(let handler):
             defer { contexts.recycle(context) }

@@ -17,13 +17,12 @@ public struct Request: Sendable {
     public let trailers: HTTPHeaders
     /// This request's id, unique within the server process; logged with its errors.
     public let id: RequestID
-    /// The loop serving this request: `async` handlers run on its thread.
-    public let eventLoop: EventLoop
-    let baseLogger: Logger
+    /// The loop and logger every request of that loop shares (one reference to copy).
+    let environment: RequestEnvironment
     /// Background tasks and dependency cache of this request.
     package let context: RequestContext
 
-    package init(_ request: HTTPRequest, target: RequestTarget, id: RequestID, context: RequestContext, eventLoop: EventLoop, logger: Logger) {
+    package init(_ request: HTTPRequest, target: RequestTarget, id: RequestID, context: RequestContext, environment: RequestEnvironment) {
         head = request.head
         path = target.path
         rawQuery = target.query
@@ -32,9 +31,11 @@ public struct Request: Sendable {
         trailers = request.trailers
         self.id = id
         self.context = context
-        self.eventLoop = eventLoop
-        baseLogger = logger
+        self.environment = environment
     }
+
+    /// The loop serving this request: `async` handlers run on its thread.
+    public var eventLoop: EventLoop { environment.eventLoop }
 
     /// The request method.
     public var method: HTTPMethod { head.method }
@@ -46,7 +47,7 @@ public struct Request: Sendable {
     public var query: QueryParameters { QueryParameters(rawQuery: rawQuery ?? "") }
     /// A logger whose metadata carries `request-id`.
     public var logger: Logger {
-        var logger = baseLogger
+        var logger = environment.logger
         logger[metadataKey: "request-id"] = "\(id)"
         return logger
     }
@@ -69,4 +70,16 @@ public struct RequestID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(loop)-\(sequence)" }
+}
+
+/// What every request served by one loop shares: the loop and the server's logger.
+/// A request holds one reference to it rather than copies of both.
+package final class RequestEnvironment: Sendable {
+    let eventLoop: EventLoop
+    let logger: Logger
+
+    package init(eventLoop: EventLoop, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
 }

@@ -21,12 +21,12 @@ public struct Response: Sendable {
 
     /// A UTF-8 text response (`Content-Type: text/plain; charset=utf-8` unless given).
     public static func text(_ text: String, status: HTTPStatus = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
-        Response(status: status, headers: ["Content-Type": contentType], body: .string(text))
+        Response(status: status, headers: .contentType(contentType), body: .string(text))
     }
 
     /// A binary response.
     public static func bytes(_ bytes: [UInt8], status: HTTPStatus = .ok, contentType: String = "application/octet-stream") -> Response {
-        Response(status: status, headers: ["Content-Type": contentType], body: .bytes(bytes))
+        Response(status: status, headers: .contentType(contentType), body: .bytes(bytes))
     }
 
     /// A response whose body is produced incrementally and sent with chunked encoding.

@@ -13,6 +13,7 @@ final class ServerCore {
     let logger: Logger
     let backgroundTasks: BackgroundTaskService
     let scheduler: BackgroundTaskScheduler
+    let requestEnvironment: RequestEnvironment
     private var listener: TCPListener?
     private var connections: [UInt64: HTTPConnectionHandler] = [:]
     private var nextConnectionID: UInt64 = 0
@@ -46,6 +47,7 @@ final class ServerCore {
         self.logger = logger
         self.backgroundTasks = backgroundTasks
         self.scheduler = BackgroundTaskScheduler(loop: loop, service: backgroundTasks)
+        self.requestEnvironment = RequestEnvironment(eventLoop: loop, logger: logger)
         spareOutput.reserveCapacity(4096)
         scheduler.onIdle = { [unowned self] in finishShutdownIfDone() }
     }
@@ -168,6 +170,7 @@ final class ServerCore {
         sweepTimer = nil
         for watcher in signalWatchers { watcher.close() }
         signalWatchers = []
+        scheduler.close()
         logger.info("server stopped", metadata: ["background-tasks": "\(backgroundTasks.counters.snapshot)"])
         onStopped?(unfinished)
         onStopped = nil

@@ -1,6 +1,12 @@
 @_spi(Benchmarks) import Eventide
 import HTTP1Scenarios
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// (b) route lookup and (d) one whole keep-alive request through the sans-IO pipeline,
 /// through Eventide's `@_spi(Benchmarks)` entry points (Sources/Eventide/Benchmarking.swift),
 /// which run the server's own internal code.
@@ -11,6 +17,8 @@ public enum EventideScenarios {
         route("Route 404 GET /nope/1", .get, "/nope/1", expecting: 404),
         route("Route 405 POST /plaintext", .post, "/plaintext", expecting: 405),
         handlerPlaintext,
+        jsonResponse("JSON response {message} Foundation") { try Response.json($0, encoder: JSONEncoder()) },
+        jsonResponse("JSON response {message}") { try Response.json($0) },
         pipelinePlaintext,
     ]
 
@@ -57,6 +65,28 @@ public enum EventideScenarios {
         {
             let response = Response.text("Hello, World!", contentType: "text/plain")
             return response.headers.count
+        }
+    }
+
+    /// The body of `eventide-example bench`'s /json and /send-notification handlers.
+    struct Message: Encodable {
+        let message: String
+    }
+
+    /// The notification handler's `Response.json(Message(...))`, by `respond`: with a
+    /// Foundation `JSONEncoder` (`Data`, then `Array(data)`: the path before
+    /// `JSONBytesEncoder`) or the default encoder. The result is the body's length.
+    static func jsonResponse(_ name: String, _ respond: @escaping @Sendable (Message) throws -> Response) -> Scenario {
+        Scenario(name) {
+            let message = Message(message: "Notification sent in the background")
+            let expected = #"{"message":"Notification sent in the background"}"#
+            guard case .bytes(let body) = try respond(message).body, String(decoding: body, as: UTF8.self) == expected else {
+                preconditionFailure("\(name): unexpected body")
+            }
+            return {
+                guard let response = try? respond(message), case .bytes(let body) = response.body else { return -1 }
+                return body.count
+            }
         }
     }
 

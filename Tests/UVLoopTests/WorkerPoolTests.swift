@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+import Testing
+import UVLoop
+
+@Suite struct WorkerPoolTests {
+    @Test func aBatchRunsEveryJobOnceInOrder() throws {
+        let pool = WorkerPool(threads: 1)
+        let order = Mutex<[Int]>([])
+        let jobs: [WorkerPool.Job] = (0..<500).map { index in
+            { cancelled in order.withLock { $0.append(cancelled ? -1 : index) } }
+        }
+        #expect(pool.submit(contentsOf: jobs))
+        pool.shutdown(join: true)
+        #expect(order.withLock { $0 } == Array(0..<500))
+    }
+
+    @Test func aBatchWakesEnoughThreadsToRunItsJobsTogether() throws {
+        // Each job waits until all four run at once: with one wake-up per batch this
+        // only finishes if woken threads wake the others while work is queued.
+        let pool = WorkerPool(threads: 4)
+        let running = Atomic<Int>(0)
+        let metAll = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let jobs: [WorkerPool.Job] = (0..<4).map { _ in
+            { _ in
+                running.add(1, ordering: .acquiringAndReleasing)
+                let deadline = EventLoop.monotonicNanoseconds + 5_000_000_000
+                while running.load(ordering: .acquiring) < 4 && EventLoop.monotonicNanoseconds < deadline { usleep(100) }
+                if running.load(ordering: .acquiring) == 4 { metAll.add(1, ordering: .relaxed) }
+                done.add(1, ordering: .releasing)
+            }
+        }
+        usleep(50_000)  // every thread asleep, waiting for work
+        pool.submit(contentsOf: jobs)
+        // Not `shutdown` yet: its broadcast would wake every thread.
+        while done.load(ordering: .acquiring) < 4 { usleep(1_000) }
+        pool.shutdown(join: true)
+        #expect(metAll.load(ordering: .relaxed) == 4)
+    }
+
+    @Test func jobsSubmittedAfterShutdownAreRefused() {
+        let pool = WorkerPool(threads: 2)
+        pool.shutdown(join: true)
+        let called = Atomic<Int>(0)
+        #expect(pool.submit { _ in called.add(1, ordering: .relaxed) } == false)
+        #expect(pool.submit(contentsOf: [{ _ in called.add(1, ordering: .relaxed) }]) == false)
+        #expect(called.load(ordering: .relaxed) == 0)
+    }
+}
+
+@Suite struct PoolSubmissionQueueTests {
+    @Test func anIterationsJobsReachThePoolWhenItsCallbacksAreDone() throws {
+        let loop = try EventLoop()
+        let pool = WorkerPool(threads: 1)
+        let queue = PoolSubmissionQueue(loop: loop, pool: pool)
+        let ran = Mutex<[Int]>([])
+        let finished = Atomic<Int>(0)
+        for index in 0..<10 {
+            queue.submit { cancelled in
+                ran.withLock { $0.append(cancelled ? -1 : index) }
+                finished.add(1, ordering: .releasing)
+            }
+        }
+        // Nothing is handed over before the loop iterates.
+        usleep(20_000)
+        #expect(finished.load(ordering: .acquiring) == 0)
+        loop.runOnce(wait: false)
+        let deadline = EventLoop.monotonicNanoseconds + 5_000_000_000
+        while finished.load(ordering: .acquiring) < 10 && EventLoop.monotonicNanoseconds < deadline { usleep(1_000) }
+        #expect(ran.withLock { $0 } == Array(0..<10))
+        queue.close()
+        loop.closeWakeup()
+        loop.run()
+        try loop.close()
+        pool.shutdown(join: true)
+    }
+
+    @Test func jobsMeetingAClosedPoolOrQueueAreCalledCancelledOnTheLoop() throws {
+        let loop = try EventLoop()
+        let pool = WorkerPool(threads: 1)
+        let queue = PoolSubmissionQueue(loop: loop, pool: pool)
+        let outcomes = Mutex<[String]>([])
+        queue.submit { cancelled in
+            outcomes.withLock { $0.append("\(cancelled) \(loop.inEventLoop)") }
+        }
+        pool.shutdown(join: true)
+        loop.runOnce(wait: false)
+        queue.close()
+        queue.submit { cancelled in
+            outcomes.withLock { $0.append("after close: \(cancelled) \(loop.inEventLoop)") }
+        }
+        #expect(outcomes.withLock { $0 } == ["true true", "after close: true true"])
+        loop.closeWakeup()
+        loop.run()
+        #expect(loop.openHandleCount == 0)
+        try loop.close()
+    }
+}
