@@ -1,12 +1,11 @@
 import Logging
-import Synchronization
 
 /// Per-request state shared by the handler and its dependencies: the background task
 /// list and the dependency cache. `Sendable`: handlers may hand the request to other
 /// tasks, so both are behind a lock.
 package final class RequestContext: Sendable {
     let service: BackgroundTaskService
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     struct State {
         var requestID: RequestID
@@ -16,7 +15,7 @@ package final class RequestContext: Sendable {
     }
 
     package init(requestID: RequestID, service: BackgroundTaskService) {
-        self.state = Mutex(State(requestID: requestID))
+        self.state = Locked(State(requestID: requestID))
         self.service = service
     }
 
