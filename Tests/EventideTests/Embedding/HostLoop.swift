@@ -141,11 +141,3 @@ final class HostLoop: @unchecked Sendable {
 func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
 }
-
-/// Resident memory of this process in KiB (VmRSS).
-func residentKiB() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-    else { return -1 }
-    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
-}
