@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-import Synchronization
+import Eventide
 
 /// `eventide-example`: the runnable examples, one subcommand each.
 struct EventideExample: AsyncParsableCommand {
@@ -52,7 +52,7 @@ enum Main {
 
 /// How an async command ended, handed from its task to the waiting main thread.
 private final class Outcome: Sendable {
-    private let error = Mutex<(any Error)?>(nil)
+    private let error = Locked<(any Error)?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
     func finish(_ failure: (any Error)?) {

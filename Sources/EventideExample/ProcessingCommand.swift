@@ -1,6 +1,5 @@
 import ArgumentParser
 import Eventide
-import Synchronization
 
 /// The "Accepted" pattern: a slow job answers 202 with an id at once and runs in the
 /// background; its state is polled at `GET /process/{id}`.
@@ -85,7 +84,7 @@ struct Job: Codable, Sendable {
 
 /// Jobs by id, shared by the handlers and the pool thread.
 final class JobStore: Sendable {
-    private let jobs = Mutex<[String: Job]>([:])
+    private let jobs = Locked<[String: Job]>([:])
 
     /// Registers a pending job and returns its new id.
     func create() -> String {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Eventide
 import Logging
-import Synchronization
 
 /// A Swift concurrency app with the server on a loop thread of its own (`start()`):
 /// app tasks submit work to the server's loop (`submit`) and await the results, the
@@ -33,7 +32,7 @@ struct ThreadedAppCommand: AsyncParsableCommand {
 
         // Filled in on the loop thread once the server runs; `LoopBound` checks that it
         // is only used there.
-        let shared = Mutex<LoopBound<LoopState>?>(nil)
+        let shared = Locked<LoopBound<LoopState>?>(nil)
         let router = BenchRoutes.make(workdir: workdir)
         router.get("/app/state") { _ in
             guard let state = shared.withLock({ $0 })?.value else { return "starting" }

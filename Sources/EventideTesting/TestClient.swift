@@ -1,6 +1,5 @@
 import Eventide
 import Logging
-import Synchronization
 
 /// Calls a router's handlers in-process, without a socket, and controls what happens
 /// to the background tasks they add (rule 13):
@@ -35,7 +34,7 @@ public final class TestClient: Sendable {
     private let thread: EventLoopThread
     private let logger: Logger
     private let environment: RequestEnvironment
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var sequence: UInt64 = 0

@@ -1,6 +1,5 @@
 import Eventide
 import Foundation
-import Synchronization
 
 /// A response as a test sees it: status, headers, and the whole body (streamed bodies
 /// are collected).
@@ -23,7 +22,7 @@ public struct TestResponse: Sendable {
         case .string(let text):
             body = Array(text.utf8)
         case .stream(let produce):
-            let collected = Mutex<[UInt8]>([])
+            let collected = Locked<[UInt8]>([])
             try await produce(ResponseBodyWriter { bytes in collected.withLock { $0 += bytes } })
             body = collected.withLock { $0 }
         }

@@ -8,14 +8,14 @@ import Synchronization
 /// thread. Everything else in UVLoop (timers, listeners, connections) is loop-bound:
 /// create and use it only on the loop's thread.
 public final class EventLoop: @unchecked Sendable {
-    // @unchecked: `pending` is protected by its Mutex and `loopThread` is atomic; all
+    // @unchecked: `pending` is behind its `Locked` mutex and `loopThread` is atomic; all
     // other state is touched only on the loop thread.
 
     let rawLoop: UnsafeMutablePointer<uv_loop_t>
     /// Whether this object created the `uv_loop_t` (and so must close and free it).
     public let ownsLoop: Bool
     private let wakeup: UnsafeMutablePointer<uv_async_t>
-    private let pending = Mutex(PendingWork())
+    private let pending = Locked(PendingWork())
     private let loopThread = Atomic<UInt>(0)
     /// Storage handed back and forth with `pending.jobs` so draining does not allocate.
     private var spareBatch: [@Sendable () -> Void] = []

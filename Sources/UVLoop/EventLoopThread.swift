@@ -1,5 +1,4 @@
 internal import CLibUV
-import Synchronization
 
 /// An owned event loop running on a thread that Eventide created.
 ///
@@ -9,15 +8,15 @@ import Synchronization
 public final class EventLoopThread: Sendable {
     /// The loop this thread runs. Submit work to it with `execute` from any thread.
     public let loop: EventLoop
-    private let thread: Mutex<uv_thread_t?>
-    private let closeError: Mutex<UVError?>
+    private let thread: Locked<uv_thread_t?>
+    private let closeError: Locked<UVError?>
 
     /// Creates an owned loop and starts running it on a new thread.
     public init() throws(UVError) {
         loop = try EventLoop()
         loop.unbindThread()
-        thread = Mutex(nil)
-        closeError = Mutex(nil)
+        thread = Locked(nil)
+        closeError = Locked(nil)
         var id = uv_thread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let status = uv_thread_create(&id, { context in

@@ -1,14 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import Synchronization  // Atomic
 import Testing
 import UVLoop
 
 @Suite struct WorkerPoolTests {
     @Test func aBatchRunsEveryJobOnceInOrder() throws {
         let pool = WorkerPool(threads: 1)
-        let order = Mutex<[Int]>([])
+        let order = Locked<[Int]>([])
         let jobs: [WorkerPool.Job] = (0..<500).map { index in
             { cancelled in order.withLock { $0.append(cancelled ? -1 : index) } }
         }
@@ -56,7 +56,7 @@ import UVLoop
         let loop = try EventLoop()
         let pool = WorkerPool(threads: 1)
         let queue = PoolSubmissionQueue(loop: loop, pool: pool)
-        let ran = Mutex<[Int]>([])
+        let ran = Locked<[Int]>([])
         let finished = Atomic<Int>(0)
         for index in 0..<10 {
             queue.submit { cancelled in
@@ -82,7 +82,7 @@ import UVLoop
         let loop = try EventLoop()
         let pool = WorkerPool(threads: 1)
         let queue = PoolSubmissionQueue(loop: loop, pool: pool)
-        let outcomes = Mutex<[String]>([])
+        let outcomes = Locked<[String]>([])
         queue.submit { cancelled in
             outcomes.withLock { $0.append("\(cancelled) \(loop.inEventLoop)") }
         }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The state of one background task.
 public enum BackgroundTaskState: Sendable, Hashable {
     /// Accepted; waiting for the response to be written or for earlier tasks.
@@ -31,7 +29,7 @@ public final class BackgroundTaskHandle: Sendable, CustomStringConvertible {
     public let id: UInt64
     /// The task's name.
     public let name: String
-    private let status = Mutex(Status())
+    private let status = Locked(Status())
 
     private struct Status {
         var state = BackgroundTaskState.pending

@@ -10,7 +10,7 @@ package final class BackgroundTaskScheduler {
     final class Sequence: Sendable {
         let entries: [Entry]
         let cancelled = Atomic<Bool>(false)
-        let task = Mutex<Task<Void, Never>?>(nil)
+        let task = Locked<Task<Void, Never>?>(nil)
 
         init(entries: [Entry]) { self.entries = entries }
 

@@ -9,7 +9,7 @@ package final class BackgroundTaskService: Sendable {
     let logger: Logger
     private let nextID = Atomic<UInt64>(0)
     private let closed = Atomic<Bool>(false)
-    private let poolStorage: Mutex<WorkerPool?> = Mutex(nil)
+    private let poolStorage: Locked<WorkerPool?> = Locked(nil)
 
     package init(configuration: BackgroundTaskConfiguration, logger: Logger) {
         self.configuration = configuration

@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 
 /// Per-request state shared by the handler and its dependencies: the background task
 /// list and the dependency cache. `Sendable`: handlers may hand the request to other
@@ -7,7 +6,7 @@ import Synchronization
 @usableFromInline
 package final class RequestContext: Sendable {
     let service: BackgroundTaskService
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     struct State {
         var requestID: RequestID
@@ -17,7 +16,7 @@ package final class RequestContext: Sendable {
     }
 
     package init(requestID: RequestID, service: BackgroundTaskService) {
-        self.state = Mutex(State(requestID: requestID))
+        self.state = Locked(State(requestID: requestID))
         self.service = service
     }
 

@@ -1,6 +1,5 @@
 import Dispatch
 import Logging
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +23,7 @@ public final class Server: Sendable {
     let routes: RouteTable
     let logger: Logger
     let backgroundTasks: BackgroundTaskService
-    let state = Mutex(State())
+    let state = Locked(State())
 
     struct State {
         var started = false
@@ -191,7 +190,7 @@ public final class Server: Sendable {
             state.withLock { $0.threads.append(thread) }
             let loop = thread.loop
             let ready = DispatchSemaphore(value: 0)
-            let outcome = Mutex<Result<Int, any Error>?>(nil)
+            let outcome = Locked<Result<Int, any Error>?>(nil)
             let requestedPort = port
             loop.execute { [self] in
                 do {

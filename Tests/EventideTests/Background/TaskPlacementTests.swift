@@ -1,6 +1,5 @@
 import Eventide
 import Foundation
-import Synchronization
 import Testing
 
 /// Rules 1, 2 and 11: where tasks run, what they know, and loop stalls.
@@ -69,7 +68,7 @@ import Testing
     }
 
     @Test func handlesReportStateAndCompletion() async throws {
-        let handles = Mutex<[BackgroundTaskHandle]>([])
+        let handles = Locked<[BackgroundTaskHandle]>([])
         let router = Router()
         router.post("/handles") { _, tasks in
             let ok = try tasks.add({}, name: "fine")

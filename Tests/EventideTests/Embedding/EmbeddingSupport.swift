@@ -56,7 +56,7 @@ func oneShotRequest(_ port: Int, _ method: String, _ path: String) throws -> Tes
 /// A request sent and answered on a thread of its own (not on the cooperative pool,
 /// which blocking tests elsewhere may hold), with a generous receive timeout.
 final class ThreadedRequest: Sendable {
-    private let result = Mutex<Result<TestResponse, any Error>?>(nil)
+    private let result = Locked<Result<TestResponse, any Error>?>(nil)
 
     init(port: Int, _ head: String) {
         let thread = Thread { [self] in

@@ -18,7 +18,7 @@ import Synchronization
 /// thread, lets the loop run out, and reports what was left.
 final class HostLoop: @unchecked Sendable {
     // @unchecked: the raw handles and `timer` are touched only on the host thread;
-    // everything shared is atomic or behind a Mutex/semaphore.
+    // everything shared is atomic or behind a lock or a semaphore.
     enum Mode { case borrowed, stepped }
 
     struct Outcome: Sendable {
@@ -34,7 +34,7 @@ final class HostLoop: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let started = DispatchSemaphore(value: 0)
     private let ended = DispatchSemaphore(value: 0)
-    private let outcome = Mutex<Outcome?>(nil)
+    private let outcome = Locked<Outcome?>(nil)
     private var rawTimer: UnsafeMutablePointer<uv_timer_t>?
     private var timer: LoopTimer?
 
@@ -140,12 +140,4 @@ final class HostLoop: @unchecked Sendable {
 /// Open file descriptors of this process.
 func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-}
-
-/// Resident memory of this process in KiB (VmRSS).
-func residentKiB() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-    else { return -1 }
-    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
 }

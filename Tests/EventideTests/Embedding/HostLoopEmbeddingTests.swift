@@ -111,12 +111,12 @@ extension HostLoop.Mode: CustomTestStringConvertible {
         }
         for index in 0..<5 { try await cycle(index) }  // warm-up: caches, lazily created state
         let descriptors = openDescriptorCount()
-        let resident = residentKiB()
-        for index in 5..<105 { try await cycle(index) }
+        let memory = MemoryInUse()
+        let grown = try await memory.growth(over: 5..<105) { try await cycle($0) }
         #expect(journal.all.count == 2 * 105)
         // Other suites run in parallel and open sockets too; a leak would be >= 100.
         #expect(openDescriptorCount() - descriptors < 40)
-        #expect(residentKiB() - resident < 20 * 1024)
+        #expect(grown < 20 * 1024, "\(memory.measure) grew by \(grown) KiB")
         #expect(try await loop.submit { loop.openHandleCount } == 2)
 
         let outcome = try await host.finish()

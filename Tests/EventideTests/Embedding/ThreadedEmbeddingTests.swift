@@ -70,10 +70,10 @@ import Testing
         }
         for index in 0..<5 { try await cycle(index) }
         let descriptors = openDescriptorCount()
-        let resident = residentKiB()
-        for index in 5..<105 { try await cycle(index) }
+        let memory = MemoryInUse()
+        let grown = try await memory.growth(over: 5..<105) { try await cycle($0) }
         #expect(journal.all.count == 2 * 105)
         #expect(openDescriptorCount() - descriptors < 40)
-        #expect(residentKiB() - resident < 20 * 1024)
+        #expect(grown < 20 * 1024, "\(memory.measure) grew by \(grown) KiB")
     }
 }

@@ -1,5 +1,5 @@
+import Eventide
 import Logging
-import Synchronization
 
 /// Keeps every log record, so tests can assert what was logged and with which metadata.
 final class LogRecorder: Sendable {
@@ -9,7 +9,7 @@ final class LogRecorder: Sendable {
         let metadata: [String: String]
     }
 
-    private let storage = Mutex<[Record]>([])
+    private let storage = Locked<[Record]>([])
 
     var records: [Record] { storage.withLock { $0 } }
 
