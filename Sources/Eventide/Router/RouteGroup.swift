@@ -1,7 +1,9 @@
 /// Routes sharing a path prefix and middleware. Middleware added to a group wraps all
 /// of its routes (and those of nested groups), whenever they were added.
 public final class RouteGroup: RouteBuilder {
-    private let router: Router
+    // Weak: the router keeps its groups (through its route definitions), so a strong
+    // reference back would be a cycle and no router with groups would ever be freed.
+    private weak var router: Router?
     private let parent: RouteGroup?
     private let prefix: String
     private var middleware: [any Middleware] = []
@@ -13,6 +15,7 @@ public final class RouteGroup: RouteBuilder {
     }
 
     public func addRoute(_ method: HTTPMethod, _ path: String, _ handler: RouteHandler) {
+        guard let router else { preconditionFailure("a route was added to a RouteGroup whose Router no longer exists") }
         router.definitions.append(.init(method: method, path: Self.join(fullPrefix, path), responder: handler.responder, group: self))
     }
 
@@ -31,7 +34,8 @@ public final class RouteGroup: RouteBuilder {
 
     /// A nested group under this group's prefix.
     public func group(_ prefix: String) -> RouteGroup {
-        RouteGroup(router: router, parent: self, prefix: prefix)
+        guard let router else { preconditionFailure("a group was made from a RouteGroup whose Router no longer exists") }
+        return RouteGroup(router: router, parent: self, prefix: prefix)
     }
 
     private var fullPrefix: String {
