@@ -5,58 +5,58 @@ internal import CLibUV
 /// uses it instead of `Mutex` everywhere.
 ///
 /// Why not `Mutex`: on Linux it locks with a bare futex, which ThreadSanitizer does not
-/// model as synchronisation, so TSan reports every access made under it from two threads
-/// as a data race (`scripts/tsan-mutex-repro.swift`), and real races drown in those.
-/// TSan intercepts pthread mutexes. Cost, measured in release builds on 2 cores: an
-/// uncontended pthread lock and unlock (what `uv_mutex_lock`/`unlock` wrap) takes
-/// 13-18 ns (`Mutex`: 34-41 ns); `EventLoop.execute`
-/// plus its drain stays at 129 ns per job (minimum of 15 runs, either lock; callgrind:
-/// 54 more instructions per job, which do not show in time).
+/// model as synchronisation, so TSan reports accesses made under it from two threads as
+/// data races (`scripts/tsan-mutex-repro.swift`), and real races drown in those. TSan
+/// intercepts pthread mutexes.
+///
+/// Cost (release build, 2 cores, minimum of 15 runs alternating with `Mutex`):
+/// `EventLoop.execute` plus its drain 66.8 ns per job (`Mutex`: 65.6); the sans-IO request
+/// path of `Benchmarking.swift` 1445 ns per request (1396), 2787 ns with one background
+/// task (2678). Each lock is a heap block of its own, and from other modules `withLock` is
+/// a call: `package` bodies are not inlined across modules.
 ///
 /// The mutex and the value share one heap block that never moves (a pthread mutex must
 /// stay where it was initialised); the struct is non-copyable, so that block has one
 /// owner and is freed with it.
 package struct Locked<Value>: ~Copyable {
-    private struct Block {
-        var mutex = uv_mutex_t()
-        var value: Value
-    }
-
-    private let block: UnsafeMutablePointer<Block>
+    /// The start of the block; the value follows at `valueOffset`.
     private let mutex: UnsafeMutablePointer<uv_mutex_t>
-    /// Points into `block`; read and written only between `lock()` and `unlock()`.
-    @usableFromInline let value: UnsafeMutablePointer<Value>
+    /// Read and written only while `mutex` is held.
+    private let value: UnsafeMutablePointer<Value>
 
     /// Protects `initialValue` from now on.
     package init(_ initialValue: Value) {
-        block = .allocate(capacity: 1)
-        block.initialize(to: Block(value: initialValue))
-        mutex = block.pointer(to: \.mutex)!
-        value = block.pointer(to: \.value)!
+        let block = UnsafeMutableRawPointer.allocate(
+            byteCount: Self.valueOffset + MemoryLayout<Value>.size,
+            alignment: max(MemoryLayout<uv_mutex_t>.alignment, MemoryLayout<Value>.alignment))
+        mutex = block.bindMemory(to: uv_mutex_t.self, capacity: 1)
+        value = (block + Self.valueOffset).bindMemory(to: Value.self, capacity: 1)
+        value.initialize(to: initialValue)
         let status = uv_mutex_init(mutex)
         precondition(status == 0, "uv_mutex_init failed: \(status)")
     }
 
     deinit {
         uv_mutex_destroy(mutex)
-        block.deinitialize(count: 1)
-        block.deallocate()
+        value.deinitialize(count: 1)
+        UnsafeMutableRawPointer(mutex).deallocate()
+    }
+
+    /// Where the value starts in the block: after the mutex, aligned for `Value`.
+    private static var valueOffset: Int {
+        let alignment = MemoryLayout<Value>.alignment
+        return (MemoryLayout<uv_mutex_t>.size + alignment - 1) / alignment * alignment
     }
 
     /// Runs `body` with exclusive access to the value and returns what it returns. Not
     /// reentrant: calling `withLock` on the same lock from `body` deadlocks.
-    @inlinable
     package borrowing func withLock<Result, Failure: Error>(
         _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        lock()
-        defer { unlock() }
+        uv_mutex_lock(mutex)
+        defer { uv_mutex_unlock(mutex) }
         return try body(&value.pointee)
     }
-
-    @usableFromInline func lock() { uv_mutex_lock(mutex) }
-
-    @usableFromInline func unlock() { uv_mutex_unlock(mutex) }
 }
 
 // @unchecked: the value is only reached inside `withLock`, under the block's `uv_mutex_t`.

@@ -39,6 +39,18 @@ import UVLoop
         #expect(names.withLock { $0 } == ["a", "b", "c"])
     }
 
+    @Test func valuesOfEveryAlignmentAndSizeKeepTheirContents() {
+        // The value sits after the mutex in one block, at an offset aligned for it.
+        let vector = Locked(SIMD4<Double>(1, 2, 3, 4))
+        vector.withLock { $0 *= 2 }
+        #expect(vector.withLock { $0 } == SIMD4<Double>(2, 4, 6, 8))
+        let byte = Locked(UInt8(7))
+        byte.withLock { $0 += 1 }
+        #expect(byte.withLock { $0 } == 8)
+        let nothing = Locked(())
+        #expect(nothing.withLock { _ in 42 } == 42)
+    }
+
     @Test func theValueIsReleasedWithTheLock() {
         final class Resource: Sendable {}
         weak var released: Resource?
