@@ -9,7 +9,7 @@
 # the tests run with --skip-build. Logs: .build-tsan/sanitizer.log, .build-asan/sanitizer.log.
 # Exit status: 0 when every selected run passed with no sanitizer report.
 #
-# Known results (Swift 6.3.1, Debian 12, 2 cores; 267 tests, run one at a time, see below):
+# Known results (Swift 6.3.1, Debian 12, 2 cores; 268 tests on 2026-11-29, run one at a time):
 # - thread: passes, no ThreadSanitizer report. Eventide locks with `Locked` (pthread-based
 #   uv_mutex_t) because TSan does not see Synchronization.Mutex's futex on Linux and
 #   reported accesses made under it as races (scripts/tsan-mutex-repro.swift). No
@@ -17,12 +17,16 @@
 # - address: passes, no AddressSanitizer error. The hundred start/stop cycle tests measure
 #   ASan's live-heap count there instead of the resident set, which ASan's quarantine
 #   inflates (Tests/EventideTests/Support/MemoryInUse.swift). Leak detection stays off
-#   (detect_leaks=0): with it on, LeakSanitizer reports ~17 KB at exit: a Router <->
-#   RouteGroup reference cycle (a router with groups is never freed), and objects of
-#   Foundation's Process (the tests' ExampleProcess) and of libcurl (URLSession).
+#   (detect_leaks=0): with it on, LeakSanitizer reported ~17 KB at exit: a Router <->
+#   RouteGroup reference cycle (fixed since by 09dc891), and objects of Foundation's
+#   Process (the tests' ExampleProcess) and of libcurl (URLSession).
 # Time on 2 cores, cold build (empty scratch path, SwiftPM's repository cache warm) + tests:
-# thread 90 + 40 s, address 99 + 26 s on a quiet machine (236-399 s and 318 s builds while
-# other builds ran); tests alone 40-41 s and 30-33 s in repeated runs.
+# thread 96 + 39 s, address 98 + 27 s (236-399 s and 318 s builds while other builds ran);
+# tests alone 39-41 s and 26-33 s in repeated runs.
+# The scratch paths build incrementally. Swift 6.3.1 did not recompile Eventide and
+# EventideTesting when only the private stored properties of `Locked` changed, and the
+# stale class layouts crashed (ASan: heap-buffer-overflow reading past an EventLoop).
+# After such a change, or an odd crash after pulling, delete .build-tsan and .build-asan.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
