@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make run   builds in release mode and runs the example server (eventide-example bench)
 #   make test  runs the whole test suite
+#   make sanitizers runs the suite under ThreadSanitizer, then AddressSanitizer
+#              (scripts/sanitizers.sh; CI runs it after make test)
 #   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
 #              e.g. make bench BENCH_ARGS="--rounds 1 --duration 3"
 # Each installs libuv1-dev (and pkg-config) with apt when `pkg-config libuv` fails.
@@ -26,6 +28,11 @@ run: build
 test: deps
 	swift build
 	swift test
+
+# Own scratch paths (.build-tsan, .build-asan); exits non-zero on any report or failure.
+.PHONY: sanitizers
+sanitizers: deps
+	bash scripts/sanitizers.sh all
 
 BENCH_ARGS ?=
 
