@@ -142,9 +142,17 @@ import Logging
     /// `HTTPConnectionHandler.send(_:to:context:failed:)` for a complete body, with
     /// `closeAfterResponse` and `isShuttingDown` false.
     private func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
-        var response = response
-        let carried = response.background.isEmpty ? [] : harness.service.admitAll(response.background)
-        if carried == nil { response = harness.service.rejectionResponse() }
+        guard let carried = response.background.isEmpty ? [] : harness.service.admitAll(response.background) else {
+            return send(harness.service.rejectionResponse(), to: request, context: context, failed: failed, carried: nil)
+        }
+        return send(response, to: request, context: context, failed: failed, carried: carried)
+    }
+
+    /// The inner `send`, once the carried tasks were admitted (`carried` nil: refused).
+    private func send(
+        _ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool,
+        carried: [BackgroundTaskScheduler.Entry]?
+    ) -> Bool {
         if case .stream = response.body { preconditionFailure("PipelineBenchmark does not stream bodies") }
         let keepAlive = ResponseEncoding.keepAlive(response, request: request, closing: false)
         // A large body would be written from its own array; here it is simply counted.
