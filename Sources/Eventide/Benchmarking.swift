@@ -119,14 +119,16 @@ import Logging
     }
 
     /// `HTTPConnectionHandler.dispatch(_:)` for a synchronous handler.
-    private func dispatch(_ head: HTTPRequest) -> Bool {
+    private func dispatch(_ head: consuming HTTPRequest) -> Bool {
         guard let target = RequestTarget(head.head.target) else {
             return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
         }
         let id = harness.nextRequestID()
         let context = contexts.make(id: id, service: harness.service)
-        var request = Request(head, target: target, id: id, context: context, environment: harness.environment)
-        switch routes.responder(for: &request) {
+        var routed = Request(head, target: target, id: id, context: context, environment: harness.environment)
+        let responder = routes.responder(for: &routed)
+        let request = routed
+        switch responder {
         case .sync(let handler):
             defer { contexts.recycle(context) }
             do {

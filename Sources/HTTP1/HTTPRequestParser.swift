@@ -103,8 +103,10 @@ public struct HTTPRequestParser {
                 guard let end = try scanSection(bytes, base: base, isTrailer: false) else {
                     return (nil, base)
                 }
-                let head = try builder.finish(limits: limits)
-                builder = RequestHeadBuilder()
+                // Moved out, not copied: the head takes the builder's strings and arrays.
+                var completed = RequestHeadBuilder()
+                swap(&completed, &builder)
+                let head = try completed.finish(limits: limits)
                 switch head.framing {
                 case .none, .contentLength(0): state = .end
                 case .contentLength(let n): state = .body(remaining: n)

@@ -27,20 +27,22 @@ public struct HTTPServerConnection {
         case close
     }
 
-    private enum Phase {
+    @usableFromInline enum Phase {
         case reading
         case awaitingResponse
         case closed
     }
 
-    private let limits: HTTPLimits
+    // The state the inlinable queries read is `@usableFromInline`: a non-inlined getter on
+    // a struct stored in a class copies the whole struct (a retain per buffer and field).
+    @usableFromInline let limits: HTTPLimits
     private var parser: HTTPRequestParser
-    private var buffer: [UInt8] = []
+    @usableFromInline var buffer: [UInt8] = []
     // Start of unconsumed input; the buffer is compacted lazily instead of on every request.
-    private var readIndex = 0
-    private var phase = Phase.reading
-    private var receivedEOF = false
-    private var head: HTTPRequestHead?
+    @usableFromInline var readIndex = 0
+    @usableFromInline var phase = Phase.reading
+    @usableFromInline var receivedEOF = false
+    @usableFromInline var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var continueSent = false
 
@@ -138,7 +140,7 @@ public struct HTTPServerConnection {
     /// Whether the caller should keep reading from the socket: false after EOF, after a
     /// reject or close, and while a response is pending with more than
     /// ``HTTPLimits/maxBufferedInputBytes`` of unparsed input buffered (backpressure).
-    public var wantsRead: Bool {
+    @inlinable @inline(__always) public var wantsRead: Bool {
         switch phase {
         case .closed: false
         case .reading: !receivedEOF
@@ -147,18 +149,23 @@ public struct HTTPServerConnection {
     }
 
     /// Bytes received but not yet consumed by the parser.
-    public var bufferedByteCount: Int { buffer.count &- readIndex }
+    @inlinable @inline(__always) public var bufferedByteCount: Int { buffer.count &- readIndex }
 
     /// Whether no request is in progress or awaiting a response and no input is buffered —
     /// the connection can be closed without losing anything.
-    public var isIdle: Bool {
-        phase == .reading && head == nil && bufferedByteCount == 0
+    @inlinable @inline(__always) public var isIdle: Bool {
+        guard phase == .reading, bufferedByteCount == 0 else { return false }
+        // A case test reads the tag in place; `head == nil` copied the whole head.
+        if case .none = head { return true }
+        return false
     }
 
     /// Whether a request's head has been parsed and its body is still arriving (as opposed
     /// to a head still being received). Used to pick the header or body read timeout.
-    public var isReadingBody: Bool {
-        phase == .reading && head != nil
+    @inlinable @inline(__always) public var isReadingBody: Bool {
+        guard phase == .reading else { return false }
+        if case .some = head { return true }
+        return false
     }
 
     private mutating func close() {

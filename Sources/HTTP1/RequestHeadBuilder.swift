@@ -85,7 +85,7 @@ struct RequestHeadBuilder {
     }
 
     /// Validates the complete header section and produces the request head.
-    func finish(limits: HTTPLimits) throws(HTTPParseError) -> HTTPRequestHead {
+    consuming func finish(limits: HTTPLimits) throws(HTTPParseError) -> HTTPRequestHead {
         let http11 = version.hasHTTP11Semantics
         if http11 && hostCount == 0 { throw .badRequest("missing Host header") }
         var framing = HTTPBodyFraming.none

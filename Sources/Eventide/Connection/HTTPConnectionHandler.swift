@@ -156,7 +156,8 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     }
 
     /// Calls the handler. Returns true when the response was produced synchronously.
-    func dispatch(_ head: HTTPRequest) -> Bool {
+    /// `consuming`: the request's strings and arrays move into the `Request`.
+    func dispatch(_ head: consuming HTTPRequest) -> Bool {
         requestStartedAt = machine.bufferedByteCount > 0 ? core.loop.nowMilliseconds : nil
         if overCapacity {
             core.logLimited(.warning, "connection limit reached: answering 503", kind: "capacity", metadata: [
@@ -173,8 +174,10 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         }
         let id = core.nextRequestID()
         let context = contexts.make(id: id, service: core.backgroundTasks)
-        var request = Request(head, target: target, id: id, context: context, environment: core.requestEnvironment)
-        switch core.routes.responder(for: &request) {
+        var routed = Request(head, target: target, id: id, context: context, environment: core.requestEnvironment)
+        let responder = core.routes.responder(for: &routed)
+        let request = routed
+        switch responder {
         case .sync(let handler):
             defer { contexts.recycle(context) }
             do {

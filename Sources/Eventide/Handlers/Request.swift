@@ -3,8 +3,11 @@ import Logging
 /// An HTTP request as a handler sees it: head, path and query parameters, and the whole
 /// body (up to `HTTPLimits.maxBodyBytes`).
 public struct Request: Sendable {
+    /// The request as parsed, moved in whole: copying its head, body and trailers out
+    /// field by field cost a retain and a release per field on every request.
+    @usableFromInline let received: HTTPRequest
     /// The parsed request line and headers.
-    public let head: HTTPRequestHead
+    @inlinable public var head: HTTPRequestHead { received.head }
     /// The raw (still percent-encoded) path, without the query.
     public let path: Substring
     /// The raw query string after `?`, or nil when the target had none.
@@ -12,9 +15,9 @@ public struct Request: Sendable {
     /// The parameters bound by the route template (`{name}`), percent-decoded.
     public internal(set) var pathParameters: RouteParameters
     /// The body bytes (empty when the request had none).
-    public let body: [UInt8]
+    @inlinable public var body: [UInt8] { received.body }
     /// Trailer fields of a chunked body.
-    public let trailers: HTTPHeaders
+    @inlinable public var trailers: HTTPHeaders { received.trailers }
     /// This request's id, unique within the server process; logged with its errors.
     public let id: RequestID
     /// The loop and logger every request of that loop shares (one reference to copy).
@@ -22,13 +25,11 @@ public struct Request: Sendable {
     /// Background tasks and dependency cache of this request.
     package let context: RequestContext
 
-    package init(_ request: HTTPRequest, target: RequestTarget, id: RequestID, context: RequestContext, environment: RequestEnvironment) {
-        head = request.head
+    package init(_ request: consuming HTTPRequest, target: RequestTarget, id: RequestID, context: RequestContext, environment: RequestEnvironment) {
+        received = request
         path = target.path
         rawQuery = target.query
         pathParameters = RouteParameters()
-        body = request.body
-        trailers = request.trailers
         self.id = id
         self.context = context
         self.environment = environment

@@ -1,11 +1,12 @@
 /// A value a handler can return: it becomes the response.
 public protocol ResponseConvertible: SendableMetatype {
-    /// The response for this value.
-    func makeResponse() throws -> Response
+    /// The response for this value. `consuming`: a `Response` hands itself over without
+    /// a copy (conformances may still declare a plain `func`).
+    consuming func makeResponse() throws -> Response
 }
 
 extension Response: ResponseConvertible {
-    public func makeResponse() -> Response { self }
+    public consuming func makeResponse() -> Response { self }
 }
 
 extension String: ResponseConvertible {
