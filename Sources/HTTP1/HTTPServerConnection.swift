@@ -73,13 +73,12 @@ public struct HTTPServerConnection {
         case .awaitingResponse: return .awaitingResponse
         case .reading: break
         }
-        let action: Action
-        do {
-            // A local reference keeps the input alive without an exclusivity conflict with
-            // `self`; it ends before `compact()`, which would otherwise copy the buffer.
-            let input = buffer
-            action = input.withUnsafeBytes { raw in parseAvailable(raw) }
-        }
+        // The input is moved out while it is parsed (no exclusivity conflict with `self`,
+        // no retain of the buffer) and moved back unless parsing closed the connection.
+        var input: [UInt8] = []
+        swap(&input, &buffer)
+        let action = input.withUnsafeBytes { raw in parseAvailable(raw) }
+        if phase != .closed { swap(&input, &buffer) }
         compact()
         return action
     }
@@ -87,15 +86,16 @@ public struct HTTPServerConnection {
     private mutating func parseAvailable(_ raw: UnsafeRawBufferPointer) -> Action {
         while true {
             let input = UnsafeRawBufferPointer(rebasing: raw[readIndex...])
-            let step: (event: HTTPRequestParser.RawEvent?, consumed: Int)
+            let event: HTTPRequestParser.RawEvent?
+            let consumed: Int
             do {
-                step = try parser.parseRaw(input)
+                (event, consumed) = try parser.parseRaw(input)
             } catch {
                 close()
                 return .reject(error)
             }
-            readIndex &+= step.consumed
-            switch step.event {
+            readIndex &+= consumed
+            switch consume event {
             case nil:
                 if receivedEOF {
                     close()

@@ -10,16 +10,19 @@ public final class TCPConnection {
     let loop: EventLoop
     private let handle: UnsafeMutablePointer<uv_tcp_t>
     private var shutdownCompletion: ((UVError?) -> Void)?
-    private var reading = false
+    // The flags and counters below are plain values on a loop-bound object, read on every
+    // request from another module, where the compiler cannot prove accesses disjoint: the
+    // run-time exclusivity checks (nine per plaintext request) are skipped.
+    @exclusivity(unchecked) private var reading = false
 
     /// Receives this connection's events; released after `connectionDidClose`.
     public var delegate: TCPConnectionDelegate?
     /// Total bytes handed to `write`.
-    public private(set) var bytesQueued: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var bytesQueued: UInt64 = 0
     /// Total bytes the kernel accepted.
-    public private(set) var bytesWritten: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var bytesWritten: UInt64 = 0
     /// Whether `close()` or `reset()` was called.
-    public private(set) var isClosing = false
+    @exclusivity(unchecked) public private(set) var isClosing = false
 
     init(loop: EventLoop) {
         self.loop = loop

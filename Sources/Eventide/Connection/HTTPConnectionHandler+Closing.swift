@@ -17,7 +17,7 @@ extension HTTPConnectionHandler {
                 return
             }
             phase = .lingering
-            lingerStartedAt = core.loop.nowMilliseconds
+            lingerStartedAt = loop.nowMilliseconds
             tcp.startReading()
         }
     }

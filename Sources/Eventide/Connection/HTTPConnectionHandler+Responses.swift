@@ -133,7 +133,7 @@ extension HTTPConnectionHandler {
     func flush() {
         defer { returnOutput() }
         guard !outbound.isEmpty, phase != .closed else { return }
-        if tcp.pendingWriteBytes == 0 { lastWriteProgressAt = core.loop.nowMilliseconds }
+        if tcp.pendingWriteBytes == 0 { lastWriteProgressAt = loop.nowMilliseconds }
         outbound.withUnsafeBytes { tcp.write($0) }
         outbound.removeAll(keepingCapacity: true)
         startWrittenTasks()
@@ -150,9 +150,10 @@ extension HTTPConnectionHandler {
     private func returnOutput() {
         guard outbound.isEmpty else { return }
         if outbound.capacity <= 64 * 1024 && core.spareOutput.capacity == 0 {
-            swap(&outbound, &core.spareOutput)
+            swap(&outbound, &core.spareOutput)  // leaves the loop's empty array here
+        } else {
+            outbound = []
         }
-        outbound = []
     }
 
     func updateReading() {

@@ -24,6 +24,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     // Strong: the core drops the connection when it closes, which ends the cycle; an
     // unowned reference cost a checked retain on every access.
     let core: ServerCore
+    /// `core.loop`, held here too: read through `core` the loop was retained and released
+    /// around every clock read.
+    let loop: EventLoop
     let tcp: TCPConnection
     // Loop-bound like the handler, and the sans-IO machine never calls back into it, so
     // two accesses cannot overlap: the run-time exclusivity check on each of the five
@@ -60,10 +63,11 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     init(id: UInt64, core: ServerCore, tcp: TCPConnection, overCapacity: Bool) {
         self.id = id
         self.core = core
+        self.loop = core.loop
         self.tcp = tcp
         self.overCapacity = overCapacity
         self.machine = HTTPServerConnection(limits: core.configuration.limits)
-        let now = core.loop.nowMilliseconds
+        let now = loop.nowMilliseconds
         lastReadAt = now
         lastActivityAt = now
         lastWriteProgressAt = now
@@ -81,7 +85,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
 
     func connection(_ connection: TCPConnection, didRead bytes: UnsafeRawBufferPointer) {
         guard phase == .active else { return }  // lingering: discard
-        let now = core.loop.nowMilliseconds
+        let now = loop.nowMilliseconds
         if machine.isIdle && !responding { requestStartedAt = now }
         lastReadAt = now
         lastActivityAt = now
@@ -108,7 +112,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     }
 
     func connectionDidWrite(_ connection: TCPConnection) {
-        lastWriteProgressAt = core.loop.nowMilliseconds
+        lastWriteProgressAt = loop.nowMilliseconds
         lastActivityAt = lastWriteProgressAt
         if let waiter = streamWaiter, tcp.pendingWriteBytes <= core.configuration.writeBufferLowWatermark {
             streamWaiter = nil
@@ -161,7 +165,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     /// Calls the handler. Returns true when the response was produced synchronously.
     /// `consuming`: the request's strings and arrays move into the `Request`.
     func dispatch(_ head: consuming HTTPRequest) -> Bool {
-        requestStartedAt = machine.bufferedByteCount > 0 ? core.loop.nowMilliseconds : nil
+        requestStartedAt = machine.bufferedByteCount > 0 ? loop.nowMilliseconds : nil
         if overCapacity {
             core.logLimited(.warning, "connection limit reached: answering 503", kind: "capacity", metadata: [
                 "connection": "\(id)", "limit": "\(core.configuration.maxConnections)",
