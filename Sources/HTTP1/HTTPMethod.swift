@@ -6,7 +6,7 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public var rawValue: String
 
     /// Creates a method from its token. No validation is performed.
-    public init(rawValue: String) {
+    @inlinable public init(rawValue: String) {
         self.rawValue = rawValue
     }
 
@@ -19,21 +19,21 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     public var description: String { rawValue }
 
     /// `GET`
-    public static let get = HTTPMethod(rawValue: "GET")
+    @inlinable public static var get: HTTPMethod { HTTPMethod(rawValue: "GET") }
     /// `HEAD`
-    public static let head = HTTPMethod(rawValue: "HEAD")
+    @inlinable public static var head: HTTPMethod { HTTPMethod(rawValue: "HEAD") }
     /// `POST`
-    public static let post = HTTPMethod(rawValue: "POST")
+    @inlinable public static var post: HTTPMethod { HTTPMethod(rawValue: "POST") }
     /// `PUT`
-    public static let put = HTTPMethod(rawValue: "PUT")
+    @inlinable public static var put: HTTPMethod { HTTPMethod(rawValue: "PUT") }
     /// `DELETE`
-    public static let delete = HTTPMethod(rawValue: "DELETE")
+    @inlinable public static var delete: HTTPMethod { HTTPMethod(rawValue: "DELETE") }
     /// `PATCH`
-    public static let patch = HTTPMethod(rawValue: "PATCH")
+    @inlinable public static var patch: HTTPMethod { HTTPMethod(rawValue: "PATCH") }
     /// `OPTIONS`
-    public static let options = HTTPMethod(rawValue: "OPTIONS")
+    @inlinable public static var options: HTTPMethod { HTTPMethod(rawValue: "OPTIONS") }
     /// `TRACE`
-    public static let trace = HTTPMethod(rawValue: "TRACE")
+    @inlinable public static var trace: HTTPMethod { HTTPMethod(rawValue: "TRACE") }
     /// `CONNECT`
-    public static let connect = HTTPMethod(rawValue: "CONNECT")
+    @inlinable public static var connect: HTTPMethod { HTTPMethod(rawValue: "CONNECT") }
 }

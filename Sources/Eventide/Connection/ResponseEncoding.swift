@@ -23,13 +23,20 @@ enum ResponseEncoding {
         _ response: Response, to request: HTTPRequestHead, keepAlive: Bool, serverName: String?, date: String,
         into outbound: inout [UInt8]
     ) -> [UInt8]? {
-        var headers = response.headers
-        if let serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
         let statusAllowsBody = statusAllowsBody(response.status)
-        HTTPResponseSerializer.appendHead(
-            status: response.status, headers: headers,
-            contentLength: statusAllowsBody ? response.body.knownLength : nil,
-            chunked: false, keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
+        let contentLength = statusAllowsBody ? response.body.knownLength : nil
+        if let serverName {
+            var headers = response.headers
+            headers.replaceOrAdd(name: "Server", value: serverName)
+            HTTPResponseSerializer.appendHead(
+                status: response.status, headers: headers, contentLength: contentLength, chunked: false,
+                keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
+        } else {
+            // The response's own headers, not a copy of them.
+            HTTPResponseSerializer.appendHead(
+                status: response.status, headers: response.headers, contentLength: contentLength, chunked: false,
+                keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
+        }
         guard statusAllowsBody, request.method != .head else { return nil }
         switch response.body {
         case .bytes(let bytes) where bytes.count >= largeBodyThreshold:
