@@ -22,12 +22,12 @@ struct BackgroundTaskRunner: Sendable {
         }
     }
 
-    /// Runs blocking tasks on the calling pool thread. The sequence is cancelled at
-    /// the shutdown deadline: tasks not started yet are then cancelled.
-    func runOnPool(_ entries: [Entry], sequence: BackgroundTaskScheduler.Sequence) {
+    /// Runs blocking tasks on the calling pool thread. Tasks not started yet are
+    /// cancelled when the job was `dropped` or once `cancelled` (the shutdown deadline).
+    func runOnPool(_ entries: [Entry], dropped: Bool, cancelled: borrowing Atomic<Bool>) {
         var stopped = false
         for (task, handle) in entries {
-            if stopped || sequence.cancelled.load(ordering: .relaxed) {
+            if stopped || dropped || cancelled.load(ordering: .relaxed) {
                 drop(handle, stopped ? .skipped : .cancelled)
                 continue
             }
