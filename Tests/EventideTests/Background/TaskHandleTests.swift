@@ -56,3 +56,24 @@ import Testing
         for handle in handles { #expect(handle.state == .failed("e\(handle.id)")) }
     }
 }
+
+/// `BackgroundTask.arguments`: captured by value when the task is made, for both kinds
+/// of function, and read without calling the function.
+@Suite struct TaskArgumentTests {
+    @Test func blockingTaskArgumentsAreReadWithoutCallingIt() {
+        let calls = Locked(0)
+        var email = "a@b.c"
+        let task = BackgroundTask({ (_: String, _: Int) in calls.withLock { $0 += 1 } }, email, 3)
+        email = "changed"
+        #expect(task.arguments.map { "\($0)" } == ["a@b.c", "3"])
+        #expect(task.arguments.count == 2)
+        #expect(calls.withLock { $0 } == 0)
+        #expect(BackgroundTask({ () throws in }).arguments.isEmpty)
+    }
+
+    @Test func asyncTaskArguments() {
+        let task = BackgroundTask({ (_: String, _: Double) async throws in }, "x", 1.5, name: "n")
+        #expect(task.arguments.map { "\($0)" } == ["x", "1.5"])
+        #expect(task.name == "n")
+    }
+}
