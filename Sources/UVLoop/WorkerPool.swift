@@ -33,10 +33,17 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// The number of threads.
     public let threadCount: Int
+    /// Wraps each thread's whole life (see `init`).
+    private let threadScope: ThreadScope
 
-    /// Starts `threads` worker threads (at least 1).
-    public init(threads: Int) {
+    /// Runs its argument, a worker thread's job loop, and returns when it returns.
+    public typealias ThreadScope = @Sendable (_ body: () -> Void) -> Void
+
+    /// Starts `threads` worker threads (at least 1). Each runs its jobs inside
+    /// `threadScope`, which can set up per-thread state that then lasts across jobs.
+    public init(threads: Int, threadScope: @escaping ThreadScope = { $0() }) {
         threadCount = max(1, threads)
+        self.threadScope = threadScope
         mutex = .allocate(capacity: 1)
         ready = .allocate(capacity: 1)
         uv_mutex_init(mutex)
@@ -46,7 +53,7 @@ public final class WorkerPool: @unchecked Sendable {
             let context = Unmanaged.passRetained(self).toOpaque()
             uv_thread_create(&id, { context in
                 let pool = Unmanaged<WorkerPool>.fromOpaque(context!).takeRetainedValue()
-                pool.work()
+                pool.threadScope { pool.work() }
             }, context)
             self.threads.append(id)
         }

@@ -5,7 +5,28 @@ import Synchronization  // Atomic
 import Testing
 import UVLoop
 
+/// Bound by `threadScopeWrapsEveryJobOfItsThread`'s pool around each thread's job loop.
+private enum PoolThread {
+    @TaskLocal static var label: String?
+}
+
 @Suite struct WorkerPoolTests {
+    @Test func threadScopeWrapsEveryJobOfItsThread() throws {
+        let scopes = Atomic<Int>(0)
+        let pool = WorkerPool(threads: 2) { jobs in
+            scopes.add(1, ordering: .relaxed)
+            PoolThread.$label.withValue("pool") { jobs() }
+        }
+        let labels = Locked<[String?]>([])
+        let jobs: [WorkerPool.Job] = (0..<100).map { _ in
+            { _ in labels.withLock { $0.append(PoolThread.label) } }
+        }
+        #expect(pool.submit(contentsOf: jobs))
+        pool.shutdown(join: true)
+        #expect(labels.withLock { $0 } == Array(repeating: "pool", count: 100))
+        #expect(scopes.load(ordering: .relaxed) == 2)
+    }
+
     @Test func aBatchRunsEveryJobOnceInOrder() throws {
         let pool = WorkerPool(threads: 1)
         let order = Locked<[Int]>([])

@@ -5,17 +5,26 @@
 /// `Response` (`response.background.append(...)`).
 public struct BackgroundTask: Sendable {
     @usableFromInline enum Body: Sendable {
-        case blocking(@Sendable () throws -> Void)
-        case async(@Sendable () async throws -> Void)
+        /// `call(false)` calls the function (and returns `[]`); `call(true)` returns the
+        /// captured arguments instead, without calling it. One closure serves both, so
+        /// adding a blocking task allocates no array of arguments.
+        case blocking(@Sendable (_ inspect: Bool) throws -> [any Sendable])
+        case async(@Sendable () async throws -> Void, arguments: [any Sendable])
     }
 
     /// The name used in logs, metrics and test captures.
     public let name: String
     /// Placement and failure behaviour.
     public let options: BackgroundTaskOptions
-    /// The captured arguments, in order (for inspection in tests).
-    public let arguments: [any Sendable]
     @usableFromInline let body: Body
+
+    /// The captured arguments, in order (for inspection in tests).
+    public var arguments: [any Sendable] {
+        switch body {
+        case .blocking(let call): return (try? call(true)) ?? []  // inspecting never throws
+        case .async(_, let arguments): return arguments
+        }
+    }
 
     /// A task calling the synchronous (possibly blocking) `function` with `arguments`.
     /// The name defaults to the call site (`File.swift:12`).
@@ -28,11 +37,13 @@ public struct BackgroundTask: Sendable {
         fileID: String = #fileID,
         line: Int = #line
     ) {
-        var captured: [any Sendable] = []
-        for argument in repeat each arguments { captured.append(argument) }
         self.init(
-            name: name ?? Self.callSite(fileID, line), options: options, arguments: captured,
-            body: .blocking { try function(repeat each arguments) })
+            name: name ?? Self.callSite(fileID, line), options: options,
+            body: .blocking { inspect in
+                if inspect { return Self.collect(repeat each arguments) }
+                try function(repeat each arguments)
+                return []
+            })
     }
 
     /// A task calling the `async` `function` with `arguments`.
@@ -45,18 +56,26 @@ public struct BackgroundTask: Sendable {
         fileID: String = #fileID,
         line: Int = #line
     ) {
-        var captured: [any Sendable] = []
-        for argument in repeat each arguments { captured.append(argument) }
         self.init(
-            name: name ?? Self.callSite(fileID, line), options: options, arguments: captured,
-            body: .async { try await function(repeat each arguments) })
+            name: name ?? Self.callSite(fileID, line), options: options,
+            body: .async({ try await function(repeat each arguments) }, arguments: Self.collect(repeat each arguments)))
     }
 
-    @usableFromInline init(name: String, options: BackgroundTaskOptions, arguments: [any Sendable], body: Body) {
+    @usableFromInline init(name: String, options: BackgroundTaskOptions, body: Body) {
         self.name = name
         self.options = options
-        self.arguments = arguments
         self.body = body
+    }
+
+    /// `arguments` as an array, allocated once at its final size.
+    @inlinable
+    static func collect<each Argument: Sendable>(_ arguments: repeat each Argument) -> [any Sendable] {
+        var count = 0
+        for _ in repeat each arguments { count += 1 }
+        var collected: [any Sendable] = []
+        collected.reserveCapacity(count)
+        for argument in repeat each arguments { collected.append(argument) }
+        return collected
     }
 
     /// Whether the task runs off the event loop.

@@ -22,20 +22,20 @@ struct BackgroundTaskRunner: Sendable {
         }
     }
 
-    /// Runs blocking tasks on the calling pool thread. The sequence is cancelled at
-    /// the shutdown deadline: tasks not started yet are then cancelled.
-    func runOnPool(_ entries: [Entry], sequence: BackgroundTaskScheduler.Sequence) {
+    /// Runs blocking tasks on the calling pool thread. Tasks not started yet are
+    /// cancelled when the job was `dropped` or once `cancelled` (the shutdown deadline).
+    func runOnPool(_ entries: [Entry], dropped: Bool, cancelled: borrowing Atomic<Bool>) {
         var stopped = false
         for (task, handle) in entries {
-            if stopped || sequence.cancelled.load(ordering: .relaxed) {
+            if stopped || dropped || cancelled.load(ordering: .relaxed) {
                 drop(handle, stopped ? .skipped : .cancelled)
                 continue
             }
-            guard case .blocking(let function) = task.body else { continue }
+            guard case .blocking(let call) = task.body else { continue }
             let (context, start) = begin(task, handle)
             var failure: (any Error)?
             do {
-                try BackgroundTaskContext.$current.withValue(context) { try function() }
+                try BackgroundTaskContext.$current.withValue(context) { _ = try call(false) }
             } catch {
                 failure = error
             }
@@ -98,21 +98,23 @@ struct BackgroundTaskRunner: Sendable {
 
     private func perform(_ task: BackgroundTask, context: BackgroundTaskContext) async throws {
         switch task.body {
-        case .blocking(let function) where task.runsOffLoop:
-            try await runOnPool(function, context: context)
-        case .blocking(let function):
-            try function()
-        case .async(let function) where task.runsOffLoop:
+        case .blocking(let call) where task.runsOffLoop:
+            try await runOnPool(call, context: context)
+        case .blocking(let call):
+            _ = try call(false)
+        case .async(let function, _) where task.runsOffLoop:
             try await Task.detached {
                 try await BackgroundTaskContext.$current.withValue(context) { try await function() }
             }.value
-        case .async(let function):
+        case .async(let function, _):
             try await function()
         }
     }
 
     /// One blocking function on the pool, from a loop sequence; resumes on the loop.
-    private func runOnPool(_ function: @escaping @Sendable () throws -> Void, context: BackgroundTaskContext) async throws {
+    private func runOnPool(
+        _ call: @escaping @Sendable (_ inspect: Bool) throws -> [any Sendable], context: BackgroundTaskContext
+    ) async throws {
         let pool = service.pool
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let accepted = pool.submit { cancelled in
@@ -121,7 +123,7 @@ struct BackgroundTaskRunner: Sendable {
                     return
                 }
                 do {
-                    try BackgroundTaskContext.$current.withValue(context) { try function() }
+                    try BackgroundTaskContext.$current.withValue(context) { _ = try call(false) }
                     continuation.resume()
                 } catch {
                     continuation.resume(throwing: error)

@@ -3,71 +3,83 @@ import Synchronization
 
 /// Starts each request's task list on one loop and keeps track of what is unfinished
 /// for shutdown. Loop-bound.
+///
+/// A list made only of blocking pool tasks (the common case) runs as one pool job; the
+/// pool thread reports it finished through `PoolSide`, in batches: one `execute` onto
+/// the loop per batch of finished lists, not one per list. Any other list runs in a
+/// Swift task on the loop.
 package final class BackgroundTaskScheduler {
     package typealias Entry = (task: BackgroundTask, handle: BackgroundTaskHandle)
 
-    /// One request's tasks, and how to stop them at the deadline.
-    final class Sequence: Sendable {
+    /// A list started and not finished yet; its task when it runs in a Swift task.
+    private struct Running {
         let entries: [Entry]
-        let cancelled = Atomic<Bool>(false)
-        let task = Locked<Task<Void, Never>?>(nil)
-
-        init(entries: [Entry]) { self.entries = entries }
-
-        func cancel() {
-            cancelled.store(true, ordering: .relaxed)
-            task.withLock { $0 }?.cancel()
-        }
+        var task: Task<Void, Never>?
     }
 
     let loop: EventLoop
     let service: BackgroundTaskService
-    private var sequences: [UInt64: Sequence] = [:]
-    private var nextSequenceID: UInt64 = 0
-    /// Pool-only sequences started during one loop iteration go to the pool together.
+    /// Running lists, by slot; a finished list's slot goes to `freeSlots` for reuse.
+    private var running: [Running?] = []
+    private var freeSlots: [Int] = []
+    private var runningCount = 0
+    private let poolSide: PoolSide
+    /// Storage handed back and forth with `PoolSide`'s list so collecting does not allocate.
+    private var finishedBatch: [Int] = []
+    /// Pool-only lists started during one loop iteration go to the pool together.
     private var poolQueue: PoolSubmissionQueue?
     private var closed = false
-    /// Called when the last running sequence finished (shutdown waits for it).
+    /// Called when the last running list finished (shutdown waits for it).
     var onIdle: (() -> Void)?
 
     package init(loop: EventLoop, service: BackgroundTaskService) {
         self.loop = loop
         self.service = service
+        self.poolSide = PoolSide(service: service)
     }
 
-    var isIdle: Bool { sequences.isEmpty }
+    var isIdle: Bool { runningCount == 0 }
 
     /// Names of the tasks not finished yet.
     var unfinishedTaskNames: [String] {
-        sequences.values.flatMap { $0.entries.filter { !$0.handle.state.isFinal }.map(\.handle.name) }
+        running.flatMap { $0?.entries.filter { !$0.handle.state.isFinal }.map(\.handle.name) ?? [] }
     }
 
     /// Starts `entries` now, one after another.
     package func run(_ entries: [Entry], requestID: RequestID, logger: Logger) {
         guard !entries.isEmpty else { return }
-        nextSequenceID += 1
-        let id = nextSequenceID
-        let sequence = Sequence(entries: entries)
-        sequences[id] = sequence
-        let runner = BackgroundTaskRunner(service: service, requestID: requestID, logger: logger)
+        let slot = register(entries)
         let this = LoopBound(self, loop: loop)
         if BackgroundTaskRunner.poolOnly(entries) {
-            submitToPool { [loop] cancelled in
+            let poolSide = self.poolSide
+            submitToPool { cancelled in
                 // Dropped at the shutdown deadline (or the pool already closed): every
                 // task is marked cancelled and nothing runs.
-                if cancelled { sequence.cancel() }
-                runner.runOnPool(entries, sequence: sequence)
-                loop.execute { this.value.sequenceFinished(id) }
+                let runner = BackgroundTaskRunner(service: poolSide.service, requestID: requestID, logger: logger)
+                runner.runOnPool(entries, dropped: cancelled, cancelled: poolSide.cancelled)
+                if poolSide.finished(slot) {
+                    this.loop.execute { this.value.collectFinished() }
+                }
             }
             return
         }
+        let runner = BackgroundTaskRunner(service: service, requestID: requestID, logger: logger)
         let executor = makeExecutor(requestID: requestID, logger: logger)
-        sequence.task.withLock { task in
-            task = Task(executorPreference: executor) {
-                await runner.run(entries, executor: executor)
-                this.value.sequenceFinished(id)
-            }
+        // The task's first job is enqueued on the loop: it cannot finish before this returns.
+        running[slot]?.task = Task(executorPreference: executor) {
+            await runner.run(entries, executor: executor)
+            this.value.sequenceFinished(slot)
         }
+    }
+
+    private func register(_ entries: [Entry]) -> Int {
+        runningCount += 1
+        if let slot = freeSlots.popLast() {
+            running[slot] = Running(entries: entries)
+            return slot
+        }
+        running.append(Running(entries: entries))
+        return running.count - 1
     }
 
     private func submitToPool(_ job: @escaping WorkerPool.Job) {
@@ -79,7 +91,7 @@ package final class BackgroundTaskScheduler {
     }
 
     /// Hands queued pool jobs over and releases the loop handle used for that. Called
-    /// when the server stops on this loop; later pool sequences are cancelled.
+    /// when the server stops on this loop; later pool lists are cancelled.
     package func close() {
         closed = true
         poolQueue?.close()
@@ -96,16 +108,66 @@ package final class BackgroundTaskScheduler {
         }
     }
 
-    private func sequenceFinished(_ id: UInt64) {
-        sequences[id] = nil
-        if sequences.isEmpty { onIdle?() }
+    /// Takes the pool lists reported finished since the last call.
+    private func collectFinished() {
+        poolSide.takeFinished(into: &finishedBatch)
+        for slot in finishedBatch { sequenceFinished(slot) }
+        finishedBatch.removeAll(keepingCapacity: true)
+    }
+
+    private func sequenceFinished(_ slot: Int) {
+        running[slot] = nil
+        freeSlots.append(slot)
+        runningCount -= 1
+        if runningCount == 0 { onIdle?() }
     }
 
     /// Shutdown deadline: tasks not started are cancelled, running `async` ones get a
     /// cancellation request. Returns the names of the tasks that had not finished.
     func cancelAll() -> [String] {
         let names = unfinishedTaskNames
-        for sequence in sequences.values { sequence.cancel() }
+        // Pool lists check the flag before each task (lists started later would be
+        // cancelled too; none is: the scheduler closes right after).
+        poolSide.cancelled.store(true, ordering: .relaxed)
+        for case let entry? in running { entry.task?.cancel() }
         return names
+    }
+}
+
+extension BackgroundTaskScheduler {
+    /// What pool threads share with the scheduler: the shutdown flag, and the slots of
+    /// finished pool lists waiting to be collected on the loop.
+    final class PoolSide: Sendable {
+        let service: BackgroundTaskService
+        /// Set at the shutdown deadline: tasks not started yet are cancelled.
+        let cancelled = Atomic<Bool>(false)
+        private let state = Locked(Finished())
+
+        private struct Finished {
+            var slots: [Int] = []
+            /// A collection is on its way to the loop.
+            var scheduled = false
+        }
+
+        init(service: BackgroundTaskService) { self.service = service }
+
+        /// Reports the list in `slot` finished. Returns true when the caller must
+        /// schedule a collection on the loop (none is on its way yet).
+        func finished(_ slot: Int) -> Bool {
+            state.withLock { state in
+                state.slots.append(slot)
+                defer { state.scheduled = true }
+                return !state.scheduled
+            }
+        }
+
+        /// Moves the slots reported since the last call into `batch` (empty, its
+        /// storage reused). On the loop.
+        func takeFinished(into batch: inout [Int]) {
+            state.withLock { state in
+                state.scheduled = false
+                swap(&batch, &state.slots)
+            }
+        }
     }
 }

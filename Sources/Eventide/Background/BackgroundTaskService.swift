@@ -21,7 +21,12 @@ package final class BackgroundTaskService: Sendable {
     var pool: WorkerPool {
         poolStorage.withLock { pool in
             if let pool { return pool }
-            let created = WorkerPool(threads: configuration.threadPoolSize)
+            let created = WorkerPool(threads: configuration.threadPoolSize) { jobs in
+                // An outer binding for the thread's life: outside a Swift task, the
+                // runtime allocates the thread's task-local storage on the first push
+                // and frees it on the last pop, two allocations per task without it.
+                BackgroundTaskContext.$current.withValue(nil) { jobs() }
+            }
             pool = created
             return created
         }

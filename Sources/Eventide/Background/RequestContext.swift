@@ -29,15 +29,17 @@ package final class RequestContext: Sendable {
         state.withLock { $0 = State(requestID: requestID) }
     }
 
+    /// Admits `task` and adds it to the list, in one critical section: a task is never
+    /// admitted after `seal()` took the list (it would never run nor finish).
     @usableFromInline func append(_ task: BackgroundTask) throws(BackgroundTaskRejected) -> BackgroundTaskHandle {
-        let sealed = state.withLock { $0.sealed }
-        if sealed {
-            throw BackgroundTaskRejected(reason: .requestFinished, retryAfterSeconds: service.configuration.retryAfterSeconds)
+        try state.withLock { (state: inout State) throws(BackgroundTaskRejected) -> BackgroundTaskHandle in
+            if state.sealed {
+                throw BackgroundTaskRejected(reason: .requestFinished, retryAfterSeconds: service.configuration.retryAfterSeconds)
+            }
+            let handle = BackgroundTaskHandle(id: try service.admit(), name: task.name)
+            state.tasks.append((task: task, handle: handle))
+            return handle
         }
-        let id = try service.admit()
-        let handle = BackgroundTaskHandle(id: id, name: task.name)
-        state.withLock { $0.tasks.append((task: task, handle: handle)) }
-        return handle
     }
 
     var taskCount: Int { state.withLock { $0.tasks.count } }
