@@ -57,7 +57,13 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             linkerSettings: [
                 .unsafeFlags(
-                    ["-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                    [
+                        "-static-stdlib", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        // The toolchain's static-stdlib-args.lnk passes -export-dynamic, which puts the
+                        // example's 3,000 Swift symbols in .dynsym; nothing dlopens or dlsyms them, and
+                        // ld.so's look-ups fault in the 280 KiB table: idle RSS -0.3 MiB.
+                        "-Xlinker", "--no-export-dynamic",
+                    ],
                     .when(platforms: [.linux], configuration: .release)),
             ]
         ),
