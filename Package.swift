@@ -49,7 +49,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["static-libstdc++.ld"],
+            exclude: ["static-libstdc++.ld", "static-libuv.ld"],
             // Release builds on Linux link the Swift runtime and FoundationEssentials statically,
             // so the process maps only the pages of them it touches, and lld packs the relative
             // relocations (glibc 2.36+), so ld.so reads 8 KiB instead of 0.9 MiB at start: idle
@@ -69,6 +69,9 @@ let package = Package(
                         // (0.95 MiB resident, 0.6 of it its symbol tables): idle RSS -0.9 MiB. The
                         // .lnk names -lstdc++ itself, so lld reads the linker script instead.
                         "-Xlinker", "--remap-inputs=*/libstdc++.so=\(Context.packageDirectory)/Sources/EventideExample/static-libstdc++.ld",
+                        // libuv likewise (libuv_a.a, PIC): the process no longer maps all of libuv.so and
+                        // its tables, only the pages of the loop code it runs: idle RSS -0.1 to -0.2 MiB.
+                        "-Xlinker", "--remap-inputs=*/libuv.so=\(Context.packageDirectory)/Sources/EventideExample/static-libuv.ld",
                     ],
                     .when(platforms: [.linux], configuration: .release)),
             ]
