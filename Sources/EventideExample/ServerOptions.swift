@@ -28,8 +28,11 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Event loops, each on its own thread with its own SO_REUSEPORT listener.")
     var loops = 1
 
-    @Option(name: .customLong("shutdown-timeout"), help: "Seconds a shutdown waits for requests and background tasks.")
-    var shutdownTimeout: Double = 30
+    /// Optional, its default in the help text: ArgumentParser formats each option's default
+    /// while it builds the option set, at every start, and formatting a `Double` brings in
+    /// the float-printing code and tables for nothing else.
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds a shutdown waits for requests and background tasks (default: 30).")
+    var shutdownTimeout: Double?
 
     @Option(name: .customLong("pool-threads"), help: "Threads of the blocking background-task pool.")
     var poolThreads = 4
@@ -41,7 +44,7 @@ struct ServerOptions: ParsableArguments {
     /// background tasks were still unfinished at the shutdown deadline.
     func serve(_ router: Router, label: String, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration(
-            host: listen.host, port: listen.port, loops: loops, shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)))
+            host: listen.host, port: listen.port, loops: loops, shutdownTimeout: .milliseconds(Int64((shutdownTimeout ?? 30) * 1000)))
         configuration.backgroundTasks.threadPoolSize = poolThreads
         configuration.backgroundTasks.maxPendingTasks = maxPendingTasks
         configure(&configuration)
@@ -63,4 +66,11 @@ struct WorkdirOption: ParsableArguments {
     func path(_ name: String) -> String { workdir.hasSuffix("/") ? workdir + name : workdir + "/" + name }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+/// The level names, spelled out: ArgumentParser's defaults for a `CaseIterable`
+/// `RawRepresentable` type would build the same strings through a key path and
+/// `String(describing:)` each time an option set is built.
+extension Logger.Level: @retroactive ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
+    public var defaultValueDescription: String { rawValue }
+}
