@@ -15,7 +15,7 @@ struct DependenciesCommand: ParsableCommand {
     func run() throws {
         let logPath = workdir.path("log.txt")
         @Sendable func writeLog(message: String) throws {
-            try LogFile.append(message, to: logPath)
+            try LogFile.append(LogLine(message), to: logPath)
         }
 
         // def get_query(background_tasks: BackgroundTasks, q: str | None = None)

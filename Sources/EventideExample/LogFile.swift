@@ -10,22 +10,21 @@ enum LogFile {
         var description: String { "cannot write \(path): \(String(cString: strerror(code)))" }
     }
 
-    /// Appends `text` (mode "a").
-    static func append(_ text: String, to path: String) throws {
-        try write(text, to: path, flags: O_WRONLY | O_CREAT | O_APPEND)
+    /// Appends `line` (mode "a").
+    static func append(_ line: LogLine, to path: String) throws {
+        try write(line, to: path, flags: O_WRONLY | O_CREAT | O_APPEND)
     }
 
-    /// Replaces the file's content with `text` (mode "w").
-    static func overwrite(_ text: String, to path: String) throws {
-        try write(text, to: path, flags: O_WRONLY | O_CREAT | O_TRUNC)
+    /// Replaces the file's content with `line` (mode "w").
+    static func overwrite(_ line: LogLine, to path: String) throws {
+        try write(line, to: path, flags: O_WRONLY | O_CREAT | O_TRUNC)
     }
 
-    private static func write(_ text: String, to path: String, flags: Int32) throws {
+    private static func write(_ line: LogLine, to path: String, flags: Int32) throws {
         let fd = open(path, flags | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, code: errno) }
         defer { close(fd) }
-        var text = text
-        try text.withUTF8 { bytes in
+        try line.bytes.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
