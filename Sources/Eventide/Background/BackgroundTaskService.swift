@@ -66,7 +66,9 @@ package final class BackgroundTaskService: Sendable {
         _ context: RequestContext, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus
     ) -> [BackgroundTaskScheduler.Entry] {
         var entries = context.seal()
-        entries += carried ?? []
+        // Appending an empty list to the shared empty array still went through the
+        // array's copy-on-write path on every request without tasks.
+        if let carried, !carried.isEmpty { entries += carried }
         guard failed || status.code >= 400, !entries.isEmpty else { return entries }
         let skipped = entries.filter { !$0.task.options.always }
         for entry in skipped {
