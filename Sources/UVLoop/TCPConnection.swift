@@ -55,11 +55,11 @@ public final class TCPConnection {
     public func startReading() {
         guard !reading, !isClosing else { return }
         let status = uv_read_start(stream, { raw, _, buffer in
-            let connection = TCPConnection.from(raw!.pointee.data)
-            buffer!.pointee.base = connection.loop.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
-            buffer!.pointee.len = connection.loop.readBuffer.count
+            let readBuffer = TCPConnection.with(raw!.pointee.data) { $0.loop.readBuffer }
+            buffer!.pointee.base = readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+            buffer!.pointee.len = readBuffer.count
         }, { raw, count, buffer in
-            TCPConnection.from(raw!.pointee.data).didRead(count: count, buffer: buffer!.pointee)
+            TCPConnection.with(raw!.pointee.data) { $0.didRead(count: count, buffer: buffer!.pointee) }
         })
         if status == 0 {
             reading = true
@@ -177,6 +177,13 @@ public final class TCPConnection {
 
     private static func from(_ data: UnsafeMutableRawPointer?) -> TCPConnection {
         Unmanaged<TCPConnection>.fromOpaque(data!).takeUnretainedValue()
+    }
+
+    /// Calls `body` with the connection a handle's `data` points to, without retaining it
+    /// for the call: the handle holds its reference until the close callback, which no
+    /// read callback can outlive (a retain and a release per read and per buffer before).
+    private static func with<Result>(_ data: UnsafeMutableRawPointer?, _ body: (TCPConnection) -> Result) -> Result {
+        Unmanaged<TCPConnection>.fromOpaque(data!)._withUnsafeGuaranteedRef(body)
     }
 }
 
