@@ -107,7 +107,8 @@ public struct HTTPServerConnection {
                 }
                 return .needMoreData
             case .head(let newHead):
-                if case .contentLength(let length) = newHead.framing {
+                // Reserving 0 (a POST with `Content-Length: 0`) still took the reallocation path.
+                if case .contentLength(let length) = newHead.framing, length > 0 {
                     body.reserveCapacity(length)
                 }
                 head = newHead
