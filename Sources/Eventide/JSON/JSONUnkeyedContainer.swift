@@ -1,7 +1,7 @@
 /// `JSONBytesEncoder`'s unkeyed container: a handle on an array frame; an `id` of 0 marks a
 /// container that could not be opened, whose every use falls back. Three words, so it
 /// fits in `any UnkeyedEncodingContainer` without allocating.
-struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
+struct JSONUnkeyedContainer: UnkeyedEncodingContainer, JSONScalarWriting {
     let state: JSONEncodingState
     let depth: Int
     let id: Int
@@ -10,42 +10,8 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
 
     var count: Int { state.count(depth, id) }
 
-    func encodeNil() throws {
-        _ = try state.beginElementOrThrow(depth, id)
-        state.writeNull()
-    }
-
-    func encode(_ value: Bool) throws {
-        _ = try state.beginElementOrThrow(depth, id)
-        state.writeBool(value)
-    }
-
-    func encode(_ value: String) throws {
-        _ = try state.beginElementOrThrow(depth, id)
-        state.writeString(value)
-    }
-
-    func encode(_ value: Double) throws {
-        _ = try state.beginElementOrThrow(depth, id)
-        try state.writeFloatingPoint(value)
-    }
-
-    func encode(_ value: Float) throws {
-        _ = try state.beginElementOrThrow(depth, id)
-        try state.writeFloatingPoint(value)
-    }
-
-    func encode(_ value: Int) throws { try encodeInteger(value) }
-    func encode(_ value: Int8) throws { try encodeInteger(value) }
-    func encode(_ value: Int16) throws { try encodeInteger(value) }
-    func encode(_ value: Int32) throws { try encodeInteger(value) }
-    func encode(_ value: Int64) throws { try encodeInteger(value) }
+    func beginScalar() throws { _ = try state.beginElementOrThrow(depth, id) }
     func encode(_ value: Int128) throws { try encodeInteger(value) }
-    func encode(_ value: UInt) throws { try encodeInteger(value) }
-    func encode(_ value: UInt8) throws { try encodeInteger(value) }
-    func encode(_ value: UInt16) throws { try encodeInteger(value) }
-    func encode(_ value: UInt32) throws { try encodeInteger(value) }
-    func encode(_ value: UInt64) throws { try encodeInteger(value) }
     func encode(_ value: UInt128) throws { try encodeInteger(value) }
 
     func encode<T: Encodable>(_ value: T) throws {
@@ -72,10 +38,5 @@ struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
     private func nested(_ kind: JSONEncodingFrame.Kind) -> Int {
         guard let index = state.beginElement(depth, id) else { return 0 }
         return (try? state.push(kind, .index(index))) ?? 0
-    }
-
-    private func encodeInteger<T: FixedWidthInteger>(_ value: T) throws {
-        _ = try state.beginElementOrThrow(depth, id)
-        state.writeInteger(value)
     }
 }

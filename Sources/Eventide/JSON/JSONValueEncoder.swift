@@ -1,7 +1,7 @@
 /// The `Encoder` handed to a value's `encode(to:)` by `JSONBytesEncoder`, and its own
 /// single-value container (as in Foundation): a handle on the frame where the value goes.
 /// Three words, so passing it as `any Encoder` does not allocate.
-struct JSONValueEncoder: Encoder, SingleValueEncodingContainer {
+struct JSONValueEncoder: Encoder, SingleValueEncodingContainer, JSONScalarWriting {
     let state: JSONEncodingState
     let depth: Int
     let id: Int
@@ -23,44 +23,10 @@ struct JSONValueEncoder: Encoder, SingleValueEncodingContainer {
 
     func singleValueContainer() -> any SingleValueEncodingContainer { self }
 
-    // MARK: - SingleValueEncodingContainer
+    // MARK: - SingleValueEncodingContainer (the scalars: JSONScalarWriting)
 
-    func encodeNil() throws {
-        try state.beginSingleValue(depth, id)
-        state.writeNull()
-    }
-
-    func encode(_ value: Bool) throws {
-        try state.beginSingleValue(depth, id)
-        state.writeBool(value)
-    }
-
-    func encode(_ value: String) throws {
-        try state.beginSingleValue(depth, id)
-        state.writeString(value)
-    }
-
-    func encode(_ value: Double) throws {
-        try state.beginSingleValue(depth, id)
-        try state.writeFloatingPoint(value)
-    }
-
-    func encode(_ value: Float) throws {
-        try state.beginSingleValue(depth, id)
-        try state.writeFloatingPoint(value)
-    }
-
-    func encode(_ value: Int) throws { try encodeInteger(value) }
-    func encode(_ value: Int8) throws { try encodeInteger(value) }
-    func encode(_ value: Int16) throws { try encodeInteger(value) }
-    func encode(_ value: Int32) throws { try encodeInteger(value) }
-    func encode(_ value: Int64) throws { try encodeInteger(value) }
+    func beginScalar() throws { try state.beginSingleValue(depth, id) }
     func encode(_ value: Int128) throws { try encodeInteger(value) }
-    func encode(_ value: UInt) throws { try encodeInteger(value) }
-    func encode(_ value: UInt8) throws { try encodeInteger(value) }
-    func encode(_ value: UInt16) throws { try encodeInteger(value) }
-    func encode(_ value: UInt32) throws { try encodeInteger(value) }
-    func encode(_ value: UInt64) throws { try encodeInteger(value) }
     func encode(_ value: UInt128) throws { try encodeInteger(value) }
 
     /// Foundation encodes the value through this same encoder (no new coding-path
@@ -77,10 +43,5 @@ struct JSONValueEncoder: Encoder, SingleValueEncodingContainer {
             try state.beginSingleValue(depth, id)
             state.writeASCII("{}")
         }
-    }
-
-    private func encodeInteger<T: FixedWidthInteger>(_ value: T) throws {
-        try state.beginSingleValue(depth, id)
-        state.writeInteger(value)
     }
 }
