@@ -113,7 +113,9 @@ public final class TCPConnection {
         pending.request.pointee.data = Unmanaged.passRetained(pending).toOpaque()
         let status = uv_write(pending.request, stream, &buffer, 1) { request, status in
             let pending = Unmanaged<PendingWrite>.fromOpaque(request!.pointee.data).takeRetainedValue()
-            TCPConnection.from(request!.pointee.handle.pointee.data).didCompleteWrite(byteCount: pending.storage.count, status: status)
+            TCPConnection.with(request!.pointee.handle.pointee.data) {
+                $0.didCompleteWrite(byteCount: pending.storage.count, status: status)
+            }
         }
         if status < 0 {
             Unmanaged<PendingWrite>.fromOpaque(pending.request.pointee.data).release()
@@ -136,11 +138,13 @@ public final class TCPConnection {
         shutdownCompletion = completion
         let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
         let status = uv_shutdown(request, stream) { request, status in
-            let connection = TCPConnection.from(request!.pointee.handle.pointee.data)
+            let data = request!.pointee.handle.pointee.data
             request!.deallocate()
-            let completion = connection.shutdownCompletion
-            connection.shutdownCompletion = nil
-            completion?(status == 0 ? nil : UVError(code: status))
+            TCPConnection.with(data) { connection in
+                let completion = connection.shutdownCompletion
+                connection.shutdownCompletion = nil
+                completion?(status == 0 ? nil : UVError(code: status))
+            }
         }
         if status < 0 {
             request.deallocate()
@@ -175,13 +179,10 @@ public final class TCPConnection {
         tcp.deallocate()
     }
 
-    private static func from(_ data: UnsafeMutableRawPointer?) -> TCPConnection {
-        Unmanaged<TCPConnection>.fromOpaque(data!).takeUnretainedValue()
-    }
-
     /// Calls `body` with the connection a handle's `data` points to, without retaining it
     /// for the call: the handle holds its reference until the close callback, which no
-    /// read callback can outlive (a retain and a release per read and per buffer before).
+    /// read, write or shutdown callback outlives (a retain and a release per read and per
+    /// buffer before).
     private static func with<Result>(_ data: UnsafeMutableRawPointer?, _ body: (TCPConnection) -> Result) -> Result {
         Unmanaged<TCPConnection>.fromOpaque(data!)._withUnsafeGuaranteedRef(body)
     }
