@@ -103,7 +103,7 @@ import Logging
     /// `HTTPConnectionHandler.connection(_:didRead:)` + `process()`.
     private func process(_ bytes: UnsafeRawBufferPointer) {
         machine.receive(bytes)
-        if outbound.capacity == 0 { swap(&outbound, &harness.spareOutput) }  // borrowOutput()
+        ResponseEncoding.borrowOutput(&outbound, from: &harness.spareOutput)
         loop: while true {
             switch machine.next() {
             case .needMoreData, .awaitingResponse, .close:
@@ -172,10 +172,7 @@ import Logging
     /// `flush()` and `returnOutput()`, the write left out.
     private func flush() {
         outbound.removeAll(keepingCapacity: true)
-        if outbound.capacity <= 64 * 1024 && harness.spareOutput.capacity == 0 {
-            swap(&outbound, &harness.spareOutput)
-        }
-        outbound = []
+        ResponseEncoding.returnOutput(&outbound, to: &harness.spareOutput)
     }
 
     /// `scheduleTasks`: the tasks would start after the write; here they are dropped.

@@ -139,21 +139,15 @@ extension HTTPConnectionHandler {
         startWrittenTasks()
     }
 
-    /// Takes the loop's output buffer unless this connection holds one. Without it the
-    /// next append allocates a buffer of its own (correct, just not free).
+    /// Takes the loop's output buffer unless this connection holds one.
     func borrowOutput() {
-        if outbound.capacity == 0 { swap(&outbound, &core.spareOutput) }
+        ResponseEncoding.borrowOutput(&outbound, from: &core.spareOutput)
     }
 
-    /// Gives an empty output buffer back to the loop; one grown past 64 KiB by a large
-    /// batch, or a second one while the loop already has its own, is freed instead.
+    /// Gives the emptied output buffer back to the loop.
     private func returnOutput() {
         guard outbound.isEmpty else { return }
-        if outbound.capacity <= 64 * 1024 && core.spareOutput.capacity == 0 {
-            swap(&outbound, &core.spareOutput)  // leaves the loop's empty array here
-        } else {
-            outbound = []
-        }
+        ResponseEncoding.returnOutput(&outbound, to: &core.spareOutput)
     }
 
     func updateReading() {

@@ -1,6 +1,6 @@
-/// The socket-free part of answering a request: the keep-alive decision and the bytes of
-/// a complete response. Shared by the connection and the micro-benchmarks, so what is
-/// measured is what is served.
+/// The socket-free part of answering a request: the keep-alive decision, the bytes of
+/// a complete response, and lending the loop's output buffer to collect them in. Shared
+/// by the connection and the micro-benchmarks, so what is measured is what is served.
 enum ResponseEncoding {
     /// Byte bodies from this size on are written from their own array, not copied into
     /// the output buffer.
@@ -24,18 +24,17 @@ enum ResponseEncoding {
         into outbound: inout [UInt8]
     ) -> [UInt8]? {
         let statusAllowsBody = statusAllowsBody(response.status)
-        let contentLength = statusAllowsBody ? response.body.knownLength : nil
+        func appendHead(_ headers: HTTPHeaders) {
+            HTTPResponseSerializer.appendHead(
+                status: response.status, headers: headers, contentLength: statusAllowsBody ? response.body.knownLength : nil,
+                chunked: false, keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
+        }
         if let serverName {
             var headers = response.headers
             headers.replaceOrAdd(name: "Server", value: serverName)
-            HTTPResponseSerializer.appendHead(
-                status: response.status, headers: headers, contentLength: contentLength, chunked: false,
-                keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
+            appendHead(headers)
         } else {
-            // The response's own headers, not a copy of them.
-            HTTPResponseSerializer.appendHead(
-                status: response.status, headers: response.headers, contentLength: contentLength, chunked: false,
-                keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
+            appendHead(response.headers)  // the response's own list, not a copy of it
         }
         guard statusAllowsBody, request.method != .head else { return nil }
         switch response.body {
@@ -65,6 +64,24 @@ enum ResponseEncoding {
     /// 1xx, 204 and 304 responses have no body (and no `Content-Length`).
     static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
         status.code >= 200 && status.code != 204 && status.code != 304
+    }
+}
+
+extension ResponseEncoding {
+    /// Takes the loop's spare output buffer unless `outbound` has storage of its own.
+    /// Without it the next append allocates a buffer (correct, just not free).
+    static func borrowOutput(_ outbound: inout [UInt8], from spare: inout [UInt8]) {
+        if outbound.capacity == 0 { swap(&outbound, &spare) }
+    }
+
+    /// Gives the emptied `outbound` back as the loop's spare; one grown past 64 KiB by a
+    /// large batch, or a second one while the loop already has its own, is freed instead.
+    static func returnOutput(_ outbound: inout [UInt8], to spare: inout [UInt8]) {
+        if outbound.capacity <= 64 * 1024 && spare.capacity == 0 {
+            swap(&outbound, &spare)  // leaves the loop's empty array here
+        } else {
+            outbound = []
+        }
     }
 }
 
