@@ -28,9 +28,10 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Event loops, each on its own thread with its own SO_REUSEPORT listener.")
     var loops = 1
 
-    /// Optional, its default in the help text: ArgumentParser formats each option's default
-    /// while it builds the option set, at every start, and formatting a `Double` brings in
-    /// the float-printing code and tables for nothing else.
+    /// Optional, the library's default (`ServerConfiguration`, 30 s) named in the help text:
+    /// ArgumentParser formats each option's default while it builds the option set, at
+    /// every start, and formatting a `Double` brings in the float-printing code and tables
+    /// for nothing else.
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds a shutdown waits for requests and background tasks (default: 30).")
     var shutdownTimeout: Double?
 
@@ -43,8 +44,8 @@ struct ServerOptions: ParsableArguments {
     /// Serves `router` until SIGINT/SIGTERM. Exits with status 1 when accepted
     /// background tasks were still unfinished at the shutdown deadline.
     func serve(_ router: Router, label: String, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
-        var configuration = ServerConfiguration(
-            host: listen.host, port: listen.port, loops: loops, shutdownTimeout: .milliseconds(Int64((shutdownTimeout ?? 30) * 1000)))
+        var configuration = ServerConfiguration(host: listen.host, port: listen.port, loops: loops)
+        if let shutdownTimeout { configuration.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000)) }
         configuration.backgroundTasks.threadPoolSize = poolThreads
         configuration.backgroundTasks.maxPendingTasks = maxPendingTasks
         configure(&configuration)
