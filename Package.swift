@@ -49,7 +49,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["static-libstdc++.ld", "static-libuv.ld"],
+            exclude: ["static-libstdc++.ld", "static-libuv.ld", "link-order.txt"],
             // Release builds on Linux link the Swift runtime and FoundationEssentials statically,
             // so the process maps only the pages of them it touches, and lld packs the relative
             // relocations (glibc 2.36+), so ld.so reads 8 KiB instead of 0.9 MiB at start: idle
@@ -63,6 +63,11 @@ let package = Package(
                         // The unwinder from libgcc_eh.a: ld.so no longer loads libgcc_s.so and looks up
                         // its symbols: idle RSS -0.2 MiB.
                         "-Xclang-linker", "-static-libgcc",
+                        // The functions a starting and serving `bench` runs, laid out together
+                        // (scripts/link_order.py): idle RSS -1.5 MiB. Names it lists that no longer
+                        // exist are skipped without a warning.
+                        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/EventideExample/link-order.txt",
+                        "-Xlinker", "--no-warn-symbol-ordering",
                         // The toolchain's static-stdlib-args.lnk passes -export-dynamic, which puts the
                         // example's 3,000 Swift symbols in .dynsym; nothing dlopens or dlsyms them, and
                         // ld.so's look-ups fault in the 280 KiB table: idle RSS -0.3 MiB.
