@@ -150,6 +150,8 @@ def main() -> None:
         sys.exit(f"only {len(symbols)} functions seen; not writing {OUTPUT}")
     OUTPUT.write_text(HEADER + "\n".join(symbols) + "\n")
     print(f"{len(symbols)} functions -> {OUTPUT.relative_to(ROOT)}")
+    # SwiftPM does not know the link reads the file: relink by hand.
+    print("relink: rm .build/release/eventide-example && swift build -c release --product eventide-example")
 
 
 if __name__ == "__main__":
