@@ -13,9 +13,10 @@ internal import CLibUV
 public final class PoolSubmissionQueue {
     private let pool: WorkerPool
     private let handle: UnsafeMutablePointer<uv_check_t>
-    private var waiting: [QueuedJob] = []
+    // Loop-bound, touched only by this queue's methods: no run-time exclusivity checks.
+    @exclusivity(unchecked) private var waiting: [QueuedJob] = []
     /// Storage handed back and forth with `waiting` so a flush does not allocate.
-    private var spare: [QueuedJob] = []
+    @exclusivity(unchecked) private var spare: [QueuedJob] = []
     private var armed = false
     private var closed = false
 

@@ -12,17 +12,22 @@ public final class TCPConnection {
     private var shutdownCompletion: ((UVError?) -> Void)?
     // The flags and counters below are plain values on a loop-bound object, read on every
     // request from another module, where the compiler cannot prove accesses disjoint: the
-    // run-time exclusivity checks (nine per plaintext request) are skipped.
+    // run-time exclusivity checks (nine per plaintext request) are skipped. The counters
+    // are private behind public getters: another module reading a public stored property
+    // checked the access at run time anyway (three per background request).
     @exclusivity(unchecked) private var reading = false
+    @exclusivity(unchecked) private var queuedTotal: UInt64 = 0
+    @exclusivity(unchecked) private var writtenTotal: UInt64 = 0
+    @exclusivity(unchecked) private var closeRequested = false
 
     /// Receives this connection's events; released after `connectionDidClose`.
-    public var delegate: TCPConnectionDelegate?
+    @exclusivity(unchecked) public var delegate: TCPConnectionDelegate?
     /// Total bytes handed to `write`.
-    @exclusivity(unchecked) public private(set) var bytesQueued: UInt64 = 0
+    public var bytesQueued: UInt64 { queuedTotal }
     /// Total bytes the kernel accepted.
-    @exclusivity(unchecked) public private(set) var bytesWritten: UInt64 = 0
+    public var bytesWritten: UInt64 { writtenTotal }
     /// Whether `close()` or `reset()` was called.
-    @exclusivity(unchecked) public private(set) var isClosing = false
+    public var isClosing: Bool { closeRequested }
 
     init(loop: EventLoop) {
         self.loop = loop
@@ -39,7 +44,7 @@ public final class TCPConnection {
     }
 
     /// Bytes queued but not yet accepted by the kernel.
-    public var pendingWriteBytes: Int { Int(bytesQueued - bytesWritten) }
+    public var pendingWriteBytes: Int { Int(queuedTotal - writtenTotal) }
 
     /// The peer's address as "ip:port", or nil when unknown.
     public var peerAddress: String? {
@@ -53,7 +58,7 @@ public final class TCPConnection {
 
     /// Starts delivering reads to the delegate (no-op when already reading).
     public func startReading() {
-        guard !reading, !isClosing else { return }
+        guard !reading, !closeRequested else { return }
         let status = uv_read_start(stream, { raw, _, buffer in
             let readBuffer = TCPConnection.with(raw!.pointee.data) { $0.loop.readBuffer }
             buffer!.pointee.base = readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self)
@@ -70,7 +75,7 @@ public final class TCPConnection {
 
     /// Stops delivering reads; the kernel buffers (and eventually the peer blocks).
     public func stopReading() {
-        guard reading, !isClosing else { return }
+        guard reading, !closeRequested else { return }
         reading = false
         uv_read_stop(stream)
     }
@@ -93,15 +98,15 @@ public final class TCPConnection {
     /// Writes `bytes`, synchronously where the socket takes them, otherwise queued.
     /// A failure is reported to the delegate (`didFail`), never thrown.
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard !isClosing, !bytes.isEmpty else { return }
-        bytesQueued += UInt64(bytes.count)
+        guard !closeRequested, !bytes.isEmpty else { return }
+        queuedTotal += UInt64(bytes.count)
         var offset = 0
-        if bytesQueued - UInt64(bytes.count) == bytesWritten {
+        if queuedTotal - UInt64(bytes.count) == writtenTotal {
             var buffer = uv_buf_t(base: UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), len: bytes.count)
             let taken = uv_try_write(stream, &buffer, 1)
             if taken >= 0 {
                 offset = Int(taken)
-                bytesWritten += UInt64(taken)
+                writtenTotal += UInt64(taken)
                 if offset == bytes.count { return }
             } else if taken != UV_EAGAIN.rawValue {
                 delegate?.connection(self, didFail: UVError(code: taken))
@@ -125,7 +130,7 @@ public final class TCPConnection {
 
     private func didCompleteWrite(byteCount: Int, status: Int32) {
         if status == 0 {
-            bytesWritten += UInt64(byteCount)
+            writtenTotal += UInt64(byteCount)
             delegate?.connectionDidWrite(self)
         } else if status != UV_ECANCELED.rawValue {
             delegate?.connection(self, didFail: UVError(code: status))
@@ -134,7 +139,7 @@ public final class TCPConnection {
 
     /// Sends FIN once every queued write has gone out; `completion` runs after that.
     public func shutdown(_ completion: @escaping (UVError?) -> Void) {
-        guard !isClosing, shutdownCompletion == nil else { return }
+        guard !closeRequested, shutdownCompletion == nil else { return }
         shutdownCompletion = completion
         let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
         let status = uv_shutdown(request, stream) { request, status in
@@ -156,15 +161,15 @@ public final class TCPConnection {
     /// Closes the connection. Queued writes are cancelled; use `shutdown` first to
     /// flush them. The delegate hears `connectionDidClose` from the close callback.
     public func close() {
-        guard !isClosing else { return }
-        isClosing = true
+        guard !closeRequested else { return }
+        closeRequested = true
         uv_close(eventide_handle(handle), TCPConnection.closeCallback)
     }
 
     /// Closes the connection with a TCP RST instead of a FIN.
     public func reset() {
-        guard !isClosing else { return }
-        isClosing = true
+        guard !closeRequested else { return }
+        closeRequested = true
         if uv_tcp_close_reset(handle, TCPConnection.closeCallback) != 0 {
             uv_close(eventide_handle(handle), TCPConnection.closeCallback)
         }

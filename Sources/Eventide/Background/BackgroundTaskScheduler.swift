@@ -19,15 +19,17 @@ package final class BackgroundTaskScheduler {
 
     let loop: EventLoop
     let service: BackgroundTaskService
+    // The arrays are loop-bound and never passed inout across a call that could reach
+    // them again: no run-time exclusivity check (four per background request otherwise).
     /// Running lists, by slot; a finished list's slot goes to `freeSlots` for reuse.
-    private var running: [Running?] = []
-    private var freeSlots: [Int] = []
+    @exclusivity(unchecked) private var running: [Running?] = []
+    @exclusivity(unchecked) private var freeSlots: [Int] = []
     private var runningCount = 0
     private let poolSide: PoolSide
     /// Storage handed back and forth with `PoolSide`'s list so collecting does not allocate.
-    private var finishedBatch: [Int] = []
+    @exclusivity(unchecked) private var finishedBatch: [Int] = []
     /// Pool-only lists started during one loop iteration go to the pool together.
-    private var poolQueue: PoolSubmissionQueue?
+    @exclusivity(unchecked) private var poolQueue: PoolSubmissionQueue?
     private var closed = false
     /// Called when the last running list finished (shutdown waits for it).
     var onIdle: (() -> Void)?

@@ -19,7 +19,8 @@ final class ServerCore {
     private var nextConnectionID: UInt64 = 0
     private var nextRequestSequence: UInt64 = 0
     private var runningTasks = 0
-    private var dateCache = DateCache()
+    // Read (and refreshed) for every response, on the loop: no run-time exclusivity check.
+    @exclusivity(unchecked) private var dateCache = DateCache()
     private var signalWatchers: [SignalWatcher] = []
     private var shutdownDeadline: LoopTimer?
     private var sweepTimer: LoopTimer?
