@@ -21,7 +21,9 @@ enum LogFile {
     }
 
     private static func write(_ line: LogLine, to path: String, flags: Int32) throws {
-        let fd = open(path, flags | O_CLOEXEC, 0o644)
+        // withCString lends a native string's own bytes; passing `path` as the argument
+        // would copy it into a new array on every call.
+        let fd = path.withCString { open($0, flags | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw WriteError(path: path, code: errno) }
         defer { close(fd) }
         try line.bytes.withUnsafeBytes { bytes in
