@@ -81,7 +81,7 @@ struct RequestHeadBuilder {
             break
         }
         if headers.isEmpty { headers.reserveCapacity(16) }
-        headers.add(name: ASCII.string(bytes, name), value: ASCII.string(bytes, value))
+        headers.add(name: CommonFieldNames.string(bytes, name), value: ASCII.string(bytes, value))
     }
 
     /// Validates the complete header section and produces the request head.

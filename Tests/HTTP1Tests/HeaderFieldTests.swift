@@ -13,6 +13,25 @@ import Testing
         #expect(r.head.headers.first(name: "x-upper") == "b")
     }
 
+    /// Common names come from literals (CommonFieldNames); whatever the path, a name is
+    /// kept exactly as it was received.
+    @Test func namesAreKeptAsSentWhetherCommonOrNot() throws {
+        let names = [
+            "Accept", "accept", "ACCEPT", "Cookie", "cookie", "Origin", "Referer", "referer", "User-Agent",
+            "user-agent", "User-agent", "Connection", "connection", "Content-Type", "content-type",
+            "Content-type", "Authorization", "Cache-Control", "Accept-Encoding", "Accept-Language",
+            "accept-encoding", "Accept-Languagf", "Cookiz",
+        ]
+        let fields = names.map { "\($0): v\r\n" }.joined()
+        let r = try #require(request(get(fields)))
+        #expect(Array(r.head.headers.map(\.name)) == ["Host"] + names)
+        for spelling in ["host", "HOST", "Host"] {
+            let raw = "GET / HTTP/1.1\r\n\(spelling): example.com\r\nContent-Length: 0\r\n\r\n"
+            let head = try #require(request(raw)).head
+            #expect(Array(head.headers.map(\.name)) == [spelling, "Content-Length"])
+        }
+    }
+
     @Test func repeatedFieldsAreKept() throws {
         let r = try #require(request(get("Accept: a\r\nAccept: b\r\n")))
         #expect(r.head.headers["accept"] == ["a", "b"])
