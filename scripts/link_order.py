@@ -15,7 +15,7 @@ their place, and names that no longer exist are ignored.
 How: `eventide-example bench` runs under valgrind's callgrind (installed with apt when
 missing) while this script sends the benchmark routes, a keep-alive and a pipelined pair,
 a 404 and a malformed request, then SIGTERM; every function callgrind saw run in the
-executable is written out, in the order callgrind reports them. Python 3 standard library.
+executable is written out, sorted. Python 3 standard library.
 """
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def profile(binary: Path, workdir: Path) -> Path:
 
 
 def executed_functions(profile_path: Path, binary: Path) -> list[str]:
-    """Function names callgrind attributes to `binary`, first appearance first.
+    """Function names callgrind attributes to `binary`.
 
     Callgrind compresses names: `ob=(n) path` and `fn=(n) name` define an id once,
     later lines give the id alone; `cob=`/`cfn=` (callees) define ids the same way.
@@ -148,7 +148,9 @@ def main() -> None:
         symbols = executed_functions(profile(binary.resolve(), Path(directory)), binary.resolve())
     if len(symbols) < 500:
         sys.exit(f"only {len(symbols)} functions seen; not writing {OUTPUT}")
-    OUTPUT.write_text(HEADER + "\n".join(symbols) + "\n")
+    # Sorted: callgrind's order changes from run to run, and the list only has to keep
+    # the functions together (sorting also groups each module's mangled names).
+    OUTPUT.write_text(HEADER + "\n".join(sorted(symbols)) + "\n")
     print(f"{len(symbols)} functions -> {OUTPUT.relative_to(ROOT)}")
     # SwiftPM does not know the link reads the file: relink by hand.
     print("relink: rm .build/release/eventide-example && swift build -c release --product eventide-example")
