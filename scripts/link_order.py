@@ -83,27 +83,35 @@ def exercise(port: int) -> None:
 
 
 def profile(binary: Path, workdir: Path) -> Path:
+    """Runs bench under callgrind, exercises it, stops it; the profile's path. The server
+    is killed on any failure; valgrind's log stays in `workdir`."""
     port = free_port()
     output = workdir / "callgrind.out"
-    server = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={output}",
-         str(binary), "bench", "--host", "127.0.0.1", "--port", str(port), "--workdir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=open(workdir / "valgrind.log", "wb"))
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                sys.exit(f"the server did not start under valgrind; see {workdir / 'valgrind.log'}")
-            time.sleep(0.2)
-    exercise(port)
-    time.sleep(1)  # the background tasks finish
-    server.send_signal(signal.SIGTERM)
-    if server.wait(timeout=120) != 0:
-        sys.exit(f"the server exited with {server.returncode}; see {workdir / 'valgrind.log'}")
+    log_path = workdir / "valgrind.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={output}",
+             str(binary), "bench", "--host", "127.0.0.1", "--port", str(port), "--workdir", str(workdir)],
+            stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"the server did not start under valgrind; see {log_path}")
+                time.sleep(0.2)
+        exercise(port)
+        time.sleep(1)  # the background tasks finish
+        server.send_signal(signal.SIGTERM)
+        if server.wait(timeout=120) != 0:
+            sys.exit(f"the server exited with {server.returncode}; see {log_path}")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
     return output
 
 
@@ -115,7 +123,8 @@ def executed_functions(profile_path: Path, binary: Path) -> list[str]:
     """
     objects: dict[str, str] = {}
     functions: dict[str, str] = {}
-    current_object = ""
+    target = os.path.realpath(binary)
+    in_target = False
     names: dict[str, None] = {}
     pattern = re.compile(r"^(c?ob|c?fn)=\((\d+)\)(?: (.*))?$")
     for line in profile_path.read_text(errors="replace").splitlines():
@@ -127,10 +136,11 @@ def executed_functions(profile_path: Path, binary: Path) -> list[str]:
         if name:
             table[identifier] = name
         if kind == "ob":
-            current_object = objects[identifier]
-        elif kind == "fn" and os.path.realpath(current_object) == os.path.realpath(binary):
+            in_target = os.path.realpath(objects[identifier]) == target
+        elif kind == "fn" and in_target:
             symbol = re.sub(r"'\d+$", "", functions[identifier])  # recursion marker
-            if not symbol.startswith("0x"):
+            # Addresses without a symbol and callgrind's own "(below main)" name nothing.
+            if not symbol.startswith(("0x", "(")):
                 names[symbol] = None
     return list(names)
 
@@ -144,8 +154,10 @@ def main() -> None:
         subprocess.run(["swift", "build", "-c", "release", "--product", "eventide-example"], cwd=ROOT, check=True)
         binary = ROOT / ".build" / "release" / "eventide-example"
     ensure_valgrind()
-    with tempfile.TemporaryDirectory(prefix="eventide-link-order-") as directory:
-        symbols = executed_functions(profile(binary.resolve(), Path(directory)), binary.resolve())
+    # Kept when profiling fails, for valgrind's log.
+    workdir = Path(tempfile.mkdtemp(prefix="eventide-link-order-"))
+    symbols = executed_functions(profile(binary.resolve(), workdir), binary.resolve())
+    shutil.rmtree(workdir)
     if len(symbols) < 500:
         sys.exit(f"only {len(symbols)} functions seen; not writing {OUTPUT}")
     # Sorted: callgrind's order changes from run to run, and the list only has to keep
