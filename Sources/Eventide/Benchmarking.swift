@@ -71,10 +71,12 @@ import Logging
     private let routes: RouteTable
     private let configuration: ServerConfiguration
     private let harness: Harness
-    private var machine: HTTPServerConnection
-    @exclusivity(unchecked) private var outbound: [UInt8] = []  // as HTTPConnectionHandler.outbound
-    private var dateCache = DateCache()
-    private var contexts = RequestContextRecycler()
+    // Unchecked like their counterparts (HTTPConnectionHandler, ServerCore.dateCache),
+    // so the run-time exclusivity checks measured are the server's.
+    @exclusivity(unchecked) private var machine: HTTPServerConnection
+    @exclusivity(unchecked) private var outbound: [UInt8] = []
+    @exclusivity(unchecked) private var dateCache = DateCache()
+    @exclusivity(unchecked) private var contexts = RequestContextRecycler()
 
     /// A fresh connection state machine over `router`'s frozen routes.
     public init(router: Router, configuration: ServerConfiguration = ServerConfiguration()) throws {

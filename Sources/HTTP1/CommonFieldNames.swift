@@ -1,10 +1,10 @@
-/// Header names that nearly every request carries, returned as string literals.
+/// Header names common in requests, returned as string literals.
 ///
 /// Making a `String` from received bytes validates the UTF-8 and builds the string
 /// (~140 instructions even for a short ASCII name); comparing the bytes with a literal
-/// of the same length costs a few. Only exact spellings match (the canonical one and the
-/// all-lowercase one HTTP/2-era clients send), so the result is always the name as
-/// received.
+/// of the same length costs a few. Only exact spellings match (the canonical one, and for
+/// the commonest names the all-lowercase one HTTP/2-era clients send), so the result is
+/// always the name as received.
 enum CommonFieldNames {
     /// The name in `bytes[range]`, from a literal when it is a common one.
     @inline(__always)
@@ -56,6 +56,7 @@ enum CommonFieldNames {
         _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ name: StaticString
     ) -> Bool {
         // The caller switched on the length: only the bytes are compared here.
+        assert(name.utf8CodeUnitCount == range.count, "\(name) listed under the wrong length")
         let literal = name.utf8Start
         var i = 0
         while i < range.count {

@@ -10,11 +10,11 @@ public final class TCPConnection {
     let loop: EventLoop
     private let handle: UnsafeMutablePointer<uv_tcp_t>
     private var shutdownCompletion: ((UVError?) -> Void)?
-    // The flags and counters below are plain values on a loop-bound object, read on every
-    // request from another module, where the compiler cannot prove accesses disjoint: the
-    // run-time exclusivity checks (nine per plaintext request) are skipped. The counters
-    // are private behind public getters: another module reading a public stored property
-    // checked the access at run time anyway (three per background request).
+    // The flags and counters below are plain values on a loop-bound object, used on every
+    // request, where the compiler cannot prove accesses disjoint: the run-time exclusivity
+    // checks (nine per plaintext request) are skipped. The counters are private behind
+    // public getters: another module reading a public stored property checked the access
+    // at run time anyway (three per background request).
     @exclusivity(unchecked) private var reading = false
     @exclusivity(unchecked) private var queuedTotal: UInt64 = 0
     @exclusivity(unchecked) private var writtenTotal: UInt64 = 0

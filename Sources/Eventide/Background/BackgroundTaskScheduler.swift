@@ -19,8 +19,10 @@ package final class BackgroundTaskScheduler {
 
     let loop: EventLoop
     let service: BackgroundTaskService
-    // The arrays are loop-bound and never passed inout across a call that could reach
-    // them again: no run-time exclusivity check (four per background request otherwise).
+    // The slots, the batch and the pool queue are loop-bound and never passed inout
+    // across a call that could reach them again: no run-time exclusivity checks (five per
+    // background request otherwise).
+
     /// Running lists, by slot; a finished list's slot goes to `freeSlots` for reuse.
     @exclusivity(unchecked) private var running: [Running?] = []
     @exclusivity(unchecked) private var freeSlots: [Int] = []

@@ -50,6 +50,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     var lastWriteProgressAt: UInt64
     var lingerStartedAt: UInt64 = 0
     /// Reuses the previous synchronous request's context when nothing kept it.
+    // Loop-bound like `machine`: no run-time exclusivity check.
     @exclusivity(unchecked) var contexts = RequestContextRecycler()
     /// Accepted beyond `maxConnections`: its first request is answered 503.
     let overCapacity: Bool
@@ -58,7 +59,7 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     var streamCompleted: ((_ failed: Bool) -> Void)?
     /// Background tasks waiting for their response's last byte: they start once
     /// `tcp.bytesWritten` reaches `offset` (or the connection closes).
-    /// Loop-bound like `machine`: no run-time exclusivity checks (six per background request).
+    // Loop-bound like `machine`: no run-time exclusivity checks (six per background request).
     @exclusivity(unchecked) var tasksAwaitingWrite: [(offset: UInt64, requestID: RequestID, entries: [BackgroundTaskScheduler.Entry])] = []
 
     init(id: UInt64, core: ServerCore, tcp: TCPConnection, overCapacity: Bool) {
