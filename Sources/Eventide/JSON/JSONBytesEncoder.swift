@@ -40,7 +40,8 @@ enum JSONBytesEncoder {
     /// The bytes, or `nil` where `encode(_:formatting:)` hands the value to Foundation.
     static func encodeWithoutFallback<T: Encodable>(_ value: T, formatting: JSONEncoder.OutputFormatting = []) throws -> [UInt8]? {
         guard formatting.isSubset(of: [.sortedKeys, .withoutEscapingSlashes]) else { return nil }
-        let state = JSONEncodingState(formatting: formatting)
+        var state = JSONEncodingState.take(formatting: formatting)
+        defer { JSONEncodingState.recycle(&state) }
         do {
             try state.encodeTopLevel(value)
         } catch {
@@ -49,6 +50,6 @@ enum JSONBytesEncoder {
             if state.needsFallback { return nil }
             throw error
         }
-        return state.needsFallback || state.errorPassedThrough ? nil : state.bytes
+        return state.needsFallback || state.errorPassedThrough ? nil : state.takeBytes()
     }
 }

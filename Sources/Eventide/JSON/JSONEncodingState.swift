@@ -23,9 +23,9 @@ final class JSONEncodingState {
     /// The JSON written so far.
     @exclusivity(unchecked) var bytes: [UInt8] = []
     /// `.sortedKeys`: members in the UTF-8 order of their keys.
-    let sortsKeys: Bool
+    private(set) var sortsKeys = false
     /// Without `.withoutEscapingSlashes`, `/` is written `\/`.
-    let escapesSlashes: Bool
+    private(set) var escapesSlashes = true
     /// The open values, outermost first.
     @exclusivity(unchecked) private(set) var frames: [JSONEncodingFrame] = []
     /// Member records of the open objects that have two or more members.
@@ -36,13 +36,35 @@ final class JSONEncodingState {
     /// code. If the encoding then succeeds, that code caught it: Foundation drops what the
     /// failed value had encoded, this encoder does not, so the result is Foundation's.
     @exclusivity(unchecked) private(set) var errorPassedThrough = false
+    /// Never reset, also when the state is reused: a handle kept from an earlier
+    /// encoding can never match a frame of a later one.
     @exclusivity(unchecked) private var lastID = 0
 
     init(formatting: JSONEncoder.OutputFormatting) {
+        frames.reserveCapacity(8)
+        prepare(formatting: formatting)
+    }
+
+    /// Readies a new or reused state for one encoding.
+    func prepare(formatting: JSONEncoder.OutputFormatting) {
         sortsKeys = formatting.contains(.sortedKeys)
         escapesSlashes = !formatting.contains(.withoutEscapingSlashes)
         bytes.reserveCapacity(128)  // a small object; larger bodies grow geometrically
-        frames.reserveCapacity(8)
+    }
+
+    /// The output, handed over: the state keeps none of it.
+    func takeBytes() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
+
+    /// Forgets the last encoding, keeping the capacity of the frame and member lists.
+    func clear() {
+        bytes = []
+        frames.removeAll(keepingCapacity: true)
+        members.removeAll(keepingCapacity: true)
+        needsFallback = false
+        errorPassedThrough = false
     }
 
     /// Asks for the Foundation fallback; the error unwinds the value's `encode(to:)`.
