@@ -58,11 +58,12 @@ final class JSONEncodingState {
         return bytes
     }
 
-    /// Forgets the last encoding, keeping the capacity of the frame and member lists.
+    /// Forgets the last encoding, keeping the capacity of the frame and member lists
+    /// unless a large value grew them: the kept state must not pin that memory.
     func clear() {
         bytes = []
-        frames.removeAll(keepingCapacity: true)
-        members.removeAll(keepingCapacity: true)
+        if frames.capacity > 64 { frames = [] } else { frames.removeAll(keepingCapacity: true) }
+        if members.capacity > 1024 { members = [] } else { members.removeAll(keepingCapacity: true) }
         needsFallback = false
         errorPassedThrough = false
     }
