@@ -70,9 +70,9 @@ extension HTTPConnectionHandler {
         responding = true
         streamCompleted = completed
         core.taskStarted()
-        let this = LoopBound(self, loop: core.loop)
+        let this = LoopBound(self, loop: loop)
         let writer = ResponseBodyWriter { bytes in try await this.value.writeBodyChunk(bytes, chunked: chunked) }
-        Task(executorPreference: core.loop.executor) {
+        Task(executorPreference: loop.executor) {
             var failure: (any Error)?
             do {
                 try await produce(writer)

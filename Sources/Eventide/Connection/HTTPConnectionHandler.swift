@@ -196,9 +196,9 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
             }
         case .async(let handler):
             responding = true
-            let this = LoopBound(self, loop: core.loop)
+            let this = LoopBound(self, loop: loop)
             core.taskStarted()
-            Task(executorPreference: core.loop.executor) {
+            Task(executorPreference: loop.executor) {
                 let response: Response
                 var failed = false
                 do {
