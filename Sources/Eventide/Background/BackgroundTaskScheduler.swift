@@ -72,7 +72,7 @@ package final class BackgroundTaskScheduler {
         // The task's first job is enqueued on the loop: it cannot finish before this returns.
         running[slot]?.task = Task(executorPreference: executor) {
             await runner.run(entries, executor: executor)
-            this.value.sequenceFinished(slot)
+            this.value.listFinished(slot)
         }
     }
 
@@ -115,11 +115,11 @@ package final class BackgroundTaskScheduler {
     /// Takes the pool lists reported finished since the last call.
     private func collectFinished() {
         poolSide.takeFinished(into: &finishedBatch)
-        for slot in finishedBatch { sequenceFinished(slot) }
+        for slot in finishedBatch { listFinished(slot) }
         finishedBatch.removeAll(keepingCapacity: true)
     }
 
-    private func sequenceFinished(_ slot: Int) {
+    private func listFinished(_ slot: Int) {
         running[slot] = nil
         freeSlots.append(slot)
         runningCount -= 1
