@@ -8,7 +8,7 @@ let package = Package(
         .library(name: "Eventide", targets: ["Eventide"]),
         .library(name: "EventideTesting", targets: ["EventideTesting"]),
         // The sans-IO HTTP/1.1 parser and serializer, usable on their own.
-        .library(name: "EventideHTTP1", targets: ["HTTP1"]),
+        .library(name: "EventideHTTP1", targets: ["EventideHTTP1"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
-        // Debian's libuv1-dev, found with pkg-config. Only UVLoop imports it.
+        // Debian's libuv1-dev, found with pkg-config. Only EventideUVLoop imports it.
         .systemLibrary(
             name: "CLibUV",
             path: "CLibUV",
@@ -25,14 +25,14 @@ let package = Package(
             providers: [.apt(["libuv1-dev"])]
         ),
         // The libuv boundary: event loop, executor, timers, TCP. Swift-only public API.
-        .target(name: "UVLoop", dependencies: ["CLibUV"]),
+        .target(name: "EventideUVLoop", dependencies: ["CLibUV"]),
         // Sans-IO HTTP/1.1: parser, connection state machine, serializer. Never touches a socket.
-        .target(name: "HTTP1"),
+        .target(name: "EventideHTTP1"),
         // The public server API: configuration, routing, requests, responses, middleware.
         .target(
             name: "Eventide",
             dependencies: [
-                "UVLoop", "HTTP1",
+                "EventideUVLoop", "EventideHTTP1",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -40,7 +40,7 @@ let package = Package(
         // Test support for users' own tests: in-process requests, three task modes.
         .target(
             name: "EventideTesting",
-            dependencies: ["Eventide", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Eventide", "EventideUVLoop", "EventideHTTP1", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "EventideExample",
@@ -84,11 +84,14 @@ let package = Package(
                     .when(platforms: [.linux], configuration: .release)),
             ]
         ),
-        .testTarget(name: "UVLoopTests", dependencies: ["UVLoop"]),
-        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "EventideUVLoopTests", dependencies: ["EventideUVLoop"]),
+        .testTarget(name: "EventideHTTP1Tests", dependencies: ["EventideHTTP1"]),
         .testTarget(
             name: "EventideTests",
-            dependencies: ["Eventide", "EventideTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harness (Fuzz/, target HTTP1Fuzzer) and fuzzes HTTP1's
+# Builds the libFuzzer harness (Fuzz/, target HTTP1Fuzzer) and fuzzes EventideHTTP1's
 # HTTPServerConnection / HTTPRequestParser for SECONDS (default 300).
 #
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]

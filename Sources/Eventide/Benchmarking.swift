@@ -1,3 +1,5 @@
+import EventideHTTP1
+import EventideUVLoop
 import Logging
 
 // Entry points for the micro-benchmarks in Benchmarks/Micro (`@_spi(Benchmarks) import

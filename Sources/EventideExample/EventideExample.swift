@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import Dispatch
 import Eventide
@@ -52,7 +53,7 @@ enum Main {
 
 /// How an async command ended, handed from its task to the waiting main thread.
 private final class Outcome: Sendable {
-    private let error = Locked<(any Error)?>(nil)
+    private let error = Mutex<(any Error)?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
     func finish(_ failure: (any Error)?) {

@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import Eventide
 
@@ -84,7 +85,7 @@ struct Job: Codable, Sendable {
 
 /// Jobs by id, shared by the handlers and the pool thread.
 final class JobStore: Sendable {
-    private let jobs = Locked<[String: Job]>([:])
+    private let jobs = Mutex<[String: Job]>([:])
 
     /// Registers a pending job and returns its new id.
     func create() -> String {

@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import Eventide
 import Logging
@@ -32,10 +33,10 @@ struct ThreadedAppCommand: AsyncParsableCommand {
 
         // Filled in on the loop thread once the server runs; `LoopBound` checks that it
         // is only used there.
-        let shared = Locked<LoopBound<LoopState>?>(nil)
+        let shared = SharedLoopState()
         let router = BenchRoutes.make(workdir: workdir)
         router.get("/app/state") { _ in
-            guard let state = shared.withLock({ $0 })?.value else { return "starting" }
+            guard let state = shared.current?.value else { return "starting" }
             state.hits += 1
             return "hits \(state.hits), notes \(state.notes.count)\n"
         }
@@ -45,7 +46,7 @@ struct ThreadedAppCommand: AsyncParsableCommand {
         try server.start()  // the loop runs on a thread Eventide created; returns once listening
         let loop = server.eventLoops[0]
         let state = try await loop.submit { LoopBound(LoopState(), loop: loop) }
-        shared.withLock { $0 = state }
+        shared.current = state
 
         // Four app tasks submit 25 jobs each to the loop and await every result.
         let onLoop = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -87,5 +88,15 @@ struct ThreadedAppCommand: AsyncParsableCommand {
         print("submitted \(100 + samples + 1) jobs, \(onLoop) of 100 checked on the loop thread; loop state: \(notes) notes, \(hits) hits")
         print("stopped: drained \(report.drainedCompletely), background tasks succeeded \(report.statistics.succeeded); submit after stop: \(afterStop)")
         if !report.drainedCompletely { throw ExitCode(1) }
+    }
+}
+
+/// The app's loop-bound state, published to handlers once the loop runs.
+private final class SharedLoopState: Sendable {
+    private let state = Mutex<LoopBound<ThreadedAppCommand.LoopState>?>(nil)
+
+    var current: LoopBound<ThreadedAppCommand.LoopState>? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

@@ -1,3 +1,5 @@
+import EventideHTTP1
+import EventideUVLoop
 import Eventide
 import Logging
 

@@ -21,7 +21,7 @@
 //   - .close only after EOF, a reject or keepAlive: false; wantsRead is false once closed;
 //   - differential: the same bytes fed in one piece (every response keep-alive) give the same
 //     requests and the same rejection status (a prefix when a response closed early).
-import HTTP1
+import EventideHTTP1
 
 @inline(never)
 func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {

@@ -1,3 +1,4 @@
+import EventideUVLoop
 import Synchronization
 
 /// The state of one background task.

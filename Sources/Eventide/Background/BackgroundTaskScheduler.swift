@@ -1,3 +1,4 @@
+import EventideUVLoop
 import Logging
 import Synchronization
 

@@ -1,3 +1,4 @@
+import EventideUVLoop
 import Logging
 
 /// Per-request state shared by the handler and its dependencies: the background task

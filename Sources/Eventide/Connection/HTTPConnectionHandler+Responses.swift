@@ -1,3 +1,5 @@
+import EventideHTTP1
+import EventideUVLoop
 import Logging
 
 /// Serializing responses, streaming bodies, flushing and read backpressure.

@@ -1,3 +1,5 @@
+import EventideHTTP1
+import EventideUVLoop
 import Logging
 
 /// Glue between one TCP connection and the sans-IO HTTP state machine: feeds it bytes,

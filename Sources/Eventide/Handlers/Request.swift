@@ -1,3 +1,5 @@
+import EventideHTTP1
+import EventideUVLoop
 import Logging
 
 /// An HTTP request as a handler sees it: head, path and query parameters, and the whole

@@ -1,3 +1,4 @@
+import EventideHTTP1
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

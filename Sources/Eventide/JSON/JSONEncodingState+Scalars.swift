@@ -1,3 +1,4 @@
+import EventideHTTP1
 // Scalars as Foundation's JSONEncoder writes them.
 
 extension JSONEncodingState {

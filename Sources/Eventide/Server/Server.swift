@@ -1,3 +1,4 @@
+import EventideUVLoop
 import Dispatch
 import Logging
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import EventideHTTP1
 /// How a `Server` listens, what it accepts and how it shuts down. Every field has a
 /// documented default.
 public struct ServerConfiguration: Sendable {

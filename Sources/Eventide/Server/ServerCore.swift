@@ -1,3 +1,4 @@
+import EventideUVLoop
 #if canImport(Glibc)
 import Glibc
 #endif

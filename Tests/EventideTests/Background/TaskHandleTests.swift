@@ -1,4 +1,5 @@
 @testable import Eventide
+import EventideUVLoop
 import Testing
 
 /// `BackgroundTaskHandle`'s state machine without a server: states as set, and

@@ -1,4 +1,5 @@
 import Eventide
+import EventideUVLoop
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import CLibUV
 import Eventide
+import EventideUVLoop
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
 import Eventide
+import EventideUVLoop
 
 /// A thread-safe list of strings that tasks append to, for asserting what ran in which order.
 final class Journal: Sendable {

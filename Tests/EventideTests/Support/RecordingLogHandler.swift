@@ -1,4 +1,5 @@
 import Eventide
+import EventideUVLoop
 import Logging
 
 /// Keeps every log record, so tests can assert what was logged and with which metadata.

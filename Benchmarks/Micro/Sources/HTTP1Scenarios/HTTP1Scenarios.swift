@@ -1,4 +1,4 @@
-import HTTP1
+import EventideHTTP1
 
 /// A measured operation: `prepare` runs once, outside the measurement, and returns the
 /// operation, which the benchmarks (and `micro-probe`) call repeatedly. The result is

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-import UVLoop
+import EventideUVLoop
 
 @Suite struct SubmitTests {
     struct Failure: Error, Equatable {}

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Testing
-import UVLoop
+import EventideUVLoop
 
 /// An echo server on a raw libuv loop, driven by a blocking client on another thread.
 @Suite struct TCPTests {

@@ -1,4 +1,4 @@
-import HTTP1
+import EventideHTTP1
 import Testing
 
 /// Every valid request must parse identically however the input is split.

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Synchronization
 import Testing
-import UVLoop
+import EventideUVLoop
 
 @Suite struct EventLoopTests {
     @Test func executeFromManyThreadsRunsEveryJobOnTheLoopThread() async throws {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Synchronization  // Atomic
 import Testing
-import UVLoop
+import EventideUVLoop
 
 /// Bound by `threadScopeWrapsEveryJobOfItsThread`'s pool around each thread's job loop.
 private enum PoolThread {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import Testing
-import UVLoop
+import EventideUVLoop
 
 @Suite struct LockedTests {
     @Test func incrementsFromManyThreadsAreNeverLost() {

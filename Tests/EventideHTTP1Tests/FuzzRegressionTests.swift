@@ -1,4 +1,4 @@
-import HTTP1
+import EventideHTTP1
 import Testing
 
 /// Inputs found by the libFuzzer harness (Fuzz/, scripts/fuzz.sh), kept with the behaviour

@@ -1,4 +1,4 @@
-import HTTP1
+import EventideHTTP1
 
 extension HTTPServerConnection {
     mutating func receive(_ string: String) {

@@ -1,4 +1,4 @@
-import HTTP1
+import EventideHTTP1
 import Testing
 
 @Suite struct ContinueTests {
