@@ -1,5 +1,6 @@
 import ArgumentParser
 import Eventide
+
 #if canImport(Glibc)
 import Glibc
 #endif

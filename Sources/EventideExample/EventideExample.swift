@@ -1,7 +1,7 @@
-import Synchronization
 import ArgumentParser
 import Dispatch
 import Eventide
+import Synchronization
 
 /// `eventide-example`: the runnable examples, one subcommand each.
 struct EventideExample: AsyncParsableCommand {

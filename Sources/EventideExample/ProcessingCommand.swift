@@ -1,6 +1,6 @@
-import Synchronization
 import ArgumentParser
 import Eventide
+import Synchronization
 
 /// The "Accepted" pattern: a slow job answers 202 with an id at once and runs in the
 /// background; its state is polled at `GET /process/{id}`.

@@ -1,7 +1,7 @@
-import Synchronization
 import ArgumentParser
 import Eventide
 import Logging
+import Synchronization
 
 /// A Swift concurrency app with the server on a loop thread of its own (`start()`):
 /// app tasks submit work to the server's loop (`submit`) and await the results, the

@@ -1,6 +1,6 @@
+import Eventide
 import EventideHTTP1
 import EventideUVLoop
-import Eventide
 import Logging
 
 /// Calls a router's handlers in-process, without a socket, and controls what happens

@@ -1,6 +1,6 @@
+import Eventide
 import EventideHTTP1
 import EventideUVLoop
-import Eventide
 import Foundation
 
 /// A response as a test sees it: status, headers, and the whole body (streamed bodies

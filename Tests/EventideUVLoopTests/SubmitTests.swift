@@ -1,7 +1,7 @@
+import EventideUVLoop
 import Foundation
 import Synchronization
 import Testing
-import EventideUVLoop
 
 @Suite struct SubmitTests {
     struct Failure: Error, Equatable {}

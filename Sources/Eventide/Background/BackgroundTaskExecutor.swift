@@ -1,4 +1,5 @@
 import EventideUVLoop
+
 /// The executor a request's background task sequence runs on: the request's loop,
 /// with every slice of work timed so a loop task that holds the loop too long is
 /// reported by name (rule 2).

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// Thrown by `BackgroundTasks.add` when the server cannot accept more work. Uncaught,
 /// it answers `503 Service Unavailable` with `Retry-After`, so the client retries
 /// instead of the server accepting work it would lose.

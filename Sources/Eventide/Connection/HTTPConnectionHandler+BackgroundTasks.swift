@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// Handing a finished request's background tasks to the loop's scheduler once the
 /// response's last byte was written.
 extension HTTPConnectionHandler {

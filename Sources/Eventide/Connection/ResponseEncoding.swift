@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// The socket-free part of answering a request: the keep-alive decision, the bytes of
 /// a complete response, and lending the loop's output buffer to collect them in. Shared
 /// by the connection and the micro-benchmarks, so what is measured is what is served.

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// An error that knows the HTTP response it should become. Handlers throw one to answer
 /// with that status instead of 500.
 public protocol HTTPResponseError: Error {

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 extension HTTPHeaders {
     /// The usual content types' header lists, built once: copying one costs a retain,
     /// building one an allocation per response.

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

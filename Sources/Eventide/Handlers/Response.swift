@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// An HTTP response: status, headers and a body that is either complete or streamed.
 public struct Response: Sendable {
     /// The status. Default 200 OK.

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// A value a handler can return: it becomes the response.
 public protocol ResponseConvertible: SendableMetatype {
     /// The response for this value. `consuming`: a `Response` hands itself over without

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 // Scalars as Foundation's JSONEncoder writes them.
 
 extension JSONEncodingState {

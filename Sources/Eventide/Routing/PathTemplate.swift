@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// A parsed route template such as `/users/{id}/posts/{postID}` or `/files/{path...}`.
 ///
 /// Rules:

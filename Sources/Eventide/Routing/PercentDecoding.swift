@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// Percent-decoding (RFC 3986 section 2.1) of URL components into UTF-8 Strings.
 enum PercentDecoding {
     /// Strictly decodes `bytes`.

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// The route-registering API shared by `Router` and `RouteGroup`.
 ///
 /// Handlers may be synchronous (they run on the loop thread: keep them short) or

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// Routes sharing a path prefix and middleware. Middleware added to a group wraps all
 /// of its routes (and those of nested groups), whenever they were added.
 public final class RouteGroup: RouteBuilder {

@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// Collects routes, groups and middleware at start-up. `Server` freezes it into an
 /// immutable, `Sendable` route table; later changes to the router have no effect.
 ///

@@ -1,5 +1,6 @@
 import EventideHTTP1
 import EventideUVLoop
+
 /// The `Date` header value, formatted at most once per second per loop.
 struct DateCache {
     private var second = -1

@@ -1,4 +1,5 @@
 import EventideUVLoop
+
 /// Why `Server.start(on:onStop:)` refused to start.
 public enum EmbeddingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// `configuration.loops` asks for several loops, but a host's loop is one loop.

@@ -1,6 +1,7 @@
-import EventideUVLoop
 import Dispatch
+import EventideUVLoop
 import Logging
+
 #if canImport(Glibc)
 import Glibc
 #endif

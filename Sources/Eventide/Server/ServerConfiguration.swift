@@ -1,4 +1,5 @@
 import EventideHTTP1
+
 /// How a `Server` listens, what it accepts and how it shuts down. Every field has a
 /// documented default.
 public struct ServerConfiguration: Sendable {

@@ -1,4 +1,5 @@
 import EventideUVLoop
+
 #if canImport(Glibc)
 import Glibc
 #endif

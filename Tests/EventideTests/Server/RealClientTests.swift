@@ -1,5 +1,6 @@
 import Eventide
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
