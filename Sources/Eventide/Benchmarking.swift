@@ -3,10 +3,9 @@ import EventideUVLoop
 import Logging
 
 // Entry points for the micro-benchmarks in Benchmarks/Micro (`@_spi(Benchmarks) import
-// Eventide`). They drive the server's own internal code — `Router.freeze()`,
-// `RouteTable.responder(for:)`, `Request`, `RequestContext`, the background-task
-// bookkeeping, `DateCache` and `HTTPResponseSerializer` — without a socket or a running
-// loop. Not API: it may change with the internals it exposes.
+// Eventide`). They drive the server's own code — route lookup, and a connection's whole
+// request path over an in-memory transport — without a socket or a running loop. Not
+// API: it may change with the internals it exposes.
 
 /// Route lookup as the connection does it: `RouteTable.responder(for:)` on a `Request`
 /// (binding path parameters; 404 and 405 build their fallback responders).
@@ -26,7 +25,7 @@ import Logging
     }
 
     /// A `Request` for `method` and `target` (origin-form, optionally with a query), built
-    /// the way `HTTPConnectionHandler.dispatch` builds it.
+    /// the way `HTTPConnection.dispatch` builds it.
     public func lookup(method: HTTPMethod, target: String) -> Lookup {
         let head = HTTPRequestHead(method: method, target: target, headers: ["Host": "127.0.0.1:8000"])
         guard let parsed = RequestTarget(target) else { preconditionFailure("invalid request-target \(target)") }
@@ -61,150 +60,61 @@ import Logging
     }
 }
 
-/// One connection's request path without the socket: bytes in → `HTTPServerConnection` →
-/// `RequestTarget` → `Request` + `RequestContext` → `RouteTable.responder(for:)` → the
-/// synchronous handler → the head and body serialized into a reused output buffer, as
-/// `HTTPConnectionHandler.process()`, `dispatch(_:)` and `send(_:to:context:failed:)` do
-/// for a connection that is active, not shutting down and not over capacity. The output
-/// buffer is borrowed from the harness (the loop's) and given back as `flush()` does, the
-/// write replaced by clearing it. Async handlers and streamed bodies need a running loop
-/// and are not supported.
+/// One connection's request path without a socket: the server's own `HTTPConnection`
+/// over a `MemoryTransport`, on a `ServerCore` that never listens. Bytes in, response
+/// bytes out, exactly as served; background tasks are marked skipped instead of run.
+/// Async handlers and streamed bodies need a running loop and do not finish here.
 @_spi(Benchmarks) public final class PipelineBenchmark {
-    private let routes: RouteTable
-    private let configuration: ServerConfiguration
-    private let harness: Harness
-    // Unchecked like their counterparts (HTTPConnectionHandler, ServerCore.dateCache),
-    // so the run-time exclusivity checks measured are the server's.
-    @exclusivity(unchecked) private var machine: HTTPServerConnection
-    @exclusivity(unchecked) private var outbound: [UInt8] = []
-    @exclusivity(unchecked) private var dateCache = DateCache()
-    @exclusivity(unchecked) private var contexts = RequestContextRecycler()
+    private let core: ServerCore
+    private let transport: MemoryTransport
 
-    /// A fresh connection state machine over `router`'s frozen routes.
+    /// A fresh connection over `router`'s frozen routes.
     public init(router: Router, configuration: ServerConfiguration = ServerConfiguration()) throws {
-        routes = try router.freeze()
-        self.configuration = configuration
-        harness = try Harness(backgroundTasks: configuration.backgroundTasks)
-        machine = HTTPServerConnection(limits: configuration.limits)
+        let loop = try EventLoop()
+        let logger = Logger(label: "eventide.benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
+        let service = BackgroundTaskService(configuration: configuration.backgroundTasks, logger: logger)
+        core = ServerCore(
+            loop: loop, loopIndex: 0, configuration: configuration, routes: try router.freeze(), backgroundTasks: service,
+            logger: logger)
+        core.taskHandoff = { entries, _ in
+            for entry in entries {
+                entry.handle.finish(.skipped)
+                service.counters.dropped(.skipped)
+            }
+        }
+        transport = MemoryTransport(loop: loop)
+        transport.attach(to: core)
     }
 
     /// Feeds `bytes` as one read and answers every complete request in them; returns the
     /// number of response bytes produced (then discarded, as after a write).
     public func handle(_ bytes: UnsafeRawBufferPointer) -> Int {
-        process(bytes)
-        let count = outbound.count
-        flush()
+        transport.deliver(bytes)
+        let count = transport.output.count
+        transport.discardOutput()
         return count
     }
 
     /// `handle(_:)`, returning the response bytes instead of their count (for checks).
     public func respond(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        process(bytes)
-        defer { flush() }
-        return outbound
-    }
-
-    /// `HTTPConnectionHandler.connection(_:didRead:)` + `process()`.
-    private func process(_ bytes: UnsafeRawBufferPointer) {
-        machine.receive(bytes)
-        ResponseEncoding.borrowOutput(&outbound, from: &harness.spareOutput)
-        loop: while true {
-            switch machine.next() {
-            case .needMoreData, .awaitingResponse, .close:
-                break loop
-            case .sendContinue:
-                outbound.append(contentsOf: HTTPResponseSerializer.continueResponse)
-            case .request(let request):
-                if !dispatch(request) { break loop }
-            case .reject(let error):
-                ResponseEncoding.appendRejection(status: error.status, reason: error.reason, date: dateCache.current(), into: &outbound)
-            }
-        }
-    }
-
-    /// `HTTPConnectionHandler.dispatch(_:)` for a synchronous handler.
-    private func dispatch(_ head: consuming HTTPRequest) -> Bool {
-        guard let target = RequestTarget(head.head.target) else {
-            return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
-        }
-        let id = harness.nextRequestID()
-        let context = contexts.make(id: id, service: harness.service)
-        var routed = Request(head, target: target, id: id, context: context, environment: harness.environment)
-        let responder = routes.responder(for: &routed)
-        let request = routed
-        switch responder {
-        case .sync(let handler):
-            defer { contexts.recycle(context) }
-            do {
-                return send(try handler(request), to: request.head, context: context, failed: false)
-            } catch {
-                return send(ErrorResponse.response(for: error, to: request), to: request.head, context: context, failed: true)
-            }
-        case .async:
-            preconditionFailure("PipelineBenchmark runs synchronous handlers only")
-        }
-    }
-
-    /// `HTTPConnectionHandler.send(_:to:context:failed:)` for a complete body, with
-    /// `closeAfterResponse` and `isShuttingDown` false.
-    private func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
-        guard let carried = response.background.isEmpty ? [] : harness.service.admitAll(response.background) else {
-            return send(harness.service.rejectionResponse(), to: request, context: context, failed: failed, carried: nil)
-        }
-        return send(response, to: request, context: context, failed: failed, carried: carried)
-    }
-
-    /// The inner `send`, once the carried tasks were admitted (`carried` nil: refused).
-    private func send(
-        _ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool,
-        carried: [BackgroundTaskScheduler.Entry]?
-    ) -> Bool {
-        if case .stream = response.body { preconditionFailure("PipelineBenchmark does not stream bodies") }
-        let keepAlive = ResponseEncoding.keepAlive(response, request: request, closing: false)
-        // A large body would be written from its own array; here it is simply counted.
-        if let large = ResponseEncoding.appendComplete(
-            response, to: request, keepAlive: keepAlive, serverName: configuration.serverName, date: dateCache.current(),
-            into: &outbound)
-        {
-            outbound.append(contentsOf: large)
-        }
-        machine.responseCompleted(keepAlive: keepAlive)
-        finishTasks(context: context, carried: carried, failed: failed, status: response.status)
-        return true
-    }
-
-    /// `flush()` and `returnOutput()`, the write left out.
-    private func flush() {
-        outbound.removeAll(keepingCapacity: true)
-        ResponseEncoding.returnOutput(&outbound, to: &harness.spareOutput)
-    }
-
-    /// `scheduleTasks`: the tasks would start after the write; here they are dropped.
-    private func finishTasks(context: RequestContext?, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus) {
-        guard let context else { return }
-        for entry in harness.service.entriesToRun(context, carried: carried, failed: failed, status: status) {
-            entry.handle.finish(.skipped)
-            harness.service.counters.dropped(.skipped)
-        }
+        transport.deliver(bytes)
+        return transport.takeOutput()
     }
 }
 
-/// What a `Request` needs besides the parsed request: a loop (never run here), a
-/// background-task service, a logger, request ids and the loop's output buffer.
+/// What a `Request` needs besides the parsed request, for routing alone: a loop (never
+/// run here), a background-task service, a logger and request ids.
 private final class Harness {
     let loop: EventLoop
     let service: BackgroundTaskService
     let environment: RequestEnvironment
     let logger = Logger(label: "eventide.benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
     private var sequence: UInt64 = 0
-    /// `ServerCore.spareOutput`.
-    @exclusivity(unchecked) var spareOutput: [UInt8] = []
 
-    init(backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration()) throws {
+    init() throws {
         loop = try EventLoop()
-        service = BackgroundTaskService(configuration: backgroundTasks, logger: logger)
+        service = BackgroundTaskService(configuration: BackgroundTaskConfiguration(), logger: logger)
         environment = RequestEnvironment(eventLoop: loop, logger: logger)
-        spareOutput.reserveCapacity(4096)
     }
 
     /// `ServerCore.nextRequestID()`.

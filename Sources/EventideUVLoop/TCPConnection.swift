@@ -46,6 +46,9 @@ public final class TCPConnection {
     /// Bytes queued but not yet accepted by the kernel.
     public var pendingWriteBytes: Int { Int(queuedTotal - writtenTotal) }
 
+    /// The loop's cached monotonic time, in milliseconds.
+    public var nowMilliseconds: UInt64 { loop.nowMilliseconds }
+
     /// The peer's address as "ip:port", or nil when unknown.
     public var peerAddress: String? {
         var address = SocketAddress.unspecified
@@ -95,31 +98,45 @@ public final class TCPConnection {
         }
     }
 
-    /// Writes `bytes`, synchronously where the socket takes them, otherwise queued.
-    /// A failure is reported to the delegate (`didFail`), never thrown.
+    /// Writes `bytes`, synchronously where the socket takes them, otherwise queued (the
+    /// rest is copied). A failure is reported to the delegate (`didFail`), never thrown.
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard !closeRequested, !bytes.isEmpty else { return }
+        guard let offset = writeNow(bytes) else { return }
+        queue(PendingWrite(copying: UnsafeRawBufferPointer(rebasing: bytes[offset...])))
+    }
+
+    /// Writes `bytes` like `write(_:)`, but what the socket does not take at once is sent
+    /// from the array itself, kept until its write completed: no copy of a large body.
+    public func write(_ bytes: [UInt8]) {
+        guard let offset = bytes.withUnsafeBytes({ writeNow($0) }) else { return }
+        queue(PendingWrite(keeping: bytes, from: offset))
+    }
+
+    /// Counts `bytes` as queued and hands as many as the socket takes to `uv_try_write`.
+    /// Returns the offset of the rest, or nil when nothing is left to queue (all written,
+    /// nothing to write, or a failure already reported).
+    private func writeNow(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard !closeRequested, !bytes.isEmpty else { return nil }
         queuedTotal += UInt64(bytes.count)
-        var offset = 0
-        if queuedTotal - UInt64(bytes.count) == writtenTotal {
-            var buffer = uv_buf_t(base: UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), len: bytes.count)
-            let taken = uv_try_write(stream, &buffer, 1)
-            if taken >= 0 {
-                offset = Int(taken)
-                writtenTotal += UInt64(taken)
-                if offset == bytes.count { return }
-            } else if taken != UV_EAGAIN.rawValue {
-                delegate?.connection(self, didFail: UVError(code: taken))
-                return
-            }
+        guard queuedTotal - UInt64(bytes.count) == writtenTotal else { return 0 }  // earlier writes still queued
+        var buffer = uv_buf_t(base: UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), len: bytes.count)
+        let taken = uv_try_write(stream, &buffer, 1)
+        if taken >= 0 {
+            writtenTotal += UInt64(taken)
+            return Int(taken) == bytes.count ? nil : Int(taken)
         }
-        let pending = PendingWrite(copying: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-        var buffer = uv_buf_t(base: pending.storage.baseAddress!.assumingMemoryBound(to: CChar.self), len: pending.storage.count)
+        if taken == UV_EAGAIN.rawValue { return 0 }
+        delegate?.connection(self, didFail: UVError(code: taken))
+        return nil
+    }
+
+    private func queue(_ pending: PendingWrite) {
+        var buffer = uv_buf_t(base: UnsafeMutablePointer(mutating: pending.bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), len: pending.bytes.count)
         pending.request.pointee.data = Unmanaged.passRetained(pending).toOpaque()
         let status = uv_write(pending.request, stream, &buffer, 1) { request, status in
             let pending = Unmanaged<PendingWrite>.fromOpaque(request!.pointee.data).takeRetainedValue()
             TCPConnection.with(request!.pointee.handle.pointee.data) {
-                $0.didCompleteWrite(byteCount: pending.storage.count, status: status)
+                $0.didCompleteWrite(byteCount: pending.bytes.count, status: status)
             }
         }
         if status < 0 {
@@ -193,19 +210,35 @@ public final class TCPConnection {
     }
 }
 
-/// A `uv_write` request and the bytes it sends, kept alive until its callback.
+/// A `uv_write` request and the bytes it sends, kept alive until its callback: a copy,
+/// or the caller's array itself.
 private final class PendingWrite {
     let request: UnsafeMutablePointer<uv_write_t>
-    let storage: UnsafeMutableRawBufferPointer
+    /// What is left to send.
+    let bytes: UnsafeRawBufferPointer
+    private let copy: UnsafeMutableRawBufferPointer?
+    /// Held until the write completes: an array's storage does not move while a reference
+    /// to it is held, and a writer elsewhere copies it first, so `bytes` stays valid.
+    private let kept: [UInt8]
 
-    init(copying bytes: UnsafeRawBufferPointer) {
+    init(copying source: UnsafeRawBufferPointer) {
         request = .allocate(capacity: 1)
-        storage = .allocate(byteCount: bytes.count, alignment: 1)
-        storage.copyMemory(from: bytes)
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 1)
+        copy.copyMemory(from: source)
+        self.copy = copy
+        bytes = UnsafeRawBufferPointer(copy)
+        kept = []
+    }
+
+    init(keeping array: [UInt8], from offset: Int) {
+        request = .allocate(capacity: 1)
+        copy = nil
+        kept = array
+        bytes = kept.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[offset...]) }
     }
 
     deinit {
         request.deallocate()
-        storage.deallocate()
+        copy?.deallocate()
     }
 }

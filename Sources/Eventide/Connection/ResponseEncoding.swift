@@ -63,6 +63,13 @@ enum ResponseEncoding {
         outbound.append(contentsOf: body)
     }
 
+    /// The answer to the first request of a connection accepted beyond `maxConnections`.
+    static let overCapacityResponse: Response = {
+        var response = Response.text("503 Service Unavailable: too many connections\n", status: .serviceUnavailable)
+        response.headers.add(name: "Retry-After", value: "1")
+        return response
+    }()
+
     /// 1xx, 204 and 304 responses have no body (and no `Content-Length`).
     static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
         status.code >= 200 && status.code != 204 && status.code != 304

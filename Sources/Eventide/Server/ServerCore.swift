@@ -7,7 +7,9 @@ import Logging
 
 /// One loop's share of a server: its listener, its connections and its shutdown.
 /// Loop-bound: created and used only on `loop`'s thread.
-final class ServerCore {
+///
+/// `TestClient` runs one without a listener and attaches in-memory connections to it.
+package final class ServerCore {
     let loop: EventLoop
     let loopIndex: Int
     let configuration: ServerConfiguration
@@ -17,7 +19,7 @@ final class ServerCore {
     let scheduler: BackgroundTaskScheduler
     let requestEnvironment: RequestEnvironment
     private var listener: TCPListener?
-    private var connections: [UInt64: HTTPConnectionHandler] = [:]
+    private var connections: [UInt64: any ServedConnection] = [:]
     private var nextConnectionID: UInt64 = 0
     private var nextRequestSequence: UInt64 = 0
     private var runningTasks = 0
@@ -38,8 +40,11 @@ final class ServerCore {
     /// Called once, on the loop, when shutdown finished and every handle is closed,
     /// with the names of background tasks that did not finish (empty: full drain).
     var onStopped: ((_ unfinishedTasks: [String]) -> Void)?
+    /// Takes every request's task list instead of the scheduler when set (`TestClient`
+    /// records them and decides whether they run).
+    package var taskHandoff: ((_ entries: [BackgroundTaskScheduler.Entry], _ requestID: RequestID) -> Void)?
 
-    init(
+    package init(
         loop: EventLoop, loopIndex: Int, configuration: ServerConfiguration, routes: RouteTable,
         backgroundTasks: BackgroundTaskService, logger: Logger
     ) {
@@ -72,8 +77,7 @@ final class ServerCore {
         let sweep = LoopTimer(loop: loop)
         let interval = min(configuration.timeouts.sweepInterval, max(10, configuration.lingerTimeout.wholeMilliseconds / 4))
         sweep.start(afterMilliseconds: interval, repeating: interval) { [unowned self] in
-            let now = loop.nowMilliseconds
-            for connection in connections.values { connection.checkTimeouts(now: now) }
+            for connection in connections.values { connection.checkTimeouts() }
         }
         sweep.keepsLoopAlive(false)
         sweepTimer = sweep
@@ -103,14 +107,31 @@ final class ServerCore {
         }
         nextConnectionID += 1
         let limit = (configuration.maxConnections + configuration.loops - 1) / configuration.loops
-        let connection = HTTPConnectionHandler(id: nextConnectionID, core: self, tcp: tcp, overCapacity: connections.count >= limit)
+        let connection = HTTPConnection(id: nextConnectionID, core: self, transport: tcp, overCapacity: connections.count >= limit)
         connections[connection.id] = connection
-        connection.start()
+        tcp.delegate = connection
+        tcp.startReading()
     }
 
-    func connectionDidClose(_ connection: HTTPConnectionHandler) {
-        connections[connection.id] = nil
+    /// A connection over `transport`, served like an accepted socket (its events are the
+    /// caller's to deliver).
+    package func attach<Transport: ConnectionTransport>(_ transport: Transport) -> HTTPConnection<Transport> {
+        nextConnectionID += 1
+        let connection = HTTPConnection(id: nextConnectionID, core: self, transport: transport, overCapacity: false)
+        connections[connection.id] = connection
+        transport.startReading()
+        return connection
+    }
+
+    func connectionDidClose(_ id: UInt64) {
+        connections[id] = nil
         finishShutdownIfDone()
+    }
+
+    /// Starts a request's tasks: its response was written (or its connection closed).
+    func startTasks(_ entries: [BackgroundTaskScheduler.Entry], requestID: RequestID) {
+        if let taskHandoff { return taskHandoff(entries, requestID) }
+        scheduler.run(entries, requestID: requestID, logger: logger)
     }
 
     func nextRequestID() -> RequestID {

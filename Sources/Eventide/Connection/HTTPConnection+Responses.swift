@@ -3,7 +3,7 @@ import EventideUVLoop
 import Logging
 
 /// Serializing responses, streaming bodies, flushing and read backpressure.
-extension HTTPConnectionHandler {
+extension HTTPConnection {
     // MARK: Writing
 
     /// Serializes `response` and schedules the request's background tasks after its
@@ -38,7 +38,7 @@ extension HTTPConnectionHandler {
                 into: &outbound)
             if let largeBody {
                 flush()
-                largeBody.withUnsafeBytes { tcp.write($0) }
+                transport.write(largeBody)  // the array itself: no copy of what waits for the socket
             }
             machine.responseCompleted(keepAlive: keepAlive)
             if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
@@ -102,7 +102,7 @@ extension HTTPConnectionHandler {
             core.logger.error("streamed response failed", metadata: ["connection": "\(id)", "error": "\(failure)"])
             flush()
             completed(producerFailed)
-            tcp.close()
+            transport.close()
             return
         }
         if chunked {
@@ -123,7 +123,7 @@ extension HTTPConnectionHandler {
             outbound.append(contentsOf: bytes)
         }
         flush()
-        if tcp.pendingWriteBytes > core.configuration.writeBufferHighWatermark {
+        if transport.pendingWriteBytes > core.configuration.writeBufferHighWatermark {
             await withCheckedContinuation { streamWaiter = $0 }
         }
         guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
@@ -135,8 +135,8 @@ extension HTTPConnectionHandler {
     func flush() {
         defer { returnOutput() }
         guard !outbound.isEmpty, phase != .closed else { return }
-        if tcp.pendingWriteBytes == 0 { lastWriteProgressAt = loop.nowMilliseconds }
-        outbound.withUnsafeBytes { tcp.write($0) }
+        if transport.pendingWriteBytes == 0 { lastWriteProgressAt = transport.nowMilliseconds }
+        outbound.withUnsafeBytes { transport.write($0) }
         outbound.removeAll(keepingCapacity: true)
         startWrittenTasks()
     }
@@ -153,10 +153,10 @@ extension HTTPConnectionHandler {
     }
 
     func updateReading() {
-        if !peerClosed && machine.wantsRead && tcp.pendingWriteBytes <= core.configuration.writeBufferHighWatermark {
-            tcp.startReading()
+        if !peerClosed && machine.wantsRead && transport.pendingWriteBytes <= core.configuration.writeBufferHighWatermark {
+            transport.startReading()
         } else {
-            tcp.stopReading()
+            transport.stopReading()
         }
     }
 }

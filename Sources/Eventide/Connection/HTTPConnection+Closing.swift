@@ -1,7 +1,7 @@
 import Logging
 
 /// Closing (graceful, forced, lingering) and the timeouts checked by the loop's sweep.
-extension HTTPConnectionHandler {
+extension HTTPConnection {
     // MARK: Closing
 
     /// Sends FIN once queued output is written, then lingers briefly so the peer reads
@@ -10,15 +10,15 @@ extension HTTPConnectionHandler {
         guard phase == .active else { return }
         flush()
         phase = .closing
-        tcp.shutdown { [self] error in
+        transport.shutdown { [self] error in
             guard phase == .closing else { return }
             if error != nil || peerClosed {
-                tcp.close()
+                transport.close()
                 return
             }
             phase = .lingering
-            lingerStartedAt = loop.nowMilliseconds
-            tcp.startReading()
+            lingerStartedAt = transport.nowMilliseconds
+            transport.startReading()
         }
     }
 
@@ -28,7 +28,7 @@ extension HTTPConnectionHandler {
         if isIdle {
             // Nothing to flush and no unread input: a plain close sends FIN, no RST.
             phase = .closing
-            tcp.close()
+            transport.close()
         } else {
             closeAfterResponse = true
         }
@@ -38,32 +38,32 @@ extension HTTPConnectionHandler {
     /// waiting for their response are handed to the scheduler now, so the shutdown
     /// report names them.
     func forceClose() {
-        for waiting in tasksAwaitingWrite { core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger) }
-        tasksAwaitingWrite = []
-        tcp.close()
+        startAllAwaitingTasks()
+        transport.close()
     }
 
     // MARK: Timeouts
 
     /// Called by the loop's sweep timer: closes the connection when the stage it is in
     /// (lingering, writing, idle, receiving a head or a body) took too long.
-    func checkTimeouts(now: UInt64) {
+    func checkTimeouts() {
+        let now = transport.nowMilliseconds
         let timeouts = core.configuration.timeouts
         switch phase {
         case .closed:
             return
         case .lingering:
-            if now &- lingerStartedAt >= core.configuration.lingerTimeout.wholeMilliseconds { tcp.close() }
+            if now &- lingerStartedAt >= core.configuration.lingerTimeout.wholeMilliseconds { transport.close() }
             return
         case .active, .closing:
             break
         }
-        if tcp.pendingWriteBytes > 0 {
+        if transport.pendingWriteBytes > 0 {
             if now &- lastWriteProgressAt >= timeouts.writeStall.wholeMilliseconds {
                 core.logLimited(.info, "write stalled: closing", kind: "write-stall", metadata: [
-                    "connection": "\(id)", "unsent": "\(tcp.pendingWriteBytes)",
+                    "connection": "\(id)", "unsent": "\(transport.pendingWriteBytes)",
                 ])
-                tcp.close()
+                transport.close()
             }
             return
         }
@@ -72,7 +72,7 @@ extension HTTPConnectionHandler {
             if now &- lastActivityAt >= timeouts.idle.wholeMilliseconds {
                 core.logger.debug("idle keep-alive connection closed", metadata: ["connection": "\(id)"])
                 phase = .closing
-                tcp.close()
+                transport.close()
             }
         } else if machine.isReadingBody {
             if now &- lastReadAt >= timeouts.body.wholeMilliseconds { timeOut(stage: "body") }
@@ -87,11 +87,4 @@ extension HTTPConnectionHandler {
         ResponseEncoding.appendRejection(status: .requestTimeout, reason: "\(stage) not received in time", date: core.date(), into: &outbound)
         closeAfterFlush()
     }
-
-    static let overCapacityResponse: Response = {
-        var response = Response.text("503 Service Unavailable: too many connections\n", status: .serviceUnavailable)
-        response.headers.add(name: "Retry-After", value: "1")
-        return response
-    }()
-
 }

@@ -2,7 +2,7 @@ import EventideHTTP1
 
 /// Handing a finished request's background tasks to the loop's scheduler once the
 /// response's last byte was written.
-extension HTTPConnectionHandler {
+extension HTTPConnection {
     // MARK: Background tasks
 
     /// Admits the tasks a response carries; nil when the queue is full (the response
@@ -16,25 +16,17 @@ extension HTTPConnectionHandler {
     func scheduleTasks(_ context: RequestContext, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus) {
         let entries = core.backgroundTasks.entriesToRun(context, carried: carried, failed: failed, status: status)
         guard !entries.isEmpty else { return }
-        guard phase != .closed else {
-            core.scheduler.run(entries, requestID: context.requestID, logger: core.logger)
-            return
-        }
-        let offset = tcp.bytesQueued + UInt64(outbound.count)
-        tasksAwaitingWrite.append((offset: offset, requestID: context.requestID, entries: entries))
+        guard phase != .closed else { return core.startTasks(entries, requestID: context.requestID) }
+        tasksAwaitingWrite.add(entries, requestID: context.requestID, startingAt: transport.bytesQueued + UInt64(outbound.count))
     }
 
     /// Starts the tasks whose response has been fully written.
     func startWrittenTasks() {
-        guard let first = tasksAwaitingWrite.first, first.offset <= tcp.bytesWritten else { return }
-        var started = 0
-        for waiting in tasksAwaitingWrite {
-            guard waiting.offset <= tcp.bytesWritten else { break }
-            core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger)
-            started += 1
-        }
-        tasksAwaitingWrite.removeFirst(started)
+        tasksAwaitingWrite.takeWritten(upTo: transport.bytesWritten) { core.startTasks($0, requestID: $1) }
     }
 
-    /// Queues one chunk of a streamed body; waits while the client is slow to read.
+    /// Starts every waiting task (the connection closed before their responses went out).
+    func startAllAwaitingTasks() {
+        tasksAwaitingWrite.takeAll { core.startTasks($0, requestID: $1) }
+    }
 }

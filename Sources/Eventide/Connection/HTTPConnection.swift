@@ -2,15 +2,21 @@ import EventideHTTP1
 import EventideUVLoop
 import Logging
 
-/// Glue between one TCP connection and the sans-IO HTTP state machine: feeds it bytes,
-/// dispatches requests, serializes responses, and decides when to read and when to
-/// close. Loop-bound.
+/// One connection's request path, written once: feeds the sans-IO HTTP state machine the
+/// bytes its transport delivers, dispatches requests, serializes responses, hands the
+/// background tasks over once their response's last byte was written, and decides when
+/// to read and when to close. Loop-bound.
+///
+/// The transport is a socket for the server (`TCPConnection`), an in-memory pipe for
+/// `TestClient` and the micro-benchmarks (`MemoryTransport`): the same code answers all
+/// three, byte for byte. Generic rather than an existential, so the server's path is
+/// specialized for `TCPConnection` with direct calls.
 ///
 /// Responses produced while handling one read are collected in `outbound` and written
 /// with a single write, so pipelined requests cost one syscall per batch. The buffer is
 /// the loop's, borrowed for the batch (`borrowOutput()`, given back by `flush()`): an
 /// idle keep-alive connection holds none.
-final class HTTPConnectionHandler: TCPConnectionDelegate {
+package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnection {
     enum Phase {
         /// Reading and answering requests.
         case active
@@ -22,14 +28,14 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         case closed
     }
 
-    let id: UInt64
+    package let id: UInt64
     // Strong: the core drops the connection when it closes, which ends the cycle; an
     // unowned reference cost a checked retain on every access.
     let core: ServerCore
     /// `core.loop`, held here too: read through `core` the loop was retained and released
     /// around every clock read.
     let loop: EventLoop
-    let tcp: TCPConnection
+    let transport: Transport
     // Loop-bound like the handler, and the sans-IO machine never calls back into it, so
     // two accesses cannot overlap: the run-time exclusivity check on each of the five
     // accesses per request was ~1% of the CPU of a plaintext request.
@@ -59,37 +65,32 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     var streamWaiter: CheckedContinuation<Void, Never>?
     /// Schedules the streamed response's background tasks once the body ended.
     var streamCompleted: ((_ failed: Bool) -> Void)?
-    /// Background tasks waiting for their response's last byte: they start once
-    /// `tcp.bytesWritten` reaches `offset` (or the connection closes).
+    /// Background tasks waiting for their response's last byte.
     // Loop-bound like `machine`: no run-time exclusivity checks (six per background request).
-    @exclusivity(unchecked) var tasksAwaitingWrite: [(offset: UInt64, requestID: RequestID, entries: [BackgroundTaskScheduler.Entry])] = []
+    @exclusivity(unchecked) var tasksAwaitingWrite = TasksAwaitingWrite()
 
-    init(id: UInt64, core: ServerCore, tcp: TCPConnection, overCapacity: Bool) {
+    package init(id: UInt64, core: ServerCore, transport: Transport, overCapacity: Bool) {
         self.id = id
         self.core = core
         self.loop = core.loop
-        self.tcp = tcp
+        self.transport = transport
         self.overCapacity = overCapacity
         self.machine = HTTPServerConnection(limits: core.configuration.limits)
-        let now = loop.nowMilliseconds
+        let now = transport.nowMilliseconds
         lastReadAt = now
         lastActivityAt = now
         lastWriteProgressAt = now
     }
 
-    func start() {
-        tcp.delegate = self
-        tcp.startReading()
-    }
-
     /// No request in progress and nothing buffered: safe to close on shutdown.
     var isIdle: Bool { phase == .active && !responding && machine.isIdle }
 
-    // MARK: Reading
+    // MARK: Transport events
 
-    func connection(_ connection: TCPConnection, didRead bytes: UnsafeRawBufferPointer) {
+    /// Bytes arrived (valid only during the call).
+    package func received(_ bytes: UnsafeRawBufferPointer) {
         guard phase == .active else { return }  // lingering: discard
-        let now = loop.nowMilliseconds
+        let now = transport.nowMilliseconds
         if machine.isIdle && !responding { requestStartedAt = now }
         lastReadAt = now
         lastActivityAt = now
@@ -97,28 +98,31 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         process()
     }
 
-    func connectionDidReadEOF(_ connection: TCPConnection) {
+    /// The peer half-closed: no more input.
+    package func receivedEOF() {
         peerClosed = true
         switch phase {
         case .active:
             machine.receiveEOF()
             process()
         case .lingering:
-            tcp.close()
+            transport.close()
         case .closing, .closed:
             break
         }
     }
 
-    func connection(_ connection: TCPConnection, didFail error: UVError) {
+    /// A read or write failed (reset by the peer, ...): the connection closes.
+    package func failed(_ error: UVError) {
         core.logger.debug("connection failed", metadata: ["connection": "\(id)", "error": "\(error)"])
-        tcp.close()
+        transport.close()
     }
 
-    func connectionDidWrite(_ connection: TCPConnection) {
-        lastWriteProgressAt = loop.nowMilliseconds
+    /// Queued output was written (`transport.bytesWritten` advanced).
+    package func wrote() {
+        lastWriteProgressAt = transport.nowMilliseconds
         lastActivityAt = lastWriteProgressAt
-        if let waiter = streamWaiter, tcp.pendingWriteBytes <= core.configuration.writeBufferLowWatermark {
+        if let waiter = streamWaiter, transport.pendingWriteBytes <= core.configuration.writeBufferLowWatermark {
             streamWaiter = nil
             waiter.resume()
         }
@@ -126,14 +130,14 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
         if phase == .active { updateReading() }
     }
 
-    func connectionDidClose(_ connection: TCPConnection) {
+    /// The transport closed; nothing more is read or written.
+    package func closed() {
         phase = .closed
         // The client left before the end: the work was accepted, so it still runs.
-        for waiting in tasksAwaitingWrite { core.scheduler.run(waiting.entries, requestID: waiting.requestID, logger: core.logger) }
-        tasksAwaitingWrite = []
+        startAllAwaitingTasks()
         streamWaiter?.resume()
         streamWaiter = nil
-        core.connectionDidClose(self)
+        core.connectionDidClose(id)
     }
 
     // MARK: Request processing
@@ -169,18 +173,20 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
     /// Calls the handler. Returns true when the response was produced synchronously.
     /// `consuming`: the request's strings and arrays move into the `Request`.
     func dispatch(_ head: consuming HTTPRequest) -> Bool {
-        requestStartedAt = machine.bufferedByteCount > 0 ? loop.nowMilliseconds : nil
+        requestStartedAt = machine.bufferedByteCount > 0 ? transport.nowMilliseconds : nil
         if overCapacity {
             core.logLimited(.warning, "connection limit reached: answering 503", kind: "capacity", metadata: [
                 "connection": "\(id)", "limit": "\(core.configuration.maxConnections)",
             ])
             closeAfterResponse = true
-            return send(Self.overCapacityResponse, to: head.head, context: nil, failed: true)
+            return send(ResponseEncoding.overCapacityResponse, to: head.head, context: nil, failed: true)
         }
         guard let target = RequestTarget(head.head.target) else {
             core.logLimited(.info, "rejected request", kind: "reject", metadata: [
                 "connection": "\(id)", "status": "400", "reason": "invalid request-target",
             ])
+            // The request line parsed but names no path: its framing may be off too.
+            closeAfterResponse = true
             return send(.text("400 Bad Request: invalid request-target\n", status: .badRequest), to: head.head, context: nil, failed: true)
         }
         let id = core.nextRequestID()
@@ -217,5 +223,13 @@ final class HTTPConnectionHandler: TCPConnectionDelegate {
             return false
         }
     }
+}
 
+/// Feeds a TCP connection's events to its `HTTPConnection`.
+extension HTTPConnection: TCPConnectionDelegate where Transport == TCPConnection {
+    package func connection(_ connection: TCPConnection, didRead bytes: UnsafeRawBufferPointer) { received(bytes) }
+    package func connectionDidReadEOF(_ connection: TCPConnection) { receivedEOF() }
+    package func connection(_ connection: TCPConnection, didFail error: UVError) { failed(error) }
+    package func connectionDidWrite(_ connection: TCPConnection) { wrote() }
+    package func connectionDidClose(_ connection: TCPConnection) { closed() }
 }
