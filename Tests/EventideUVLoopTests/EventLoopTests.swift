@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import Synchronization
 import Testing
 import EventideUVLoop
@@ -37,12 +38,18 @@ import EventideUVLoop
             let thread = try EventLoopThread()
             let loop = thread.loop
             released = loop
-            // The first job holds the loop so the next two land in one batch; the
-            // first of those drains again from inside the batch (closeWakeup).
-            loop.execute { usleep(50_000) }
-            usleep(10_000)
+            // The first job holds the loop until the next two are queued, so they land in
+            // one batch; the first of those drains again from inside the batch (closeWakeup).
+            let holding = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            loop.execute {
+                holding.signal()
+                _ = release.wait(timeout: .now() + 10)
+            }
+            #expect(holding.wait(timeout: .now() + 10) == .success)
             loop.execute { counts.ran.add(1, ordering: .relaxed); loop.closeWakeup() }
             loop.execute { counts.ran.add(1, ordering: .relaxed) }
+            release.signal()
             try thread.join()
         }
         #expect(counts.ran.load(ordering: .relaxed) == 2)

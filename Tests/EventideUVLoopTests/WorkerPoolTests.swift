@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Synchronization  // Atomic
 import Testing
 import EventideUVLoop
@@ -41,23 +42,29 @@ private enum PoolThread {
     @Test func aBatchWakesEnoughThreadsToRunItsJobsTogether() throws {
         // Each job waits until all four run at once: with one wake-up per batch this
         // only finishes if woken threads wake the others while work is queued.
-        let pool = WorkerPool(threads: 4)
-        let running = Atomic<Int>(0)
+        let threads = Watched<[pid_t]>([])
+        let pool = WorkerPool(threads: 4) { jobs in
+            threads.update { $0.append(currentThreadID()) }
+            jobs()
+        }
+        let running = Watched(0)
         let metAll = Atomic<Int>(0)
-        let done = Atomic<Int>(0)
+        let done = Watched(0)
         let jobs: [WorkerPool.Job] = (0..<4).map { _ in
             { _ in
-                running.add(1, ordering: .acquiringAndReleasing)
-                let deadline = EventLoop.monotonicNanoseconds + 5_000_000_000
-                while running.load(ordering: .acquiring) < 4 && EventLoop.monotonicNanoseconds < deadline { usleep(100) }
-                if running.load(ordering: .acquiring) == 4 { metAll.add(1, ordering: .relaxed) }
-                done.add(1, ordering: .releasing)
+                running.update { $0 += 1 }
+                if running.wait(timeout: 5, until: { $0 == 4 }) { metAll.add(1, ordering: .relaxed) }
+                done.update { $0 += 1 }
             }
         }
-        usleep(50_000)  // every thread asleep, waiting for work
+        // Every thread asleep, waiting for work. A pool thread sleeps in the kernel only
+        // in uv_cond_wait or on the pool's mutex; when all four sleep, none holds the
+        // mutex, so all four wait on the condition.
+        #expect(threads.wait(timeout: 10) { $0.count == 4 })
+        #expect(waitUntilAsleepInFutex(threads.current, timeout: 10), "pool threads not all parked")
         pool.submit(contentsOf: jobs)
         // Not `shutdown` yet: its broadcast would wake every thread.
-        while done.load(ordering: .acquiring) < 4 { usleep(1_000) }
+        #expect(done.wait(timeout: 30) { $0 == 4 })
         pool.shutdown(join: true)
         #expect(metAll.load(ordering: .relaxed) == 4)
     }
@@ -78,19 +85,21 @@ private enum PoolThread {
         let pool = WorkerPool(threads: 1)
         let queue = PoolSubmissionQueue(loop: loop, pool: pool)
         let ran = Locked<[Int]>([])
-        let finished = Atomic<Int>(0)
+        let finished = Watched(0)
         for index in 0..<10 {
             queue.submit { cancelled in
                 ran.withLock { $0.append(cancelled ? -1 : index) }
-                finished.add(1, ordering: .releasing)
+                finished.update { $0 += 1 }
             }
         }
-        // Nothing is handed over before the loop iterates.
-        usleep(20_000)
-        #expect(finished.load(ordering: .acquiring) == 0)
+        // Nothing is handed over before the loop iterates. Only the loop's thread (this
+        // one; the loop is not running) hands jobs over, so a job handed over already
+        // is queued, running or finished in the pool now.
+        let load = pool.load
+        #expect(load.queued == 0 && load.running == 0)
+        #expect(finished.current == 0)
         loop.runOnce(wait: false)
-        let deadline = EventLoop.monotonicNanoseconds + 5_000_000_000
-        while finished.load(ordering: .acquiring) < 10 && EventLoop.monotonicNanoseconds < deadline { usleep(1_000) }
+        #expect(finished.wait(timeout: 5) { $0 == 10 })
         #expect(ran.withLock { $0 } == Array(0..<10))
         queue.close()
         loop.closeWakeup()

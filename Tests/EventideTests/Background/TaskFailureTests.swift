@@ -91,12 +91,13 @@ import Testing
     }
 
     @Test func aFullQueueAnswers503WithRetryAfterAndLosesNothingAccepted() throws {
-        let gate = Atomic<Bool>(false)
+        let gate = Gate()
         let completed = Atomic<Int>(0)
         let router = Router()
         router.post("/work") { _, tasks in
             try tasks.add({
-                while !gate.load(ordering: .relaxed) { usleep(1_000) }
+                // Held until the test has seen the queue full (a task held past 15 s fails).
+                guard gate.wait(timeout: 15) else { throw CancellationError() }
                 completed.add(1, ordering: .relaxed)
             }, name: "gated")
             return "accepted"
@@ -116,7 +117,7 @@ import Testing
         }
         #expect(statuses == [200, 200, 503, 503])
         #expect(retryAfter == "7")
-        gate.store(true, ordering: .relaxed)
+        gate.open()
         let report = try server.stop()
         #expect(completed.load(ordering: .relaxed) == 2)
         #expect(report.statistics.rejected == 2)

@@ -39,17 +39,13 @@ import Testing
     }
 
     @Test func tasksOfTwoRequestsRunConcurrently() throws {
-        let arrived = Atomic<Int>(0)
+        let arrived = Watched(0)
         let router = Router()
         router.post("/meet") { _, tasks in
             // Each task waits for the other: only concurrent execution lets both finish.
             try tasks.add({
-                arrived.add(1, ordering: .relaxed)
-                let deadline = ContinuousClock.now + .seconds(3)
-                while arrived.load(ordering: .relaxed) < 2 {
-                    if ContinuousClock.now > deadline { throw CancellationError() }
-                    usleep(1_000)
-                }
+                arrived.update { $0 += 1 }
+                guard arrived.wait(timeout: 3, until: { $0 == 2 }) else { throw CancellationError() }
             }, name: "rendezvous")
             return "ok"
         }

@@ -10,10 +10,10 @@ import Testing
         let size = 16 * 1024 * 1024
         let payload = [UInt8](repeating: 0x62, count: size)
         let clientReceived = Atomic<Int>(0)
-        let receivedAtTaskStart = Atomic<Int>(-1)
+        let receivedAtTaskStart = Watched(-1)
         let router = Router()
         router.get("/big") { _, tasks in
-            try tasks.add({ receivedAtTaskStart.store(clientReceived.load(ordering: .relaxed), ordering: .relaxed) }, name: "after-big")
+            try tasks.add({ receivedAtTaskStart.update { $0 = clientReceived.load(ordering: .relaxed) } }, name: "after-big")
             return Response.bytes(payload)
         }
         let server = try TestServer(router)
@@ -22,17 +22,17 @@ import Testing
         try client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
         // Not reading for a while: a server starting tasks early would start it now.
         usleep(500_000)
-        #expect(receivedAtTaskStart.load(ordering: .relaxed) == -1)
+        #expect(receivedAtTaskStart.current == -1)
         var received = 0
         while received < size {
             received += try client.readAvailable(max: 256 * 1024)
             clientReceived.store(received, ordering: .relaxed)
             usleep(2_000)
         }
-        usleep(100_000)
+        #expect(receivedAtTaskStart.wait(timeout: 10) { $0 != -1 }, "the task did not start")
         // The server's write can complete only once the client has read all but what the
         // kernel buffers (at most tcp_wmem's 4 MiB here, plus the client's small receive buffer).
-        let atStart = receivedAtTaskStart.load(ordering: .relaxed)
+        let atStart = receivedAtTaskStart.current
         #expect(atStart >= size - 5 * 1024 * 1024, "task started when the client had \(atStart) of \(size) bytes")
     }
 

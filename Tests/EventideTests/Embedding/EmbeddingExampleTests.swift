@@ -43,20 +43,14 @@ import Testing
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        let log = LockedText()
-        stderr.fileHandleForReading.readabilityHandler = { log.append(String(decoding: $0.availableData, as: UTF8.self)) }
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let deadline = Date().addingTimeInterval(10)
-        var port: Int?
-        while port == nil && Date() < deadline && process.isRunning {
-            if let match = log.text.firstMatch(of: /address=127\.0\.0\.1:(\d+)/) { port = Int(match.1) } else { usleep(10_000) }
-        }
+        let log = PipeText(stderr)
+        let port = log.firstMatch(of: /address=127\.0\.0\.1:(\d+)/).flatMap { Int($0) }
         let listening = try #require(port, "no listening line: \(log.text)")
         try whileRunning(listening)
         let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        stderr.fileHandleForReading.readabilityHandler = nil
         return (process.terminationStatus, output)
     }
 }

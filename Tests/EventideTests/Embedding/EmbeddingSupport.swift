@@ -21,7 +21,7 @@ enum EmbeddingRoutes {
         router.get("/slow") { _ async in
             journal.record("slow started")
             // Holds the request in flight until the test opens the gate (or 30 s pass).
-            for _ in 0..<15_000 where !gate.isOpen { try? await Task.sleep(for: .milliseconds(2)) }
+            _ = await gate.wait(timeout: 30)
             return "slow done"
         }
         return router
@@ -39,14 +39,6 @@ enum EmbeddingRoutes {
     }
 }
 
-/// Holds `GET /slow` until opened.
-final class Gate: Sendable {
-    private let state: Atomic<Bool>
-    init(open: Bool = false) { state = Atomic(open) }
-    var isOpen: Bool { state.load(ordering: .acquiring) }
-    func open() { state.store(true, ordering: .releasing) }
-}
-
 /// One request on a fresh connection that asks to be closed after the response.
 func oneShotRequest(_ port: Int, _ method: String, _ path: String) throws -> TestResponse {
     let client = try RawClient(port: port, receiveTimeout: 20)
@@ -57,7 +49,7 @@ func oneShotRequest(_ port: Int, _ method: String, _ path: String) throws -> Tes
 /// A request sent and answered on a thread of its own (not on the cooperative pool,
 /// which blocking tests elsewhere may hold), with a generous receive timeout.
 final class ThreadedRequest: Sendable {
-    private let result = Locked<Result<TestResponse, any Error>?>(nil)
+    private let result = Watched<Result<TestResponse, any Error>?>(nil)
 
     init(port: Int, _ head: String) {
         let thread = Thread { [self] in
@@ -66,17 +58,18 @@ final class ThreadedRequest: Sendable {
                 try client.send(head)
                 return try client.readResponse()
             }
-            result.withLock { $0 = outcome }
+            result.update { $0 = outcome }
         }
         thread.start()
     }
 
-    /// Waits for the response without blocking a thread.
+    /// Waits for the response without blocking a thread. The client's receive timeout
+    /// (20 s) ends the request thread well before this deadline.
     func response() async throws -> TestResponse {
-        while true {
-            if let outcome = result.withLock({ $0 }) { return try outcome.get() }
-            try await Task.sleep(for: .milliseconds(2))
+        guard await result.wait(timeout: 60, until: { $0 != nil }) else {
+            throw RawClient.Failure(description: "request thread did not finish in 60 s")
         }
+        return try result.current!.get()
     }
 }
 
@@ -91,7 +84,8 @@ func isRefused(_ port: Int) -> Bool {
     return connectToLoopback(fd, port: port) != 0 && errno == ECONNREFUSED
 }
 
-/// Polls `condition` every 2 ms for up to `timeout` seconds.
+/// Polls `condition` every 2 ms for up to `timeout` seconds. Only for conditions no
+/// event announces (a closed listener); wait on a `Watched` value or a `Journal` otherwise.
 func eventually(timeout: Double = 15, _ condition: () -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while !condition() {

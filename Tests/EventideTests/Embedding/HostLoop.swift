@@ -31,11 +31,11 @@ final class HostLoop: @unchecked Sendable {
 
     let mode: Mode
     private(set) var loop: EventLoop!
-    private let ticks = Atomic<Int>(0)
+    private let ticks = Watched<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let started = DispatchSemaphore(value: 0)
     private let ended = DispatchSemaphore(value: 0)
-    private let outcome = Locked<Outcome?>(nil)
+    private let outcome = Watched<Outcome?>(nil)
     private var rawTimer: UnsafeMutablePointer<uv_timer_t>?
     private var timer: LoopTimer?
 
@@ -53,17 +53,16 @@ final class HostLoop: @unchecked Sendable {
     }
 
     /// Host timer ticks so far.
-    var tickCount: Int { ticks.load(ordering: .relaxed) }
+    var tickCount: Int { ticks.current }
 
     /// Waits (up to `timeout` seconds) for `count` more host ticks; false if they did not come.
     func waitForTicks(_ count: Int, timeout: Double = 10) async throws -> Bool {
         let target = tickCount + count
-        let deadline = Date().addingTimeInterval(timeout)
-        while tickCount < target {
-            if Date() > deadline { return false }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        return true
+        return await ticks.wait(timeout: timeout) { $0 >= target }
+    }
+
+    struct NotClosed: Error, CustomStringConvertible {
+        var description: String { "the host thread did not close its loop" }
     }
 
     /// Closes the host's timer and the loop wrapper's wake-up handle (on the loop
@@ -75,9 +74,10 @@ final class HostLoop: @unchecked Sendable {
             stopping.store(true, ordering: .releasing)
             if mode == .borrowed { uv_stop(loop.uvLoop.assumingMemoryBound(to: uv_loop_t.self)) }
         }
-        while outcome.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(2)) }
+        // The stepped host gives up stepping 5 s after the stop.
+        guard await outcome.wait(timeout: 15, until: { $0 != nil }) else { throw NotClosed() }
         ended.wait()
-        return outcome.withLock { $0! }
+        return outcome.current!
     }
 
     private func closeTimer() {
@@ -96,7 +96,7 @@ final class HostLoop: @unchecked Sendable {
         uv_timer_init(raw, handle)
         handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         uv_timer_start(handle, { timer in
-            Unmanaged<HostLoop>.fromOpaque(timer!.pointee.data).takeUnretainedValue().ticks.add(1, ordering: .relaxed)
+            Unmanaged<HostLoop>.fromOpaque(timer!.pointee.data).takeUnretainedValue().ticks.update { $0 += 1 }
         }, 5, 5)
         rawTimer = handle
         started.signal()
@@ -104,7 +104,7 @@ final class HostLoop: @unchecked Sendable {
         uv_run(raw, UV_RUN_NOWAIT)  // close callbacks of what finish() closed
         let open = loop.openHandleCount
         let status = uv_loop_close(raw)
-        outcome.withLock { $0 = Outcome(openHandles: open, closeStatus: status) }
+        outcome.update { $0 = Outcome(openHandles: open, closeStatus: status) }
         if status == 0 {
             raw.deallocate()
             handle.deallocate()
@@ -116,7 +116,7 @@ final class HostLoop: @unchecked Sendable {
         let loop = try! EventLoop()
         self.loop = loop
         let timer = LoopTimer(loop: loop)
-        timer.start(afterMilliseconds: 5, repeating: 5) { [self] in ticks.add(1, ordering: .relaxed) }
+        timer.start(afterMilliseconds: 5, repeating: 5) { [self] in ticks.update { $0 += 1 } }
         self.timer = timer
         started.signal()
         let deadline = { Date().addingTimeInterval(5) }
@@ -133,7 +133,7 @@ final class HostLoop: @unchecked Sendable {
         let open = loop.openHandleCount
         var status: Int32 = 0
         do { try loop.close() } catch { status = error.code }
-        outcome.withLock { $0 = Outcome(openHandles: open, closeStatus: status) }
+        outcome.update { $0 = Outcome(openHandles: open, closeStatus: status) }
         ended.signal()
     }
 }

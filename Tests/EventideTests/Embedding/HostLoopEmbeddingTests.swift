@@ -35,7 +35,7 @@ extension HostLoop.Mode: CustomTestStringConvertible {
         #expect(try oneShotRequest(port, "GET", "/hello").text == "hello, on its loop: true")
         let notify = try oneShotRequest(port, "POST", "/notify/ada")
         #expect(notify.status == 200 && notify.text == "queued ada")
-        #expect(try await eventually { journal.all.count == 2 })
+        #expect(await journal.wait { $0.count == 2 })
         #expect(journal.all == ["pool ada", "loop ada on its loop: true"])
         #expect(try await host.waitForTicks(2), "the host's timer keeps ticking beside the server")
 
@@ -68,7 +68,7 @@ extension HostLoop.Mode: CustomTestStringConvertible {
         _ = try idle!.readResponse()
         var busy: RawClient? = try RawClient(port: port, receiveTimeout: 20)
         try busy!.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try await eventually(timeout: 15) { journal.all == ["slow started"] })
+        #expect(await journal.wait { $0 == ["slow started"] })
         #expect(try await loop.submit { loop.openHandleCount } >= 5)
 
         server.shutdown()  // from this (non-loop) thread

@@ -16,7 +16,7 @@ import Testing
 
         #expect(try oneShotRequest(server.port!, "GET", "/hello").text == "hello, on its loop: true")
         #expect(try oneShotRequest(server.port!, "POST", "/notify/bo").text == "queued bo")
-        #expect(try await eventually { journal.all.count == 2 })
+        #expect(await journal.wait { $0.count == 2 })
         #expect(journal.all == ["pool bo", "loop bo on its loop: true"])
 
         let report = try await server.stop()
@@ -37,7 +37,7 @@ import Testing
         #expect(try oneShotRequest(port, "POST", "/notify/cy").status == 200)
         // A request in flight when the stop begins is answered; the client then closes.
         let busy = ThreadedRequest(port: port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try await eventually(timeout: 15) { journal.all.contains("slow started") })
+        #expect(await journal.wait { $0.contains("slow started") })
 
         // Another task waits for the stop without starting it.
         let observer = Task { await server.stopped() }

@@ -29,16 +29,23 @@ import Testing
     @Test func runOnTheCallingThreadWithExtraLoopsStopsCleanly() throws {
         let router = Router()
         router.get("/") { _ in "hi" }
-        let server = try Server(router: router, configuration: ServerConfiguration(port: 0, loops: 3, handlesSignals: false), logger: TestServer.quietLogger)
+        let recorder = LogRecorder()
+        let server = try Server(
+            router: router, configuration: ServerConfiguration(port: 0, loops: 3, handlesSignals: false), logger: recorder.logger(level: .info))
+        let finished = Gate()
         let runner = Thread {
             do { try server.run() } catch { Issue.record("run failed: \(error)") }
+            finished.open()
         }
         runner.start()
-        while server.port == nil { usleep(1_000) }
-        let client = try RawClient(port: server.port!)
+        // The calling thread's loop logs its address once it listens.
+        let listening = try #require(recorder.waitForRecord("listening"))
+        let port = try #require(listening.metadata["address"]?.split(separator: ":").last.flatMap { Int($0) })
+        let client = try RawClient(port: port)
         try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.readResponse().text == "hi")
+        #expect(server.port == port)
         server.shutdown()
-        while !runner.isFinished { usleep(1_000) }
+        #expect(finished.wait(timeout: 10), "run() did not return after shutdown()")
     }
 }

@@ -4,8 +4,10 @@ import Testing
 
 @Suite struct ShutdownTests {
     @Test func inFlightRequestIsAnsweredAndTheLoopClosesWithNoHandleLeft() throws {
+        let started = Watched(0)
         let router = Router()
         router.get("/slow") { _ async in
+            started.update { $0 += 1 }
             try? await Task.sleep(for: .milliseconds(200))
             return "finished"
         }
@@ -15,7 +17,8 @@ import Testing
         _ = try idle.readResponse()
         let busy = try server.client()
         try busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        usleep(50_000)
+        // In flight once its handler runs.
+        #expect(started.wait(timeout: 10) { $0 == 2 })
         server.server.shutdown()
         // The idle keep-alive connection is closed at once...
         #expect(try idle.isClosedByPeer())

@@ -7,7 +7,8 @@ final class ExampleProcess {
     let port: Int
     let workdir: URL
     private let stderr = Pipe()
-    private let output = LockedText()
+    private let output: PipeText
+    private let exited = Gate()
 
     struct LaunchError: Error, CustomStringConvertible {
         let description: String
@@ -25,19 +26,11 @@ final class ExampleProcess {
         process.arguments = arguments + ["--port", "0", "--workdir", workdir.path, "--log-level", "info"]
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
-        let output = self.output
-        stderr.fileHandleForReading.readabilityHandler = { handle in output.append(String(decoding: handle.availableData, as: UTF8.self)) }
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.open() }
         try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        var found: Int?
-        while found == nil && Date() < deadline {
-            if let range = output.text.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                found = Int(output.text[range].split(separator: ":").last!)
-            } else {
-                usleep(20_000)
-            }
-        }
-        guard let found else {
+        output = PipeText(stderr)
+        guard let found = output.firstMatch(of: /address=127\.0\.0\.1:(\d+)/).flatMap({ Int($0) }) else {
             process.terminate()
             throw LaunchError(description: "no listening line; stderr: \(output.text)")
         }
@@ -47,17 +40,19 @@ final class ExampleProcess {
     /// Everything the process wrote to stderr so far.
     var log: String { output.text }
 
+    /// Waits (up to `timeout` seconds) until stderr contains `line`; returns whether it does.
+    func waitForLog(_ line: String, timeout: Double = 10) -> Bool { output.wait(for: line, timeout: timeout) }
+
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for exit (up to `timeout` seconds) and returns the exit status.
     func waitForExit(timeout: Double = 15) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        guard !process.isRunning else {
+        guard exited.wait(timeout: timeout) else {
             process.terminate()
             return nil
         }
-        usleep(50_000)  // let the readability handler take the last lines
+        // The last lines: stderr ends once the process is gone.
+        _ = output.waitForEnd(timeout: 5)
         return process.terminationStatus
     }
 
@@ -69,13 +64,4 @@ final class ExampleProcess {
         if process.isRunning { process.terminate() }
         try? FileManager.default.removeItem(at: workdir)
     }
-}
-
-final class LockedText: @unchecked Sendable {
-    // @unchecked: `value` is only touched under `lock`.
-    private let lock = NSLock()
-    private var value = ""
-
-    func append(_ text: String) { lock.withLock { value += text } }
-    var text: String { lock.withLock { value } }
 }

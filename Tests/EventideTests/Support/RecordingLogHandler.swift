@@ -10,11 +10,18 @@ final class LogRecorder: Sendable {
         let metadata: [String: String]
     }
 
-    private let storage = Locked<[Record]>([])
+    private let storage = Watched<[Record]>([])
 
-    var records: [Record] { storage.withLock { $0 } }
+    var records: [Record] { storage.current }
 
-    func append(_ record: Record) { storage.withLock { $0.append(record) } }
+    func append(_ record: Record) { storage.update { $0.append(record) } }
+
+    /// Blocks until a record with `message` was logged or `timeout` seconds passed;
+    /// returns the first such record.
+    func waitForRecord(_ message: String, timeout: Double = 10) -> Record? {
+        _ = storage.wait(timeout: timeout) { $0.contains { $0.message == message } }
+        return records.first { $0.message == message }
+    }
 
     func logger(level: Logger.Level = .debug) -> Logger {
         var logger = Logger(label: "recorded") { _ in RecordingLogHandler(recorder: self) }
