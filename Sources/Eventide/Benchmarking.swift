@@ -76,11 +76,12 @@ import Logging
         core = ServerCore(
             loop: loop, loopIndex: 0, configuration: configuration, routes: try router.freeze(), backgroundTasks: service,
             logger: logger)
-        core.taskHandoff = { entries, _ in
+        core.taskObserver = { entries, _ in
             for entry in entries {
                 entry.handle.finish(.skipped)
                 service.counters.dropped(.skipped)
             }
+            return false
         }
         transport = MemoryTransport(loop: loop)
         transport.attach(to: core)

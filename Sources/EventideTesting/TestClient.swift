@@ -1,10 +1,13 @@
 import Eventide
 import EventideHTTP1
-import EventideUVLoop
 import Logging
+import Synchronization
 
-/// Calls a router's handlers in-process, without a socket, and controls what happens
-/// to the background tasks they add (rule 13):
+/// Sends requests to a router's handlers and answers with the bytes the server would
+/// send: the server's own connection code serves them, in memory by default or over a
+/// real socket (`.live`), with `Content-Length`, `Date`, `Connection`, chunked streams,
+/// `100 Continue`, parser errors and limits exactly as in production. What happens to
+/// the background tasks is the client's `TaskMode`:
 ///
 /// - `.inline`: the tasks run before `execute` returns (like FastAPI's `TestClient`).
 /// - `.deferred`: `execute` returns at once; `drainTasks()` waits for the tasks.
@@ -13,11 +16,12 @@ import Logging
 /// ```swift
 /// let client = try TestClient(router: router, taskMode: .captured)
 /// let response = try await client.execute(.post, "/send-notification/a@b.c")
+/// #expect(response.headers.first(name: "Content-Length") == "50")
 /// #expect(client.capturedTasks.map(\.name) == ["write_notification"])
 /// ```
 ///
-/// Handlers run on an event loop of the client's own, as in the server. Call
-/// `shutdown()` when done.
+/// In memory, time stands still unless `advanceClock(by:)` moves it: timeouts are tested
+/// without waiting. Call `shutdown()` when done.
 public final class TestClient: Sendable {
     /// What happens to background tasks.
     public enum TaskMode: Sendable {
@@ -29,136 +33,145 @@ public final class TestClient: Sendable {
         case captured
     }
 
-    /// The mode this client was created with.
-    public let taskMode: TaskMode
-    private let routes: RouteTable
-    private let service: BackgroundTaskService
-    private let thread: EventLoopThread
-    private let logger: Logger
-    private let environment: RequestEnvironment
-    private let state = Locked(State())
-
-    private struct State {
-        var sequence: UInt64 = 0
-        var started: [BackgroundTaskHandle] = []
-        var captured: [CapturedTask] = []
-        var scheduler: LoopBound<BackgroundTaskScheduler>?
+    /// How requests reach the server.
+    public enum Transport: Sendable {
+        /// The server's connection code over an in-memory transport, on a loop thread of
+        /// the client's own, with a clock that only `advanceClock(by:)` moves.
+        case inMemory
+        /// A real `Server` on an ephemeral port of 127.0.0.1, reached over TCP.
+        case live
     }
 
-    /// A client for `router`'s routes. `backgroundTasks` sets capacity and failure
-    /// behaviour as on a server.
+    /// The mode this client was created with.
+    public let taskMode: TaskMode
+    /// The transport this client was created with.
+    public let transport: Transport
+    private let backend: Backend
+    private let recorder: TaskRecorder
+
+    private enum Backend: Sendable {
+        case inMemory(MemoryServer)
+        case live(Server, port: Int)
+    }
+
+    /// A client for `router`'s routes. `configuration` sets limits, timeouts and
+    /// background-task behaviour as on a server (`.live` ignores its host and port).
     public init(
-        router: Router, taskMode: TaskMode = .inline,
-        backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration(),
+        router: Router, taskMode: TaskMode = .inline, transport: Transport = .inMemory,
+        configuration: ServerConfiguration = ServerConfiguration(),
         logger: Logger = Logger(label: "eventide.test", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
         self.taskMode = taskMode
-        self.routes = try router.freeze()
-        self.logger = logger
-        self.service = BackgroundTaskService(configuration: backgroundTasks, logger: logger)
-        self.thread = try EventLoopThread()
-        self.environment = RequestEnvironment(eventLoop: thread.loop, logger: logger)
+        self.transport = transport
+        let recorder = TaskRecorder(mode: taskMode)
+        self.recorder = recorder
+        switch transport {
+        case .inMemory:
+            let server = try MemoryServer(router: router, configuration: configuration, logger: logger) { entries, id in
+                recorder.observe(entries, requestID: id)
+            }
+            recorder.counters = server.service.counters
+            backend = .inMemory(server)
+        case .live:
+            var live = configuration
+            live.host = "127.0.0.1"
+            live.port = 0
+            live.loops = 1
+            live.handlesSignals = false
+            let server = try Server(router: router, configuration: live, logger: logger, taskObserver: { entries, id in
+                recorder.observe(entries, requestID: id)
+            })
+            recorder.counters = server.taskService.counters
+            try server.start()
+            backend = .live(server, port: server.port!)
+        }
     }
 
     /// Tasks recorded in `.captured` mode, in the order added.
-    public var capturedTasks: [CapturedTask] { state.withLock { $0.captured } }
+    public var capturedTasks: [CapturedTask] { recorder.captured }
 
-    /// Counts of tasks queued, run, failed, skipped and rejected so far.
+    /// Counts of tasks added, succeeded, failed, skipped and rejected so far.
     public var statistics: BackgroundTaskStatistics { service.counters.snapshot }
 
-    /// Sends a request through the router (middleware included) and returns the
-    /// response; background tasks are handled according to `taskMode`.
+    private var service: BackgroundTaskService {
+        switch backend {
+        case .inMemory(let server): server.service
+        case .live(let server, _): server.taskService
+        }
+    }
+
+    /// Opens a connection to send exact bytes and read responses one by one.
+    public func connect() async throws -> TestConnection {
+        switch backend {
+        case .inMemory(let server):
+            return try await server.connect()
+        case .live(_, let port):
+            let peer = try SocketPeer(port: port)
+            let connection = TestConnection(peer: peer)
+            peer.startReading(into: connection.receiver)
+            return connection
+        }
+    }
+
+    /// Sends one request on a new connection (HTTP/1.1; `Host` and `Content-Length` are
+    /// added when missing) and returns the final response (an interim `100 Continue` is
+    /// skipped); background tasks are handled according to `taskMode`.
     public func execute(
         _ method: HTTPMethod, _ target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []
     ) async throws -> TestResponse {
-        guard let parsedTarget = RequestTarget(target) else { throw TestClientError.invalidTarget(target) }
-        var head = HTTPRequestHead(method: method, target: target, headers: headers)
-        head.framing = body.isEmpty ? .none : .contentLength(body.count)
-        let request = HTTPRequest(head: head, body: body, trailers: HTTPHeaders())
-        let id = state.withLock { state in
-            state.sequence += 1
-            return RequestID(loop: 0, sequence: state.sequence)
-        }
-        let (response, entries) = await respond(to: request, target: parsedTarget, id: id)
-        let testResponse = try await TestResponse(response)
-        switch taskMode {
-        case .captured:
-            state.withLock { state in
-                state.captured += entries.map { CapturedTask(name: $0.task.name, arguments: $0.task.arguments, options: $0.task.options, requestID: id) }
-            }
-            for entry in entries {
-                entry.handle.finish(.skipped)
-                service.counters.dropped(.skipped)
-            }
-        case .inline:
-            start(entries, id: id)
-            for entry in entries { _ = await entry.handle.completion() }
-        case .deferred:
-            start(entries, id: id)
-        }
-        return testResponse
+        let connection = try await connect()
+        try await connection.send(Self.requestBytes(method, target, headers: headers, body: body))
+        var response = try await connection.readResponse(to: method)
+        while response.status.code < 200 { response = try await connection.readResponse(to: method) }
+        await connection.close()
+        if taskMode == .inline { _ = await settle() }
+        return response
     }
 
-    /// Waits for every task started so far (`.deferred` mode) and returns their final
-    /// states in the order they were added.
+    /// Moves the in-memory clock forward and lets every connection check its timeouts
+    /// (header, body, idle, write stall), as the server's sweep does once that much time
+    /// has passed.
+    ///
+    /// - Throws: `TestClientError.needsInMemoryTransport` for a `.live` client.
+    public func advanceClock(by duration: Duration) async throws {
+        guard case .inMemory(let server) = backend else { throw TestClientError.needsInMemoryTransport }
+        try await server.advanceClock(by: duration)
+    }
+
+    /// Waits for every task accepted so far and returns the final states of those that
+    /// were started, in the order they were handed over (`.inline` and `.deferred`).
     @discardableResult
     public func drainTasks() async -> [BackgroundTaskState] {
-        let handles = state.withLock { $0.started }
-        var states: [BackgroundTaskState] = []
-        for handle in handles { states.append(await handle.completion()) }
-        return states
+        await settle()
     }
 
-    /// Stops the client's loop and pool. Call after the last `execute`.
+    private func settle() async -> [BackgroundTaskState] {
+        let counters = service.counters
+        return await recorder.settle { counters.snapshot.pending }
+    }
+
+    /// Stops the client's server (draining its tasks) and its loop and pool. Call after
+    /// the last request.
     public func shutdown() throws {
-        _ = thread.loop.execute { [self] in
-            state.withLock { $0.scheduler }?.value.close()
-            thread.loop.closeWakeup()
-        }
-        try thread.join()
-        service.stopPool()
-    }
-
-    private func respond(to request: HTTPRequest, target: RequestTarget, id: RequestID) async -> (Response, [BackgroundTaskScheduler.Entry]) {
-        let loop = thread.loop
-        let (routes, service, environment) = (self.routes, self.service, self.environment)
-        return await withCheckedContinuation { continuation in
-            loop.execute {
-                let context = RequestContext(requestID: id, service: service)
-                var handlerRequest = Request(request, target: target, id: id, context: context, environment: environment)
-                let responder = routes.responder(for: &handlerRequest)
-                let frozen = handlerRequest
-                Task(executorPreference: loop.executor) {
-                    var failed = false
-                    var response: Response
-                    do {
-                        response = try await responder.asAsync(frozen)
-                    } catch {
-                        response = ErrorResponse.response(for: error, to: frozen)
-                        failed = true
-                    }
-                    let carried = service.admitAll(response.background)
-                    if carried == nil { response = service.rejectionResponse() }
-                    let entries = service.entriesToRun(context, carried: carried, failed: failed, status: response.status)
-                    continuation.resume(returning: (response, entries))
-                }
-            }
+        switch backend {
+        case .inMemory(let server):
+            try server.shutdown()
+        case .live(let server, _):
+            server.shutdown()
+            _ = try server.wait()
         }
     }
 
-    private func start(_ entries: [BackgroundTaskScheduler.Entry], id: RequestID) {
-        guard !entries.isEmpty else { return }
-        state.withLock { $0.started += entries.map(\.handle) }
-        let loop = thread.loop
-        let (service, logger) = (self.service, self.logger)
-        let holder = self
-        loop.execute {
-            let scheduler = holder.state.withLock { state in
-                if state.scheduler == nil { state.scheduler = LoopBound(BackgroundTaskScheduler(loop: loop, service: service), loop: loop) }
-                return state.scheduler!
-            }
-            scheduler.value.run(entries, requestID: id, logger: logger)
+    /// The bytes of an HTTP/1.1 request.
+    static func requestBytes(_ method: HTTPMethod, _ target: String, headers: HTTPHeaders, body: [UInt8]) -> [UInt8] {
+        var head = "\(method.rawValue) \(target) HTTP/1.1\r\n"
+        if !headers.contains(name: "Host") { head += "Host: eventide.test\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty && !headers.contains(name: "Content-Length") && !headers.contains(name: "Transfer-Encoding") {
+            head += "Content-Length: \(body.count)\r\n"
         }
+        head += "\r\n"
+        return Array(head.utf8) + body
     }
 }
 
@@ -176,6 +189,12 @@ public struct CapturedTask: Sendable {
 
 /// Errors of `TestClient` itself (not of the handler).
 public enum TestClientError: Error, Sendable {
-    /// The target is not an origin-form path like `/a/b?c=d`.
-    case invalidTarget(String)
+    /// The server closed the connection before a complete response.
+    case connectionClosed
+    /// The bytes received are not an HTTP/1.1 response.
+    case malformedResponse(String)
+    /// `advanceClock(by:)` moves the in-memory clock only.
+    case needsInMemoryTransport
+    /// A socket call of a `.live` client failed (the call's name and `errno`).
+    case socket(String, Int32)
 }

@@ -35,3 +35,7 @@ struct TasksAwaitingWrite {
         waiting = []
     }
 }
+
+/// Sees a request's task list when its response was written, before the scheduler; returns
+/// whether the list runs. A list that does not run must be finished by the observer.
+package typealias TaskObserver = @Sendable (_ entries: [BackgroundTaskScheduler.Entry], _ requestID: RequestID) -> Bool

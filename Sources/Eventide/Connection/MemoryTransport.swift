@@ -11,9 +11,9 @@ package final class MemoryTransport: ConnectionTransport {
     package private(set) var bytesQueued: UInt64 = 0
     package private(set) var bytesWritten: UInt64 = 0
     package var pendingWriteBytes: Int { Int(bytesQueued - bytesWritten) }
-    /// The injected clock: set it and call `checkTimeouts()` on the connection to let
-    /// time pass without waiting.
-    package var nowMilliseconds: UInt64 = 0
+    /// The injected clock's time: advance the clock and call `ServerCore.checkTimeouts()`
+    /// to let time pass without waiting.
+    package var nowMilliseconds: UInt64 { clock.milliseconds }
 
     /// Written bytes the peer has not taken yet.
     package private(set) var output: [UInt8] = []
@@ -28,6 +28,7 @@ package final class MemoryTransport: ConnectionTransport {
     package var onOutput: (() -> Void)?
 
     private let loop: EventLoop
+    private let clock: MemoryClock
     private var connection: HTTPConnection<MemoryTransport>?
     /// Input that arrived while the connection was not reading (the kernel's buffer).
     private var inbox: [UInt8] = []
@@ -38,20 +39,16 @@ package final class MemoryTransport: ConnectionTransport {
     private var shutdownCompletion: ((UVError?) -> Void)?
     private var outputNotified = false
 
-    /// A transport whose deferred events run on `loop`.
-    package init(loop: EventLoop) {
+    /// A transport whose deferred events run on `loop`, telling time by `clock`.
+    package init(loop: EventLoop, clock: MemoryClock = MemoryClock()) {
         self.loop = loop
+        self.clock = clock
     }
 
     /// Serves this transport on `core` (the core's connection, with its limits, routes
     /// and background tasks).
     package func attach(to core: ServerCore) {
         connection = core.attach(self)
-    }
-
-    /// The connection's timeouts, at `nowMilliseconds`.
-    package func checkTimeouts() {
-        connection?.checkTimeouts()
     }
 
     // MARK: The peer's side
@@ -190,4 +187,12 @@ package final class MemoryTransport: ConnectionTransport {
             this.value.onOutput?()
         }
     }
+}
+
+/// The time of in-memory transports: it moves only when told to. Loop-bound.
+package final class MemoryClock {
+    /// Milliseconds since an arbitrary start.
+    package var milliseconds: UInt64 = 0
+
+    package init() {}
 }

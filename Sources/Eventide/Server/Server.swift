@@ -25,6 +25,8 @@ public final class Server: Sendable {
     let routes: RouteTable
     let logger: Logger
     let backgroundTasks: BackgroundTaskService
+    /// Sees every request's task list before the scheduler (`ServerCore.taskObserver`).
+    let taskObserver: TaskObserver?
     let state = Locked(State())
 
     struct State {
@@ -49,13 +51,24 @@ public final class Server: Sendable {
     /// Creates a server from the routes registered on `router` (frozen now).
     ///
     /// - Throws: `RouteDefinitionError` for an invalid or conflicting route.
-    public init(router: Router, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger = Logger(label: "eventide")) throws {
+    public convenience init(
+        router: Router, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger = Logger(label: "eventide")
+    ) throws {
+        try self.init(router: router, configuration: configuration, logger: logger, taskObserver: nil)
+    }
+
+    /// A server whose request task lists `taskObserver` sees first (`TestClient`).
+    package init(router: Router, configuration: ServerConfiguration, logger: Logger, taskObserver: TaskObserver?) throws {
         precondition(configuration.loops >= 1, "a server needs at least one loop")
         self.configuration = configuration
         self.routes = try router.freeze()
         self.logger = logger
         self.backgroundTasks = BackgroundTaskService(configuration: configuration.backgroundTasks, logger: logger)
+        self.taskObserver = taskObserver
     }
+
+    /// The server's background-task service (admission, counters, pool).
+    package var taskService: BackgroundTaskService { backgroundTasks }
 
     /// Counts of background tasks since the server started.
     public var backgroundTaskStatistics: BackgroundTaskStatistics { backgroundTasks.counters.snapshot }
@@ -227,6 +240,7 @@ public final class Server: Sendable {
         let core = ServerCore(
             loop: loop, loopIndex: index, configuration: coreConfiguration, routes: routes,
             backgroundTasks: backgroundTasks, logger: logger)
+        core.taskObserver = taskObserver
         core.onStopped = { [self] unfinished in
             if let report = coreStopped(unfinished: unfinished) {
                 onStop?(report)

@@ -39,10 +39,10 @@ package final class ServerCore {
     @exclusivity(unchecked) var spareOutput: [UInt8] = []
     /// Called once, on the loop, when shutdown finished and every handle is closed,
     /// with the names of background tasks that did not finish (empty: full drain).
-    var onStopped: ((_ unfinishedTasks: [String]) -> Void)?
-    /// Takes every request's task list instead of the scheduler when set (`TestClient`
-    /// records them and decides whether they run).
-    package var taskHandoff: ((_ entries: [BackgroundTaskScheduler.Entry], _ requestID: RequestID) -> Void)?
+    package var onStopped: ((_ unfinishedTasks: [String]) -> Void)?
+    /// Sees every request's task list before the scheduler does, and says whether it runs
+    /// (`TestClient` records them; in `.captured` mode they do not run).
+    package var taskObserver: TaskObserver?
 
     package init(
         loop: EventLoop, loopIndex: Int, configuration: ServerConfiguration, routes: RouteTable,
@@ -77,7 +77,7 @@ package final class ServerCore {
         let sweep = LoopTimer(loop: loop)
         let interval = min(configuration.timeouts.sweepInterval, max(10, configuration.lingerTimeout.wholeMilliseconds / 4))
         sweep.start(afterMilliseconds: interval, repeating: interval) { [unowned self] in
-            for connection in connections.values { connection.checkTimeouts() }
+            checkTimeouts()
         }
         sweep.keepsLoopAlive(false)
         sweepTimer = sweep
@@ -123,6 +123,12 @@ package final class ServerCore {
         return connection
     }
 
+    /// Closes the connections whose current stage took too long (the sweep timer's work;
+    /// `TestClient` calls it after moving its clock).
+    package func checkTimeouts() {
+        for connection in connections.values { connection.checkTimeouts() }
+    }
+
     func connectionDidClose(_ id: UInt64) {
         connections[id] = nil
         finishShutdownIfDone()
@@ -130,7 +136,7 @@ package final class ServerCore {
 
     /// Starts a request's tasks: its response was written (or its connection closed).
     func startTasks(_ entries: [BackgroundTaskScheduler.Entry], requestID: RequestID) {
-        if let taskHandoff { return taskHandoff(entries, requestID) }
+        if let taskObserver, !taskObserver(entries, requestID) { return }
         scheduler.run(entries, requestID: requestID, logger: logger)
     }
 
@@ -158,7 +164,7 @@ package final class ServerCore {
     /// responses carry `Connection: close` and their tasks are still accepted), drains
     /// background tasks, and after `shutdownTimeout` force-closes what remains and
     /// cancels unfinished tasks, logging their names.
-    func beginShutdown() {
+    package func beginShutdown() {
         guard !isShuttingDown else { return }
         isShuttingDown = true
         listener?.close()

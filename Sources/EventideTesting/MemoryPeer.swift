@@ -1,0 +1,103 @@
+import Dispatch
+import Eventide
+import EventideUVLoop
+import Logging
+
+/// A `ServerCore` that never listens, on a loop thread of its own, serving in-memory
+/// connections with the server's own connection code. Time is a `MemoryClock` that moves
+/// only when `advanceClock` is called.
+final class MemoryServer: Sendable {
+    private let thread: EventLoopThread
+    private let core: LoopBound<ServerCore>
+    private let clock: LoopBound<MemoryClock>
+    let service: BackgroundTaskService
+
+    init(router: Router, configuration: ServerConfiguration, logger: Logger, observer: @escaping TaskObserver) throws {
+        let routes = try router.freeze()
+        let service = BackgroundTaskService(configuration: configuration.backgroundTasks, logger: logger)
+        let thread = try EventLoopThread()
+        let loop = thread.loop
+        self.thread = thread
+        self.service = service
+        (core, clock) = try loop.submitAndWait {
+            let core = ServerCore(
+                loop: loop, loopIndex: 0, configuration: configuration, routes: routes, backgroundTasks: service, logger: logger)
+            core.taskObserver = observer
+            return (LoopBound(core, loop: loop), LoopBound(MemoryClock(), loop: loop))
+        }
+    }
+
+    var loop: EventLoop { thread.loop }
+
+    /// A new connection and the client's end of it.
+    func connect() async throws -> TestConnection {
+        let (core, clock, loop) = (self.core, self.clock, self.loop)
+        let transport = try await loop.submit { LoopBound(MemoryTransport(loop: loop, clock: clock.value), loop: loop) }
+        let connection = TestConnection(peer: MemoryPeer(transport: transport))
+        let inbox = connection.receiver
+        try await loop.submit {
+            let memory = transport.value
+            memory.onOutput = { [unowned memory] in
+                inbox.append(memory.takeOutput())
+                if memory.isShutDown || memory.isClosed { inbox.finish() }
+            }
+            memory.attach(to: core.value)
+        }
+        return connection
+    }
+
+    /// Moves the clock and lets every connection check its timeouts.
+    func advanceClock(by duration: Duration) async throws {
+        let (core, clock) = (self.core, self.clock)
+        let milliseconds = UInt64(duration.components.seconds) * 1000 + UInt64(duration.components.attoseconds / 1_000_000_000_000_000)
+        try await loop.submit {
+            clock.value.milliseconds += milliseconds
+            core.value.checkTimeouts()
+        }
+    }
+
+    /// Shuts the core down as a server's loop does (connections closed, tasks drained),
+    /// then ends the loop thread and the pool.
+    func shutdown() throws {
+        let (core, loop) = (self.core, self.loop)
+        loop.execute {
+            core.value.onStopped = { _ in loop.closeWakeup() }
+            core.value.beginShutdown()
+        }
+        try thread.join()
+        service.stopPool()
+    }
+}
+
+/// The client's end of an in-memory connection.
+struct MemoryPeer: TestPeer {
+    let transport: LoopBound<MemoryTransport>
+
+    func send(_ bytes: [UInt8]) async throws {
+        let transport = self.transport
+        try await transport.loop.submit { transport.value.deliver(bytes) }
+    }
+
+    func shutdownWrite() async {
+        let transport = self.transport
+        _ = try? await transport.loop.submit { transport.value.deliverEOF() }
+    }
+
+    func close() async {
+        await shutdownWrite()
+    }
+}
+
+extension EventLoop {
+    /// Runs `body` on the loop and blocks the calling thread (not the loop's) for its result.
+    func submitAndWait<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) throws -> Result {
+        let outcome = Locked<Swift.Result<Result, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        guard execute({
+            outcome.withLock { $0 = Swift.Result { try body() } }
+            done.signal()
+        }) else { throw EventLoopClosedError() }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
+}

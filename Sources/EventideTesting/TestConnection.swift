@@ -1,0 +1,124 @@
+import Eventide
+import EventideHTTP1
+import Synchronization
+
+/// One client connection of a `TestClient`: exact bytes out, responses (or raw bytes) in.
+/// In memory it is served by the server's own connection code over an in-memory transport;
+/// `.live`, over a real socket. The same test code runs against both.
+///
+/// ```swift
+/// let connection = try await client.connect()
+/// try await connection.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\nHost: a\r\n\r\n")
+/// let first = try await connection.readResponse()
+/// let second = try await connection.readResponse()
+/// ```
+public final class TestConnection: Sendable {
+    private let peer: any TestPeer
+    private let inbox = Inbox()
+
+    init(peer: any TestPeer) {
+        self.peer = peer
+    }
+
+    /// Where the server's bytes arrive (filled by the peer).
+    var receiver: Inbox { inbox }
+
+    /// Sends `bytes` as they are.
+    public func send(_ bytes: [UInt8]) async throws {
+        try await peer.send(bytes)
+    }
+
+    /// Sends `text` as UTF-8.
+    public func send(_ text: String) async throws {
+        try await send(Array(text.utf8))
+    }
+
+    /// Half-closes the client's side: the server reads EOF.
+    public func shutdownWrite() async {
+        await peer.shutdownWrite()
+    }
+
+    /// Closes the connection.
+    public func close() async {
+        await peer.close()
+    }
+
+    /// Reads the next response (a `100 Continue` is a response of its own). `method`: the
+    /// request's, since a response to HEAD has no body.
+    ///
+    /// - Throws: `TestClientError.connectionClosed` when the server closed first.
+    public func readResponse(to method: HTTPMethod = .get) async throws -> TestResponse {
+        try await inbox.next { input, closed throws(TestClientError) in
+            if let response = try TestResponse.parse(from: &input, method: method, closed: closed) { return response }
+            if closed { throw TestClientError.connectionClosed }
+            return nil
+        }
+    }
+
+    /// Reads everything the server sends until it closes the connection.
+    public func readToEnd() async throws -> [UInt8] {
+        try await inbox.next { input, closed throws(TestClientError) in
+            guard closed else { return nil }
+            defer { input = [] }
+            return input
+        }
+    }
+}
+
+/// The client's end of a connection: in memory or a socket.
+protocol TestPeer: Sendable {
+    func send(_ bytes: [UInt8]) async throws
+    func shutdownWrite() async
+    func close() async
+}
+
+/// The bytes a server sent on one connection, waited on by its reader.
+final class Inbox: Sendable {
+    private struct State {
+        var bytes: [UInt8] = []
+        var closed = false
+        /// Bumped on every arrival, so a reader never waits for what already came.
+        var arrivals = 0
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Bytes arrived.
+    func append(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        state.withLock { state in
+            state.bytes += bytes
+            state.arrivals += 1
+            return state.waiter.take()
+        }?.resume()
+    }
+
+    /// The server closed (or half-closed) its side: no more bytes.
+    func finish() {
+        state.withLock { state in
+            state.closed = true
+            state.arrivals += 1
+            return state.waiter.take()
+        }?.resume()
+    }
+
+    /// Waits until `take` finds what it needs in the bytes received so far (it removes
+    /// what it takes); `take` also hears whether more may come.
+    func next<Result>(_ take: (inout [UInt8], _ closed: Bool) throws(TestClientError) -> Result?) async throws -> Result {
+        while true {
+            let (result, arrivals): (Result?, Int) = try state.withLock { (state) throws(TestClientError) in
+                (try take(&state.bytes, state.closed), state.arrivals)
+            }
+            if let result { return result }
+            await withCheckedContinuation { continuation in
+                let arrived = state.withLock { state in
+                    guard state.arrivals == arrivals else { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if arrived { continuation.resume() }
+            }
+        }
+    }
+}
