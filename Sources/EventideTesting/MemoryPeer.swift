@@ -2,6 +2,7 @@ import Dispatch
 import Eventide
 import EventideUVLoop
 import Logging
+import Synchronization
 
 /// A `ServerCore` that never listens, on a loop thread of its own, serving in-memory
 /// connections with the server's own connection code. Time is a `MemoryClock` that moves
@@ -10,6 +11,9 @@ final class MemoryServer: Sendable {
     private let thread: EventLoopThread
     private let core: LoopBound<ServerCore>
     private let clock: LoopBound<MemoryClock>
+    /// Every connection made, so shutdown can close the client's ends as an exiting
+    /// client process would.
+    private let transports = Mutex<[LoopBound<MemoryTransport>]>([])
     let service: BackgroundTaskService
 
     init(router: Router, configuration: ServerConfiguration, logger: Logger, observer: @escaping TaskObserver) throws {
@@ -33,6 +37,7 @@ final class MemoryServer: Sendable {
     func connect() async throws -> TestConnection {
         let (core, clock, loop) = (self.core, self.clock, self.loop)
         let transport = try await loop.submit { LoopBound(MemoryTransport(loop: loop, clock: clock.value), loop: loop) }
+        transports.withLock { $0.append(transport) }
         let connection = TestConnection(peer: MemoryPeer(transport: transport))
         let inbox = connection.receiver
         try await loop.submit {
@@ -56,11 +61,13 @@ final class MemoryServer: Sendable {
         }
     }
 
-    /// Shuts the core down as a server's loop does (connections closed, tasks drained),
-    /// then ends the loop thread and the pool.
+    /// Closes the client's ends of every connection, shuts the core down as a server's
+    /// loop does (connections closed, tasks drained), then ends the loop thread and the pool.
     func shutdown() throws {
         let (core, loop) = (self.core, self.loop)
+        let transports = self.transports.withLock { $0 }
         loop.execute {
+            for transport in transports { transport.value.deliverEOF() }
             core.value.onStopped = { _ in loop.closeWakeup() }
             core.value.beginShutdown()
         }
