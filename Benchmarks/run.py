@@ -268,7 +268,8 @@ class Eventide(Server):
 
     def build(self) -> None:
         try:
-            run_build(["swift", "build", "-c", "release", "--product", "eventide-example"])
+            # As `make build` (and so `make run`) builds it.
+            run_build(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "eventide-example"])
         except Skip as failure:
             # The tree may be mid-edit: measure the last good build, with a note.
             if not self.binary.exists():
