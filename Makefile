@@ -18,8 +18,11 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pkg-config libuv1-dev; }
 
+# --static-swift-stdlib: the Swift runtime and Foundation linked into the binary (README,
+# "The static Swift standard library": 9 MiB less RSS when no other process maps them,
+# the same instructions per request). A command-line choice, not a manifest flag.
 build: deps
-	swift build -c release --product eventide-example
+	swift build -c release --static-swift-stdlib --product eventide-example
 
 run: build
 	.build/release/eventide-example $(ARGS)

@@ -18,9 +18,11 @@ Method (see Benchmarks/README.md):
 - rounds are interleaved: round 1 runs every server once, then round 2, ...;
   the table shows the median of the rounds for every figure;
 - server CPU is utime+stime from /proc/PID/stat summed over the server's
-  process tree, peak RSS is VmHWM from /proc/PID/status summed likewise;
-  idle RSS, PSS and USS are read from /proc/PID/smaps_rollup once the fresh
-  server accepts connections, before the probes.
+  process tree; memory under load is VmHWM (peak since the fresh process
+  started, warm-up and measurement included) and VmRSS at the end of the
+  measured load, from /proc/PID/status, summed likewise. Idle RSS, PSS and USS
+  (/proc/PID/smaps_rollup, once the fresh server accepts connections) go to the
+  JSON only: they are not a goal.
 
 A server that cannot be built or started is skipped with a note; the run
 itself fails only when wrk is missing and cannot be installed.
@@ -266,7 +268,8 @@ class Eventide(Server):
 
     def build(self) -> None:
         try:
-            run_build(["swift", "build", "-c", "release", "--product", "eventide-example"])
+            # As `make build` (and so `make run`) builds it.
+            run_build(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "eventide-example"])
         except Skip as failure:
             # The tree may be mid-edit: measure the last good build, with a note.
             if not self.binary.exists():
@@ -516,6 +519,19 @@ def peak_rss_mib(root: int) -> float:
     return kib / 1024
 
 
+def current_rss_mib(root: int) -> float:
+    """VmRSS summed over the process tree, in MiB."""
+    kib = 0
+    for pid in process_tree(root):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    kib += int(line.split()[1])
+        except OSError:
+            continue
+    return kib / 1024
+
+
 def idle_memory_mib(root: int) -> dict:
     """RSS, PSS and USS (private pages) from /proc/PID/smaps_rollup, summed over the
     process tree, in MiB. RSS counts every mapped page; PSS splits shared pages among
@@ -683,10 +699,12 @@ def measure(server: Server, scenario: Scenario, duration: int) -> dict:
         main = start_wrk(scenario.load, duration, running.port, scenario.unpinned)
         main_figures = finish_wrk(main, duration + 60)
         main_end = time.monotonic()
+        # Memory under load: what the process holds as the measured load ends.
+        end_rss = current_rss_mib(pid)
         hammer_figures = finish_wrk(hammer, duration + 60) if hammer else None
         load_end = time.monotonic()
 
-        result: dict = {"wrk": main_figures, "hammer": hammer_figures, **idle}
+        result: dict = {"wrk": main_figures, "hammer": hammer_figures, "end_rss_mib": end_rss, **idle}
         if log_path:
             source = hammer_figures if scenario.background_from_hammer else main_figures
             expected = ok_responses(source)
@@ -745,6 +763,7 @@ def row_figures(result: dict) -> dict:
         # over every request completed in it, the hammer's included.
         "cpu_us_per_req": result["cpu_seconds"] * 1e6 / requests if requests else None,
         "peak_rss_mib": result["peak_rss_mib"],
+        "end_rss_mib": result["end_rss_mib"],
         "idle_rss_mib": result["idle_rss_mib"],
         "idle_pss_mib": result["idle_pss_mib"],
         "idle_uss_mib": result["idle_uss_mib"],
@@ -793,21 +812,21 @@ def cell(text: str) -> str:
 
 
 COLUMNS = ["server", "scenario", "req/s", "p50", "p99", "errors", "CPU µs/req",
-           "peak RSS MiB", "idle RSS / PSS / USS MiB", "log lines / 2xx", "catch-up s", "notes"]
+           "RSS under load MiB (peak / end)", "log lines / 2xx", "catch-up s", "notes"]
 
 
 def table(servers: list[Server], scenarios: list[Scenario], rows: dict, skips: dict) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for server in servers:
         if server.skip_reason:
-            lines.append(f"| {server.name} | all | — | — | — | — | — | — | — | — | — | {cell('skipped: ' + server.skip_reason)} |")
+            lines.append(f"| {server.name} | all | — | — | — | — | — | — | — | — | {cell('skipped: ' + server.skip_reason)} |")
             continue
         for scenario in scenarios:
             key = (server.name, scenario.name)
             if skips.get(key) in SILENT_SKIPS:
                 continue  # a scenario-specific server, or a server-specific scenario
             if key in skips:
-                cells = ["—"] * 9 + [f"skipped: {skips[key]}"]
+                cells = ["—"] * 8 + [f"skipped: {skips[key]}"]
             elif key in rows:
                 m = rows[key]["median"]
                 notes = []
@@ -833,15 +852,15 @@ def table(servers: list[Server], scenarios: list[Scenario], rows: dict, skips: d
                     notes.append("latency per 16-request batch")
                 cells = [fmt_int(m["rps"]), fmt_latency(m["p50_us"]), fmt_latency(m["p99_us"]),
                          fmt_int(m["errors"]), fmt_float(m["cpu_us_per_req"], 1),
-                         fmt_float(m["peak_rss_mib"], 1), idle_memory_cell(m), background, catch, "; ".join(notes)]
+                         load_memory_cell(m), background, catch, "; ".join(notes)]
             else:
                 continue
             lines.append(f"| {server.name} | {scenario.title} | " + " | ".join(map(cell, cells)) + " |")
     return "\n".join(lines)
 
 
-def idle_memory_cell(m: dict) -> str:
-    return " / ".join(fmt_float(m.get(key), 1) for key in ("idle_rss_mib", "idle_pss_mib", "idle_uss_mib"))
+def load_memory_cell(m: dict) -> str:
+    return " / ".join(fmt_float(m.get(key), 1) for key in ("peak_rss_mib", "end_rss_mib"))
 
 
 def plaintext_change(rows: dict, server: str, saturated: list[dict]) -> str:

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the release example exactly as `make run` does (static runtime, libuv and unwinder,
-# symbol ordering file: see Package.swift) and checks that the binary serves: GET /plaintext,
-# POST /send-notification/{email} with its background task's line in log.txt, and a clean
-# exit 0 on SIGTERM. The test suite runs debug builds, so without this CI would not notice a
-# release link that broke.
+# Builds the release example exactly as `make run` does (`make build`: release, with the
+# static Swift standard library; see the Makefile) and checks that the binary serves:
+# GET /plaintext, POST /send-notification/{email} with its background task's line in
+# log.txt, and a clean exit 0 on SIGTERM. The test suite runs debug builds, so without this
+# CI would not notice a release build (optimizer, release-only code paths, the static link)
+# that broke.
 #
 #   scripts/release-smoke.sh
 #

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Eventide
 import Synchronization
 
@@ -34,17 +35,29 @@ struct ProcessingCommand: ParsableCommand {
     }
 }
 
-/// A blocking task on the pool: counts lines and words and checksums the text.
+/// A blocking task on the pool: counts lines and words and hashes the text (SHA-256).
 @Sendable func analyze(_ id: String, _ body: [UInt8], _ jobs: JobStore) {
     jobs.update(id) { $0.state = .running }
     let counts = TextCounts(body)
-    let checksum = CRC32.hex(body)
+    let digest = sha256Hex(body)
     jobs.update(id) { job in
         job.state = .done
         job.lines = counts.lines
         job.words = counts.words
-        job.crc32 = checksum
+        job.sha256 = digest
     }
+}
+
+/// The SHA-256 digest of `bytes` (swift-crypto) as 64 lowercase hex digits.
+func sha256Hex(_ bytes: [UInt8]) -> String {
+    let hexDigits = Array("0123456789abcdef".utf8)
+    var hex: [UInt8] = []
+    hex.reserveCapacity(SHA256.byteCount * 2)
+    for byte in SHA256.hash(data: bytes) {
+        hex.append(hexDigits[Int(byte >> 4)])
+        hex.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: hex, as: UTF8.self)
 }
 
 /// Lines (like Python's `splitlines`) and whitespace-separated words of UTF-8 text.
@@ -80,7 +93,7 @@ struct Job: Codable, Sendable {
     var state = State.pending
     var lines: Int?
     var words: Int?
-    var crc32: String?
+    var sha256: String?
 }
 
 /// Jobs by id, shared by the handlers and the pool thread.

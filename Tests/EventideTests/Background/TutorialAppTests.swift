@@ -41,9 +41,9 @@ import Testing
         #expect(job["state"] as? String == "done")
         #expect(job["lines"] as? Int == 200_001)
         #expect(job["words"] as? Int == 200_000 * 5 + 4)
-        #expect(job["crc32"] as? String == "a6318308")  // zlib.crc32 of the same text
-        // The standard check value of CRC-32.
-        #expect(try process(Array("123456789".utf8), on: client)["crc32"] as? String == "cbf43926")
+        #expect(job["sha256"] as? String == "f56b184a7e8e296fc1346db7a4ccf23e4a32c9b543db5548d0a5d6091c59b55f")  // hashlib.sha256 of the same text
+        // SHA-256 of the common check string "123456789".
+        #expect(try process(Array("123456789".utf8), on: client)["sha256"] as? String == "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225")
         try client.send("GET /process/unknown HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.readResponse().status == 404)
         app.signal(SIGTERM)
