@@ -78,8 +78,8 @@ import Logging
             logger: logger)
         core.taskObserver = { entries, _ in
             for entry in entries {
-                entry.handle.finish(.skipped)
                 service.counters.dropped(.skipped)
+                entry.handle.finish(.skipped)
             }
             return false
         }

@@ -59,6 +59,7 @@ final class MemoryServer: Sendable {
             clock.value.milliseconds += milliseconds
             core.value.checkTimeouts()
         }
+        try await loop.submit {}  // what the timeouts wrote, and their closes, have arrived
     }
 
     /// Closes the client's ends of every connection, shuts the core down as a server's
@@ -83,6 +84,7 @@ struct MemoryPeer: TestPeer {
     func send(_ bytes: [UInt8]) async throws {
         let transport = self.transport
         try await transport.loop.submit { transport.value.deliver(bytes) }
+        try await transport.loop.submit {}  // what synchronous handlers answered has arrived
     }
 
     func shutdownWrite() async {
@@ -92,6 +94,12 @@ struct MemoryPeer: TestPeer {
 
     func close() async {
         await shutdownWrite()
+    }
+
+    func setReading(_ reading: Bool) async throws {
+        let transport = self.transport
+        try await transport.loop.submit { transport.value.peerReads = reading }
+        try await transport.loop.submit {}  // the output notification it caused has run
     }
 }
 

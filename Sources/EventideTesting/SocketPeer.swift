@@ -63,6 +63,10 @@ final class SocketPeer: TestPeer {
         Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
+    func setReading(_ reading: Bool) async throws {
+        throw TestClientError.needsInMemoryTransport
+    }
+
     func close() async {
         Glibc.shutdown(fd, Int32(SHUT_RDWR))  // the descriptor itself closes with the peer
     }

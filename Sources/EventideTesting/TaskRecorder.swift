@@ -44,8 +44,8 @@ final class TaskRecorder: Sendable {
         }
         if mode == .captured {
             for entry in entries {
-                entry.handle.finish(.skipped)
                 counters?.dropped(.skipped)
+                entry.handle.finish(.skipped)
             }
         }
         for waiter in waiters { waiter.resume() }

@@ -16,7 +16,7 @@ import Synchronization
 /// ```swift
 /// let client = try TestClient(router: router, taskMode: .captured)
 /// let response = try await client.execute(.post, "/send-notification/a@b.c")
-/// #expect(response.headers.first(name: "Content-Length") == "50")
+/// #expect(response.headers.first(name: "Content-Length") == "49")
 /// #expect(client.capturedTasks.map(\.name) == ["write_notification"])
 /// ```
 ///

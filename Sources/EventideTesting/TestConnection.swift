@@ -43,6 +43,23 @@ public final class TestConnection: Sendable {
         await peer.close()
     }
 
+    /// Stops taking the server's output, like a client that stopped reading: the server's
+    /// writes stay pending (its write-stall timeout applies). In memory only.
+    public func pauseReading() async throws {
+        try await peer.setReading(false)
+    }
+
+    /// Takes the server's output again, including what waited. In memory only.
+    public func resumeReading() async throws {
+        try await peer.setReading(true)
+    }
+
+    /// The bytes received and not read yet, without waiting.
+    public var unreadBytes: [UInt8] { inbox.snapshot.bytes }
+
+    /// Whether the server closed its side, as far as received so far (without waiting).
+    public var isClosedByServer: Bool { inbox.snapshot.closed }
+
     /// Reads the next response (a `100 Continue` is a response of its own). `method`: the
     /// request's, since a response to HEAD has no body.
     ///
@@ -70,6 +87,8 @@ protocol TestPeer: Sendable {
     func send(_ bytes: [UInt8]) async throws
     func shutdownWrite() async
     func close() async
+    /// Whether the peer takes the server's output (`TestClientError.needsInMemoryTransport` on a socket).
+    func setReading(_ reading: Bool) async throws
 }
 
 /// The bytes a server sent on one connection, waited on by its reader.
@@ -83,6 +102,9 @@ final class Inbox: Sendable {
     }
 
     private let state = Mutex(State())
+
+    /// What arrived and was not taken yet, and whether the server closed.
+    var snapshot: (bytes: [UInt8], closed: Bool) { state.withLock { ($0.bytes, $0.closed) } }
 
     /// Bytes arrived.
     func append(_ bytes: [UInt8]) {

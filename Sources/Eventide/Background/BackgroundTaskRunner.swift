@@ -86,15 +86,16 @@ struct BackgroundTaskRunner: Sendable {
         } else {
             state = .succeeded
         }
-        handle.finish(state)
+        // Counted before the handle says so: whoever awaited `completion()` sees it in the statistics.
         service.counters.finished(state, durationNanoseconds: EventLoop.monotonicNanoseconds - start)
+        handle.finish(state)
         if case .failed = state { return service.configuration.stopOnFirstError }
         return false
     }
 
     private func drop(_ handle: BackgroundTaskHandle, _ state: BackgroundTaskState) {
-        handle.finish(state)
         service.counters.dropped(state)
+        handle.finish(state)
     }
 
     private func perform(_ task: BackgroundTask, context: BackgroundTaskContext) async throws {

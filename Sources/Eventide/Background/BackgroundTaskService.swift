@@ -74,8 +74,8 @@ package final class BackgroundTaskService: Sendable {
         guard failed || status.code >= 400, !entries.isEmpty else { return entries }
         let skipped = entries.filter { !$0.task.options.always }
         for entry in skipped {
-            entry.handle.finish(.skipped)
             counters.dropped(.skipped)
+            entry.handle.finish(.skipped)
         }
         if !skipped.isEmpty {
             logger.debug("background tasks skipped: request failed", metadata: [

@@ -16,34 +16,42 @@ import Testing
         return router
     }
 
-    @Test func inlineRunsTasksBeforeReturning() async throws {
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func inlineRunsTasksBeforeReturning(transport: TestClient.Transport) async throws {
         let journal = Journal()
-        let client = try TestClient(router: Self.router(journal: journal), taskMode: .inline)
+        let client = try TestClient(router: Self.router(journal: journal), taskMode: .inline, transport: transport)
         defer { #expect(throws: Never.self) { try client.shutdown() } }
         let response = try await client.execute(.post, "/send-notification/a@b.c")
         #expect(response.status == .ok)
         #expect(response.text == #"{"message":"Notification sent in the background"}"#)
+        #expect(response.headers.first(name: "Content-Length") == "49")
+        #expect(response.headers.first(name: "Content-Type") == "application/json")
+        #expect(response.headers.contains(name: "Date"))
         #expect(journal.all == ["notification for a@b.c: some notification"])
     }
 
-    @Test func deferredReturnsFirstAndDrainsLater() async throws {
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func deferredReturnsFirstAndDrainsLater(transport: TestClient.Transport) async throws {
         let journal = Journal()
+        let gate = Gate()
         let router = Router()
         router.post("/later") { _, tasks in
-            try tasks.add({ try await Task.sleep(for: .milliseconds(100)); journal.record("done") }, name: "slow")
+            try tasks.add({ _ = await gate.wait(timeout: 60); journal.record("done") }, name: "slow")  // 60 s: only a failing test gets there
             return "accepted"
         }
-        let client = try TestClient(router: router, taskMode: .deferred)
+        let client = try TestClient(router: router, taskMode: .deferred, transport: transport)
         defer { #expect(throws: Never.self) { try client.shutdown() } }
         #expect(try await client.execute(.post, "/later").text == "accepted")
-        #expect(journal.all.isEmpty)
+        #expect(journal.all.isEmpty)  // execute did not wait for the task
+        gate.open()
         #expect(await client.drainTasks() == [.succeeded])
         #expect(journal.all == ["done"])
     }
 
-    @Test func capturedRecordsNamesAndArgumentsWithoutRunning() async throws {
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func capturedRecordsNamesAndArgumentsWithoutRunning(transport: TestClient.Transport) async throws {
         let journal = Journal()
-        let client = try TestClient(router: Self.router(journal: journal), taskMode: .captured)
+        let client = try TestClient(router: Self.router(journal: journal), taskMode: .captured, transport: transport)
         defer { #expect(throws: Never.self) { try client.shutdown() } }
         _ = try await client.execute(.post, "/send-notification/x@y.z")
         let captured = client.capturedTasks
@@ -53,7 +61,8 @@ import Testing
         #expect(client.statistics.succeeded == 0)
     }
 
-    @Test func handlerErrorsAndMiddlewareBehaveAsOnTheServer() async throws {
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func handlerErrorsAndMiddlewareBehaveAsOnTheServer(transport: TestClient.Transport) async throws {
         let journal = Journal()
         let router = Router()
         router.use { request, next in
@@ -66,7 +75,7 @@ import Testing
             try tasks.add({ journal.record("always") }, name: "always", options: .always)
             throw HTTPError(.badRequest)
         }
-        let client = try TestClient(router: router)
+        let client = try TestClient(router: router, transport: transport)
         defer { #expect(throws: Never.self) { try client.shutdown() } }
         let response = try await client.execute(.post, "/fail")
         #expect(response.status == .badRequest)

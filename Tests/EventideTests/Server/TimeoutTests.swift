@@ -1,4 +1,5 @@
 import Eventide
+import EventideTesting
 import Foundation
 import Testing
 
@@ -19,60 +20,106 @@ import Testing
             header: .milliseconds(300), body: .milliseconds(300), idle: .milliseconds(300), writeStall: .milliseconds(300))
     }
 
-    @Test func slowlorisHeadersGet408() throws {
+    // The timeouts run on the seam: the server's own connection code over TestClient's
+    // in-memory transport, whose clock moves only when the test moves it. No waiting.
+
+    static func client() throws -> TestClient {
+        var configuration = ServerConfiguration()
+        quick(&configuration)
+        return try TestClient(router: router(), configuration: configuration)
+    }
+
+    @Test func slowlorisHeadersGet408() async throws {
+        let client = try Self.client()
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.send("GET / HTTP/1.1\r\n")
+        // Each byte resets nothing: the head must be complete within the header timeout.
+        for byte in "Host: example.com\r\nX-Slow: yes".utf8.prefix(9) {
+            try await connection.send([byte])
+            try await client.advanceClock(by: .milliseconds(30))
+        }
+        #expect(connection.unreadBytes.isEmpty)  // 270 ms: not yet
+        try await client.advanceClock(by: .milliseconds(30))
+        let response = try await connection.readResponse()
+        #expect(response.status == .requestTimeout)
+        #expect(response.headers.first(name: "connection") == "close")
+        #expect(response.text == "408 Request Timeout: header not received in time\n")
+    }
+
+    @Test func stalledBodyGets408() async throws {
+        let client = try Self.client()
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        try await client.advanceClock(by: .milliseconds(200))
+        try await connection.send("de")  // progress restarts the body timeout
+        try await client.advanceClock(by: .milliseconds(299))
+        #expect(connection.unreadBytes.isEmpty)
+        try await client.advanceClock(by: .milliseconds(1))
+        let response = try await connection.readResponse(to: .post)
+        #expect(response.status == .requestTimeout)
+        #expect(response.text == "408 Request Timeout: body not received in time\n")
+        await connection.shutdownWrite()
+        #expect(try await connection.readToEnd().isEmpty)  // and then closed
+    }
+
+    @Test func idleKeepAliveConnectionsAreClosed() async throws {
+        let client = try Self.client()
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await connection.readResponse().text == "ok")
+        try await client.advanceClock(by: .milliseconds(299))
+        #expect(!connection.isClosedByServer)
+        try await client.advanceClock(by: .milliseconds(1))
+        #expect(connection.isClosedByServer)
+        #expect(try await connection.readToEnd().isEmpty)  // closed without a response
+        // A connection that never sends anything is closed too.
+        let silent = try await client.connect()
+        try await client.advanceClock(by: .milliseconds(300))
+        #expect(silent.isClosedByServer)
+    }
+
+    @Test func aClientThatStopsReadingIsDisconnected() async throws {
+        let client = try Self.client()
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.pauseReading()
+        try await connection.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await client.advanceClock(by: .milliseconds(299))
+        #expect(!connection.isClosedByServer)
+        try await client.advanceClock(by: .milliseconds(1))
+        #expect(connection.isClosedByServer)  // the unsent 16 MiB were dropped
+        try await connection.resumeReading()
+        #expect(try await connection.readToEnd().isEmpty)
+        // The server still serves others.
+        #expect(try await client.execute(.get, "/").text == "ok")
+    }
+
+    @Test func aWriteThatProgressesIsNotAStall() async throws {
+        let client = try Self.client()
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.pauseReading()
+        try await connection.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await client.advanceClock(by: .milliseconds(299))
+        try await connection.resumeReading()  // the peer took everything: progress
+        try await client.advanceClock(by: .milliseconds(299))
+        let response = try await connection.readResponse()
+        #expect(response.body.count == 16 * 1024 * 1024)
+        #expect(!connection.isClosedByServer)
+    }
+
+    @Test func theSocketServerSweepsTimeoutsToo() throws {
+        // One check over a real socket that the sweep timer drives the same code.
         let server = try TestServer(Self.router(), configure: Self.quick)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client()
-        let start = Date()
-        try client.send("GET / HTTP/1.1\r\n")
-        // Each byte resets nothing: the head must be complete within the header timeout.
-        for byte in "Host: example.com\r\nX-Slow: yes".utf8 {
-            do { try client.send([byte]) } catch { break }
-            usleep(30_000)
-            if Date().timeIntervalSince(start) > 1.5 { break }
-        }
+        try client.send("GET / HTTP/1.1\r\nHost: x\r\n")
         let response = try client.readResponse()
         #expect(response.status == 408)
-        #expect(response.headers["connection"] == "close")
-        #expect(Date().timeIntervalSince(start) < 1.5)
-    }
-
-    @Test func stalledBodyGets408() throws {
-        let server = try TestServer(Self.router(), configure: Self.quick)
-        defer { #expect(throws: Never.self) { try server.stop() } }
-        let client = try server.client()
-        try client.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
-        #expect(try client.readResponse().status == 408)
         #expect(try client.isClosedByPeer())
-    }
-
-    @Test func idleKeepAliveConnectionsAreClosed() throws {
-        let server = try TestServer(Self.router(), configure: Self.quick)
-        defer { #expect(throws: Never.self) { try server.stop() } }
-        let client = try server.client()
-        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try client.readResponse().text == "ok")
-        let start = Date()
-        #expect(try client.isClosedByPeer())
-        #expect(Date().timeIntervalSince(start) < 1.5)
-        // A connection that never sends anything is closed too.
-        let silent = try server.client()
-        #expect(try silent.isClosedByPeer())
-    }
-
-    @Test func aClientThatStopsReadingIsDisconnected() throws {
-        let server = try TestServer(Self.router(), configure: Self.quick)
-        defer { #expect(throws: Never.self) { try server.stop() } }
-        let client = try server.client(receiveTimeout: 3)
-        try client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-        usleep(1_000_000)
-        var received = 0
-        while let count = try? client.readAvailable(max: 1 << 20) { received += count }
-        #expect(received < 16 * 1024 * 1024)
-        // The server still serves others.
-        let other = try server.client()
-        try other.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try other.readResponse().text == "ok")
     }
 
     @Test func connectionsBeyondTheLimitGet503() throws {
