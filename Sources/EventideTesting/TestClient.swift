@@ -147,7 +147,7 @@ public final class TestClient: Sendable {
 
     private func settle() async -> [BackgroundTaskState] {
         let counters = service.counters
-        return await recorder.settle { counters.snapshot.pending }
+        return await recorder.settle { counters.snapshot.unfinished }
     }
 
     /// Stops the client's server (draining its tasks) and its loop and pool. Call after

@@ -13,7 +13,9 @@ public struct BackgroundTaskConfiguration: Sendable {
     /// Starlette's behaviour: the first failing task skips the request's later tasks.
     /// Default false (later tasks still run).
     public var stopOnFirstError: Bool
-    /// Called once for every task that threw (on the task's loop).
+    /// Called once for every task that threw, on the thread that ran it: a pool thread for
+    /// a request whose tasks are all blocking ones on the pool, else the request's loop.
+    /// Keep it short and non-blocking.
     public var onFailure: (@Sendable (BackgroundTaskFailure) -> Void)?
 
     /// A configuration; every argument has the default documented on its field.

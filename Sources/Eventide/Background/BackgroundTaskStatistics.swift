@@ -4,9 +4,14 @@ import Synchronization
 /// Counts of background tasks since the server started (rule 12). Also exported
 /// through swift-metrics as `eventide_background_tasks{state=...}`,
 /// `eventide_background_task_duration` and `eventide_loop_stalls`.
-public struct BackgroundTaskStatistics: Sendable, Hashable {
-    /// Accepted by `add` (or attached to a response).
-    public var queued: Int
+///
+/// Every task added ends in exactly one of succeeded, failed, skipped or cancelled, or is
+/// still unfinished: `added == succeeded + failed + skipped + cancelled + unfinished`.
+/// Printed, it is the line the server logs when it stops:
+/// `tasks: 2 added, 2 succeeded, 0 failed, 0 skipped, 0 cancelled, 0 rejected, 0 unfinished`.
+public struct BackgroundTaskStatistics: Sendable, Hashable, CustomStringConvertible {
+    /// Accepted by `add` (or attached to a response), whatever became of them since.
+    public var added: Int
     /// Running now.
     public var running: Int
     /// Finished without error.
@@ -22,13 +27,18 @@ public struct BackgroundTaskStatistics: Sendable, Hashable {
     /// Loop tasks that held their loop longer than the stall threshold.
     public var loopStalls: Int
 
-    /// Accepted and not finished.
-    public var pending: Int { queued - succeeded - failed - skipped - cancelled }
+    /// Added and not finished yet (waiting for their response's write, queued or running).
+    public var unfinished: Int { added - succeeded - failed - skipped - cancelled }
+
+    public var description: String {
+        "tasks: \(added) added, \(succeeded) succeeded, \(failed) failed, \(skipped) skipped, \(cancelled) cancelled, "
+            + "\(rejected) rejected, \(unfinished) unfinished"
+    }
 }
 
 /// The live counters behind `BackgroundTaskStatistics`, plus their swift-metrics twins.
 package final class BackgroundTaskCounters: Sendable {
-    private let queued = Atomic<Int>(0)
+    private let added = Atomic<Int>(0)
     private let running = Atomic<Int>(0)
     private let succeeded = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
@@ -39,7 +49,7 @@ package final class BackgroundTaskCounters: Sendable {
     private let metrics = MetricHandles()
 
     private struct MetricHandles: Sendable {
-        let queued = Counter(label: "eventide_background_tasks", dimensions: [("state", "queued")])
+        let added = Counter(label: "eventide_background_tasks", dimensions: [("state", "added")])
         let succeeded = Counter(label: "eventide_background_tasks", dimensions: [("state", "succeeded")])
         let failed = Counter(label: "eventide_background_tasks", dimensions: [("state", "failed")])
         let skipped = Counter(label: "eventide_background_tasks", dimensions: [("state", "skipped")])
@@ -51,21 +61,21 @@ package final class BackgroundTaskCounters: Sendable {
     }
 
     var pending: Int {
-        queued.load(ordering: .relaxed) - succeeded.load(ordering: .relaxed) - failed.load(ordering: .relaxed)
+        added.load(ordering: .relaxed) - succeeded.load(ordering: .relaxed) - failed.load(ordering: .relaxed)
             - skipped.load(ordering: .relaxed) - cancelled.load(ordering: .relaxed)
     }
 
     /// Admits one task unless `limit` are pending.
     func admit(limit: Int) -> Bool {
         // Optimistic: count first, undo if over the limit (never loses an accepted task).
-        let accepted = queued.add(1, ordering: .relaxed).newValue
+        let accepted = added.add(1, ordering: .relaxed).newValue
         if accepted - finishedCount > limit {
-            queued.subtract(1, ordering: .relaxed)
+            added.subtract(1, ordering: .relaxed)
             rejected.add(1, ordering: .relaxed)
             metrics.rejected.increment()
             return false
         }
-        metrics.queued.increment()
+        metrics.added.increment()
         return true
     }
 
@@ -77,7 +87,7 @@ package final class BackgroundTaskCounters: Sendable {
     /// Undoes an `admit` whose task was never accepted after all.
     func retract() {
         // The swift-metrics counter cannot go down; it may overcount by these.
-        queued.subtract(1, ordering: .relaxed)
+        added.subtract(1, ordering: .relaxed)
     }
 
     func started() {
@@ -121,7 +131,7 @@ package final class BackgroundTaskCounters: Sendable {
 
     package var snapshot: BackgroundTaskStatistics {
         BackgroundTaskStatistics(
-            queued: queued.load(ordering: .relaxed), running: running.load(ordering: .relaxed),
+            added: added.load(ordering: .relaxed), running: running.load(ordering: .relaxed),
             succeeded: succeeded.load(ordering: .relaxed), failed: failed.load(ordering: .relaxed),
             skipped: skipped.load(ordering: .relaxed), rejected: rejected.load(ordering: .relaxed),
             cancelled: cancelled.load(ordering: .relaxed), loopStalls: stalls.load(ordering: .relaxed))

@@ -72,8 +72,17 @@ extension HTTPConnection {
         responding = true
         streamCompleted = completed
         core.taskStarted()
+        streamsStarted += 1
+        let stream = streamsStarted
         let this = LoopBound(self, loop: loop)
-        let writer = ResponseBodyWriter { bytes in try await this.value.writeBodyChunk(bytes, chunked: chunked) }
+        let loop = self.loop
+        let writer = ResponseBodyWriter { bytes in
+            if loop.inEventLoop { return try await this.value.writeBodyChunk(bytes, chunked: chunked, stream: stream) }
+            // A writer handed to another task: the write hops to the connection's loop.
+            try await Task(executorPreference: loop.executor) {
+                try await this.value.writeBodyChunk(bytes, chunked: chunked, stream: stream)
+            }.value
+        }
         Task(executorPreference: loop.executor) {
             var failure: (any Error)?
             do {
@@ -114,7 +123,10 @@ extension HTTPConnection {
         process()
     }
 
-    func writeBodyChunk(_ bytes: [UInt8], chunked: Bool) async throws {
+    /// `stream`: the number of the stream the writer belongs to; a writer kept past its
+    /// stream's end must not write into the connection's next response.
+    func writeBodyChunk(_ bytes: [UInt8], chunked: Bool, stream: UInt64) async throws {
+        guard stream == streamsStarted && streamCompleted != nil else { throw ResponseBodyWriter.StreamEnded() }
         guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
         borrowOutput()
         if chunked {

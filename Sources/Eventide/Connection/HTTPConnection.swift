@@ -65,6 +65,9 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     var streamWaiter: CheckedContinuation<Void, Never>?
     /// Schedules the streamed response's background tasks once the body ended.
     var streamCompleted: ((_ failed: Bool) -> Void)?
+    /// Streamed responses started on this connection; the last one is current while
+    /// `streamCompleted` is set.
+    var streamsStarted: UInt64 = 0
     /// Background tasks waiting for their response's last byte.
     // Loop-bound like `machine`: no run-time exclusivity checks (six per background request).
     @exclusivity(unchecked) var tasksAwaitingWrite = TasksAwaitingWrite()

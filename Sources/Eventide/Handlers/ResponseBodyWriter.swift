@@ -5,6 +5,13 @@ public struct ResponseBodyWriter: Sendable {
     /// Thrown by `write` when the client has gone away; stop producing.
     public struct ClientDisconnected: Error, Sendable {}
 
+    /// Thrown by `write` on a writer kept past the end of its stream (the closure it was
+    /// given to returned): the response is complete and nothing more can be added to it.
+    public struct StreamEnded: Error, Sendable, CustomStringConvertible {
+        public init() {}
+        public var description: String { "the streamed response this writer belonged to has ended" }
+    }
+
     private let sink: @Sendable ([UInt8]) async throws -> Void
 
     /// A writer handing each chunk to `sink` (the connection, or a test collector).

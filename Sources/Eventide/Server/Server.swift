@@ -79,8 +79,8 @@ public final class Server: Sendable {
     /// Serves on the calling thread until shut down (by `shutdown()`, or by SIGINT or
     /// SIGTERM when `configuration.handlesSignals`), then closes the loop.
     ///
-    /// - Returns: whether every accepted background task finished (exit with a failure
-    ///   status when not).
+    /// - Returns: the `ShutdownReport`: the background-task statistics and the names of the
+    ///   tasks that did not finish (`drainedCompletely` false: exit with a failure status).
     /// - Throws: a `UVError` when binding fails or the loop cannot close cleanly.
     @discardableResult
     public func run() throws -> ShutdownReport {
@@ -146,7 +146,7 @@ public final class Server: Sendable {
     /// Waits until a server started with `start()` has stopped and its loops closed,
     /// blocking the calling thread (from async code use `stop()` or `stopped()`).
     ///
-    /// - Returns: whether every accepted background task finished.
+    /// - Returns: the `ShutdownReport` (statistics, and the tasks that did not finish).
     /// - Throws: `UVError.busy` when a handle was left open on a loop (a leak).
     @discardableResult
     public func wait() throws -> ShutdownReport {
@@ -162,7 +162,7 @@ public final class Server: Sendable {
     /// `start(on:onStop:)` there is no thread to join. Not from a task running on one of
     /// the loops of `start()`: it would join its own thread.
     ///
-    /// - Returns: whether every accepted background task finished.
+    /// - Returns: the `ShutdownReport` (statistics, and the tasks that did not finish).
     /// - Throws: `UVError.busy` when a loop of `start()` closed with a handle left open.
     @discardableResult
     public func stop() async throws -> ShutdownReport {

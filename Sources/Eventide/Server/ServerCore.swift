@@ -201,7 +201,7 @@ package final class ServerCore {
         for watcher in signalWatchers { watcher.close() }
         signalWatchers = []
         scheduler.close()
-        logger.info("server stopped", metadata: ["background-tasks": "\(backgroundTasks.counters.snapshot)"])
+        logger.info("server stopped; \(backgroundTasks.counters.snapshot)")
         onStopped?(unfinished)
         onStopped = nil
     }
