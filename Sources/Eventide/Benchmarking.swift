@@ -76,7 +76,7 @@ import Logging
         core = ServerCore(
             loop: loop, loopIndex: 0, configuration: configuration, routes: try router.freeze(), backgroundTasks: service,
             logger: logger)
-        core.taskObserver = { entries, _ in
+        core.tasks.observer = { entries, _ in
             for entry in entries {
                 service.counters.dropped(.skipped)
                 entry.handle.finish(.skipped)

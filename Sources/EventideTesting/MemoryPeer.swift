@@ -26,7 +26,7 @@ final class MemoryServer: Sendable {
         (core, clock) = try loop.submitAndWait {
             let core = ServerCore(
                 loop: loop, loopIndex: 0, configuration: configuration, routes: routes, backgroundTasks: service, logger: logger)
-            core.taskObserver = observer
+            core.tasks.observer = observer
             return (LoopBound(core, loop: loop), LoopBound(MemoryClock(), loop: loop))
         }
     }

@@ -29,7 +29,7 @@ final class TaskRecorder: Sendable {
     var captured: [CapturedTask] { state.withLock { $0.captured } }
 
     /// The server's observer: whether `entries` run.
-    func observe(_ entries: [BackgroundTaskScheduler.Entry], requestID: RequestID) -> Bool {
+    func observe(_ entries: [BackgroundTaskLifecycle.Entry], requestID: RequestID) -> Bool {
         let waiters = state.withLock { state in
             state.observed += 1
             if mode == .captured {

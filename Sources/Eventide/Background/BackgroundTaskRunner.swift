@@ -9,7 +9,7 @@ import Synchronization
 /// thread, back to back (no hop to the loop between tasks: the common case, and the
 /// cheapest); `run` drives any other list from a Swift task on the request's loop.
 struct BackgroundTaskRunner: Sendable {
-    typealias Entry = BackgroundTaskScheduler.Entry
+    typealias Entry = BackgroundTaskLifecycle.Entry
 
     let service: BackgroundTaskService
     let requestID: RequestID

@@ -48,8 +48,8 @@ package final class BackgroundTaskService: Sendable {
     }
 
     /// Admits every task a response carries, or none of them.
-    package func admitAll(_ tasks: [BackgroundTask]) -> [BackgroundTaskScheduler.Entry]? {
-        var entries: [BackgroundTaskScheduler.Entry] = []
+    package func admitAll(_ tasks: [BackgroundTask]) -> [BackgroundTaskLifecycle.Entry]? {
+        var entries: [BackgroundTaskLifecycle.Entry] = []
         for task in tasks {
             do {
                 entries.append((task, BackgroundTaskHandle(id: try admit(), name: task.name)))
@@ -65,8 +65,8 @@ package final class BackgroundTaskService: Sendable {
     /// its response carried (rule 7). After a failed handler or an error status only
     /// `always` tasks run; the rest are skipped and logged at debug (rule 6).
     package func entriesToRun(
-        _ context: RequestContext, carried: [BackgroundTaskScheduler.Entry]?, failed: Bool, status: HTTPStatus
-    ) -> [BackgroundTaskScheduler.Entry] {
+        _ context: RequestContext, carried: [BackgroundTaskLifecycle.Entry]?, failed: Bool, status: HTTPStatus
+    ) -> [BackgroundTaskLifecycle.Entry] {
         var entries = context.seal()
         // Appending an empty list to the shared empty array still went through the
         // array's copy-on-write path on every request without tasks.

@@ -11,7 +11,7 @@ package final class RequestContext: Sendable {
 
     struct State {
         var requestID: RequestID
-        var tasks: [BackgroundTaskScheduler.Entry] = []
+        var tasks: [BackgroundTaskLifecycle.Entry] = []
         var dependencies: [ObjectIdentifier: any Sendable] = [:]
         var sealed = false
     }
@@ -46,7 +46,7 @@ package final class RequestContext: Sendable {
     var taskCount: Int { state.withLock { $0.tasks.count } }
 
     /// Ends the request: later `add` calls throw; returns the tasks in the order added.
-    func seal() -> [BackgroundTaskScheduler.Entry] {
+    func seal() -> [BackgroundTaskLifecycle.Entry] {
         state.withLock { state in
             state.sealed = true
             defer { state.tasks = [] }

@@ -7,18 +7,18 @@ struct TasksAwaitingWrite {
         /// The transport's `bytesQueued` once the response's last byte is queued.
         let offset: UInt64
         let requestID: RequestID
-        let entries: [BackgroundTaskScheduler.Entry]
+        let entries: [BackgroundTaskLifecycle.Entry]
     }
 
     private var waiting: [Waiting] = []
 
     /// Holds `entries` until `offset` bytes have been written.
-    mutating func add(_ entries: [BackgroundTaskScheduler.Entry], requestID: RequestID, startingAt offset: UInt64) {
+    mutating func add(_ entries: [BackgroundTaskLifecycle.Entry], requestID: RequestID, startingAt offset: UInt64) {
         waiting.append(Waiting(offset: offset, requestID: requestID, entries: entries))
     }
 
     /// Hands every list whose response is written (`written` bytes so far) to `start`.
-    mutating func takeWritten(upTo written: UInt64, _ start: ([BackgroundTaskScheduler.Entry], RequestID) -> Void) {
+    mutating func takeWritten(upTo written: UInt64, _ start: ([BackgroundTaskLifecycle.Entry], RequestID) -> Void) {
         guard let first = waiting.first, first.offset <= written else { return }
         var started = 0
         for list in waiting {
@@ -30,12 +30,12 @@ struct TasksAwaitingWrite {
     }
 
     /// Hands every list to `start` (the connection closed).
-    mutating func takeAll(_ start: ([BackgroundTaskScheduler.Entry], RequestID) -> Void) {
+    mutating func takeAll(_ start: ([BackgroundTaskLifecycle.Entry], RequestID) -> Void) {
         for list in waiting { start(list.entries, list.requestID) }
         waiting = []
     }
 }
 
-/// Sees a request's task list when its response was written, before the scheduler; returns
+/// Sees a request's task list when its response was written, before it starts; returns
 /// whether the list runs. A list that does not run must be finished by the observer.
-package typealias TaskObserver = @Sendable (_ entries: [BackgroundTaskScheduler.Entry], _ requestID: RequestID) -> Bool
+package typealias TaskObserver = @Sendable (_ entries: [BackgroundTaskLifecycle.Entry], _ requestID: RequestID) -> Bool

@@ -35,8 +35,7 @@ extension HTTPConnection {
     }
 
     /// Closes at once, dropping unsent output (shutdown deadline passed). Tasks still
-    /// waiting for their response are handed to the scheduler now, so the shutdown
-    /// report names them.
+    /// waiting for their response start now, so the shutdown report names them.
     func forceClose() {
         startAllAwaitingTasks()
         transport.close()

@@ -12,13 +12,13 @@ extension HTTPConnection {
     func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
         guard phase == .active else {
             // The connection died while the handler ran: the accepted work still runs.
-            if let context { scheduleTasks(context, carried: admit(response.background), failed: failed, status: response.status) }
+            if let context { scheduleTasks(context, carried: core.tasks.admit(response.background), failed: failed, status: response.status) }
             return true
         }
-        guard let carried = admit(response.background) else {
+        guard let carried = core.tasks.admit(response.background) else {
             // The queue is full: none of the response's tasks was accepted, so it becomes
             // a 503 (with no tasks of its own).
-            let rejection = core.backgroundTasks.rejectionResponse()
+            let rejection = core.tasks.rejectionResponse()
             return send(rejection, to: request, context: context, failed: failed, carried: nil)
         }
         return send(response, to: request, context: context, failed: failed, carried: carried)
@@ -27,7 +27,7 @@ extension HTTPConnection {
     /// `send` once the carried tasks were admitted (`carried` nil: they were refused).
     private func send(
         _ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool,
-        carried: [BackgroundTaskScheduler.Entry]?
+        carried: [BackgroundTaskLifecycle.Entry]?
     ) -> Bool {
         borrowOutput()
         var keepAlive = ResponseEncoding.keepAlive(response, request: request, closing: closeAfterResponse || core.isShuttingDown)

@@ -8,8 +8,8 @@ import Logging
 /// to read and when to close. Loop-bound.
 ///
 /// The transport is a socket for the server (`TCPConnection`), an in-memory pipe for
-/// `TestClient` and the micro-benchmarks (`MemoryTransport`): the same code answers all
-/// three, byte for byte. Generic rather than an existential, so the server's path is
+/// `TestClient` and the micro-benchmarks (`MemoryTransport`): the same code answers a
+/// socket, a test and a benchmark, byte for byte. Generic rather than an existential, so the server's path is
 /// specialized for `TCPConnection` with direct calls.
 ///
 /// Responses produced while handling one read are collected in `outbound` and written
@@ -36,11 +36,11 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     /// around every clock read.
     let loop: EventLoop
     let transport: Transport
-    // Loop-bound like the handler, and the sans-IO machine never calls back into it, so
+    // Loop-bound like the connection, and the sans-IO machine never calls back into it, so
     // two accesses cannot overlap: the run-time exclusivity check on each of the five
     // accesses per request was ~1% of the CPU of a plaintext request.
     @exclusivity(unchecked) var machine: HTTPServerConnection
-    // Only this handler's methods touch it, on the loop, and it is passed inout only to
+    // Only this connection's methods touch it, on the loop, and it is passed inout only to
     // the serializer: no run-time exclusivity check on each access.
     @exclusivity(unchecked) var outbound: [UInt8] = []
     var phase = Phase.active
@@ -50,7 +50,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     var peerClosed = false
     /// Set by a graceful shutdown: the current response is the last one.
     var closeAfterResponse = false
-    /// Loop times (ms) behind the timeouts: last input, start of the request being
+    /// Transport clock times (ms) behind the timeouts: last input, start of the request being
     /// received, last progress of pending output, start of lingering.
     var lastReadAt: UInt64
     var lastActivityAt: UInt64

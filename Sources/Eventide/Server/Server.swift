@@ -25,7 +25,7 @@ public final class Server: Sendable {
     let routes: RouteTable
     let logger: Logger
     let backgroundTasks: BackgroundTaskService
-    /// Sees every request's task list before the scheduler (`ServerCore.taskObserver`).
+    /// Sees every request's task list before it starts (`BackgroundTaskLifecycle.observer`).
     let taskObserver: TaskObserver?
     let state = Locked(State())
 
@@ -240,7 +240,7 @@ public final class Server: Sendable {
         let core = ServerCore(
             loop: loop, loopIndex: index, configuration: coreConfiguration, routes: routes,
             backgroundTasks: backgroundTasks, logger: logger)
-        core.taskObserver = taskObserver
+        core.tasks.observer = taskObserver
         core.onStopped = { [self] unfinished in
             if let report = coreStopped(unfinished: unfinished) {
                 onStop?(report)

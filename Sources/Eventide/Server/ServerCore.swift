@@ -16,7 +16,8 @@ package final class ServerCore {
     let routes: RouteTable
     let logger: Logger
     let backgroundTasks: BackgroundTaskService
-    let scheduler: BackgroundTaskScheduler
+    /// The background tasks of this loop's requests, from hand-over to done.
+    package let tasks: BackgroundTaskLifecycle
     let requestEnvironment: RequestEnvironment
     private var listener: TCPListener?
     private var connections: [UInt64: any ServedConnection] = [:]
@@ -40,9 +41,6 @@ package final class ServerCore {
     /// Called once, on the loop, when shutdown finished and every handle is closed,
     /// with the names of background tasks that did not finish (empty: full drain).
     package var onStopped: ((_ unfinishedTasks: [String]) -> Void)?
-    /// Sees every request's task list before the scheduler does, and says whether it runs
-    /// (`TestClient` records them; in `.captured` mode they do not run).
-    package var taskObserver: TaskObserver?
 
     package init(
         loop: EventLoop, loopIndex: Int, configuration: ServerConfiguration, routes: RouteTable,
@@ -54,10 +52,10 @@ package final class ServerCore {
         self.routes = routes
         self.logger = logger
         self.backgroundTasks = backgroundTasks
-        self.scheduler = BackgroundTaskScheduler(loop: loop, service: backgroundTasks)
+        self.tasks = BackgroundTaskLifecycle(loop: loop, service: backgroundTasks)
         self.requestEnvironment = RequestEnvironment(eventLoop: loop, logger: logger)
         spareOutput.reserveCapacity(4096)
-        scheduler.onIdle = { [unowned self] in finishShutdownIfDone() }
+        tasks.onIdle = { [unowned self] in finishShutdownIfDone() }
     }
 
     /// Binds and starts accepting. Returns the bound port.
@@ -134,11 +132,7 @@ package final class ServerCore {
         finishShutdownIfDone()
     }
 
-    /// Starts a request's tasks: its response was written (or its connection closed).
-    func startTasks(_ entries: [BackgroundTaskScheduler.Entry], requestID: RequestID) {
-        if let taskObserver, !taskObserver(entries, requestID) { return }
-        scheduler.run(entries, requestID: requestID, logger: logger)
-    }
+
 
     func nextRequestID() -> RequestID {
         nextRequestSequence += 1
@@ -174,8 +168,7 @@ package final class ServerCore {
         deadline.start(afterMilliseconds: configuration.shutdownTimeout.wholeMilliseconds) { [unowned self] in
             logger.warning("shutdown deadline passed", metadata: ["connections": "\(connections.count)", "handlers": "\(runningTasks)"])
             for connection in Array(connections.values) { connection.forceClose() }
-            let unfinished = scheduler.cancelAll()
-            backgroundTasks.close()
+            let unfinished = tasks.cancelAtDeadline()
             if !unfinished.isEmpty {
                 logger.error("background tasks did not finish before the deadline", metadata: [
                     "count": "\(unfinished.count)", "tasks": "\(unfinished.joined(separator: ", "))",
@@ -188,7 +181,7 @@ package final class ServerCore {
     }
 
     private func finishShutdownIfDone() {
-        if isShuttingDown && connections.isEmpty && runningTasks == 0 && scheduler.isIdle { finish(unfinished: []) }
+        if isShuttingDown && connections.isEmpty && runningTasks == 0 && tasks.isIdle { finish(unfinished: []) }
     }
 
     private func finish(unfinished: [String]) {
@@ -200,7 +193,7 @@ package final class ServerCore {
         sweepTimer = nil
         for watcher in signalWatchers { watcher.close() }
         signalWatchers = []
-        scheduler.close()
+        tasks.close()
         logger.info("server stopped; \(backgroundTasks.counters.snapshot)")
         onStopped?(unfinished)
         onStopped = nil

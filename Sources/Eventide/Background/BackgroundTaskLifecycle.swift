@@ -2,14 +2,19 @@ import EventideUVLoop
 import Logging
 import Synchronization
 
-/// Starts each request's task list on one loop and keeps track of what is unfinished
-/// for shutdown. Loop-bound.
+/// Owns a background task's life on one loop, from its request to done: admission of the
+/// tasks a response carries, the outcome rule (a failed request runs only `always`
+/// tasks), the start once the response was written, running on the loop or the pool with
+/// the failure policy (`BackgroundTaskRunner`), the statistics, and the drain and
+/// cancellation at shutdown. The connection and the server core talk to nothing else
+/// about tasks; what the loops share (capacity, ids, counters, the blocking pool) is the
+/// server-wide `BackgroundTaskService`. Loop-bound.
 ///
 /// A list made only of blocking pool tasks (the common case) runs as one pool job; the
 /// pool thread reports it finished through `PoolSide`, in batches: one `execute` onto
 /// the loop per batch of finished lists, not one per list. Any other list runs in a
 /// Swift task on the loop.
-package final class BackgroundTaskScheduler {
+package final class BackgroundTaskLifecycle {
     package typealias Entry = (task: BackgroundTask, handle: BackgroundTaskHandle)
 
     /// A list started and not finished yet; its task when it runs in a Swift task.
@@ -36,11 +41,40 @@ package final class BackgroundTaskScheduler {
     private var closed = false
     /// Called when the last running list finished (shutdown waits for it).
     var onIdle: (() -> Void)?
+    /// Sees every request's task list before it starts, and says whether it runs
+    /// (`TestClient` records them; in `.captured` mode they do not run).
+    package var observer: TaskObserver?
+    private let logger: Logger
 
     package init(loop: EventLoop, service: BackgroundTaskService) {
         self.loop = loop
         self.service = service
+        self.logger = service.logger
         self.poolSide = PoolSide(service: service)
+    }
+
+    // MARK: A request's tasks
+
+    /// Admits the tasks a response carries; nil when the queue is full (the response
+    /// then becomes a 503 and none of them was accepted).
+    func admit(_ tasks: [BackgroundTask]) -> [Entry]? {
+        guard !tasks.isEmpty else { return [] }
+        return service.admitAll(tasks)
+    }
+
+    /// The 503 answered when a response's own tasks cannot be accepted.
+    func rejectionResponse() -> Response { service.rejectionResponse() }
+
+    /// Ends a request: the tasks that should run once its response is written, in order
+    /// (its own, then those its response carried); a failed request's others are skipped.
+    func finishRequest(_ context: RequestContext, carried: [Entry]?, failed: Bool, status: HTTPStatus) -> [Entry] {
+        service.entriesToRun(context, carried: carried, failed: failed, status: status)
+    }
+
+    /// Starts a request's tasks: its response was written (or its connection closed).
+    func start(_ entries: [Entry], requestID: RequestID) {
+        if let observer, !observer(entries, requestID) { return }
+        run(entries, requestID: requestID, logger: logger)
     }
 
     var isIdle: Bool { runningCount == 0 }
@@ -127,20 +161,27 @@ package final class BackgroundTaskScheduler {
         if runningCount == 0 { onIdle?() }
     }
 
-    /// Shutdown deadline: tasks not started are cancelled, running `async` ones get a
-    /// cancellation request. Returns the names of the tasks that had not finished.
-    func cancelAll() -> [String] {
+    /// Shutdown deadline: no new task is accepted, tasks not started are cancelled,
+    /// running `async` ones get a cancellation request. Returns the names of the tasks
+    /// that had not finished.
+    func cancelAtDeadline() -> [String] {
+        let names = cancelAll()
+        service.close()
+        return names
+    }
+
+    private func cancelAll() -> [String] {
         let names = unfinishedTaskNames
         // Pool lists check the flag before each task (lists started later would be
-        // cancelled too; none is: the scheduler closes right after).
+        // cancelled too; none is: the lifecycle closes right after).
         poolSide.cancelled.store(true, ordering: .relaxed)
         for case let entry? in running { entry.task?.cancel() }
         return names
     }
 }
 
-extension BackgroundTaskScheduler {
-    /// What pool threads share with the scheduler: the shutdown flag, and the slots of
+extension BackgroundTaskLifecycle {
+    /// What pool threads share with the lifecycle: the shutdown flag, and the slots of
     /// finished pool lists waiting to be collected on the loop.
     final class PoolSide: Sendable {
         let service: BackgroundTaskService
