@@ -9,9 +9,10 @@ import Foundation
 final class SocketPeer: TestPeer {
     private let fd: Int32
 
-    /// Connects to 127.0.0.1:`port`; every read gives up after `receiveTimeout` seconds
-    /// (a broken server fails the test instead of hanging it).
-    init(port: Int, receiveTimeout: Int = 10) throws {
+    /// Connects to 127.0.0.1:`port`; a read gives up after `receiveTimeout` seconds (a
+    /// broken server fails the test instead of hanging it), longer than any of the
+    /// server's default timeouts so it never races them.
+    init(port: Int, receiveTimeout: Int = 120) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestClientError.socket("socket", errno) }
         var address = sockaddr_in()
@@ -42,6 +43,10 @@ final class SocketPeer: TestPeer {
             var chunk = [UInt8](repeating: 0, count: 65536)
             while true {
                 let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    inbox.finish(failure: .readTimedOut)
+                    return
+                }
                 if count <= 0 { break }
                 inbox.append(Array(chunk[..<count]))
             }

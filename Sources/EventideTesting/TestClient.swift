@@ -55,7 +55,8 @@ public final class TestClient: Sendable {
     }
 
     /// A client for `router`'s routes. `configuration` sets limits, timeouts and
-    /// background-task behaviour as on a server (`.live` ignores its host and port).
+    /// background-task behaviour as on a server (`.live` serves on 127.0.0.1, an ephemeral
+    /// port and one loop, without handling signals).
     public init(
         router: Router, taskMode: TaskMode = .inline, transport: Transport = .inMemory,
         configuration: ServerConfiguration = ServerConfiguration(),
@@ -197,4 +198,6 @@ public enum TestClientError: Error, Sendable {
     case needsInMemoryTransport
     /// A socket call of a `.live` client failed (the call's name and `errno`).
     case socket(String, Int32)
+    /// A `.live` read waited 120 s without a byte.
+    case readTimedOut
 }

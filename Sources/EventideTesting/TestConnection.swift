@@ -99,6 +99,8 @@ final class Inbox: Sendable {
         /// Bumped on every arrival, so a reader never waits for what already came.
         var arrivals = 0
         var waiter: CheckedContinuation<Void, Never>?
+        /// Why no more bytes come, when it is not the server's close.
+        var failure: TestClientError?
     }
 
     private let state = Mutex(State())
@@ -116,10 +118,12 @@ final class Inbox: Sendable {
         }?.resume()
     }
 
-    /// The server closed (or half-closed) its side: no more bytes.
-    func finish() {
+    /// The server closed (or half-closed) its side: no more bytes. With `failure`, the
+    /// client stopped reading for that reason instead.
+    func finish(failure: TestClientError? = nil) {
         state.withLock { state in
             state.closed = true
+            state.failure = failure
             state.arrivals += 1
             return state.waiter.take()
         }?.resume()
@@ -130,7 +134,8 @@ final class Inbox: Sendable {
     func next<Result>(_ take: (inout [UInt8], _ closed: Bool) throws(TestClientError) -> Result?) async throws -> Result {
         while true {
             let (result, arrivals): (Result?, Int) = try state.withLock { (state) throws(TestClientError) in
-                (try take(&state.bytes, state.closed), state.arrivals)
+                if let failure = state.failure { throw failure }
+                return (try take(&state.bytes, state.closed), state.arrivals)
             }
             if let result { return result }
             await withCheckedContinuation { continuation in

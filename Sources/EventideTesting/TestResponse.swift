@@ -54,7 +54,9 @@ public struct TestResponse: Sendable {
             }
             end = chunkedEnd
         } else if let lengthText = headers.first(name: "Content-Length") {
-            guard let length = Int(lengthText) else { throw .malformedResponse("bad Content-Length: \(lengthText)") }
+            guard let length = Int(lengthText), length >= 0, headers["Content-Length"].count == 1 else {
+                throw .malformedResponse("bad Content-Length: \(headers["Content-Length"])")
+            }
             guard input.count - bodyStart >= length else {
                 if closed { throw .malformedResponse("connection closed after \(input.count - bodyStart) of \(length) body bytes") }
                 return nil
@@ -78,7 +80,9 @@ public struct TestResponse: Sendable {
         while true {
             guard let lineEnd = input[index...].firstRange(of: [13, 10]) else { return nil }
             let sizeText = String(decoding: input[index..<lineEnd.lowerBound], as: UTF8.self)
-            guard let size = Int(sizeText.split(separator: ";")[0], radix: 16) else {
+            guard let sizeField = sizeText.split(separator: ";").first, let size = Int(sizeField, radix: 16), size >= 0,
+                size < Int.max / 2 - index
+            else {
                 throw .malformedResponse("bad chunk size: \(sizeText)")
             }
             index = lineEnd.upperBound
@@ -92,6 +96,9 @@ public struct TestResponse: Sendable {
                 }
             }
             guard input.count >= index + size + 2 else { return nil }
+            guard input[index + size] == 13, input[index + size + 1] == 10 else {
+                throw .malformedResponse("chunk data not followed by CRLF")
+            }
             body += input[index..<(index + size)]
             index += size + 2
         }

@@ -1,9 +1,7 @@
 /// Carries a loop-bound (non-`Sendable`) value across a concurrency boundary, checking
 /// at run time that it is only touched on its loop's thread.
-public struct LoopBound<Value>: @unchecked Sendable {
-    // @unchecked: `value` is only reachable through the accessor below, which
-    // preconditions that the caller runs on `loop`'s thread.
-    @usableFromInline let storage: Value
+public struct LoopBound<Value>: Sendable {
+    @usableFromInline let storage: LoopBoundStorage<Value>
     /// The loop whose thread may touch the value.
     public let loop: EventLoop
 
@@ -12,7 +10,7 @@ public struct LoopBound<Value>: @unchecked Sendable {
     @inlinable
     public init(_ value: Value, loop: EventLoop) {
         precondition(loop.inEventLoop, "LoopBound must be created on its loop's thread")
-        self.storage = value
+        self.storage = LoopBoundStorage(value)
         self.loop = loop
     }
 
@@ -20,6 +18,16 @@ public struct LoopBound<Value>: @unchecked Sendable {
     @inlinable
     public var value: Value {
         precondition(loop.inEventLoop, "loop-bound value used off its loop's thread")
-        return storage
+        return storage.value
     }
+}
+
+/// `LoopBound`'s value.
+// @unchecked: reachable only through `LoopBound.value`, which preconditions that the
+// caller runs on the loop's thread.
+@usableFromInline
+struct LoopBoundStorage<Value>: @unchecked Sendable {
+    @usableFromInline let value: Value
+
+    @inlinable init(_ value: Value) { self.value = value }
 }

@@ -3,7 +3,8 @@ internal import CLibUV
 /// An accepted TCP connection. Loop-bound.
 ///
 /// Writes try `uv_try_write` first and queue only what the socket did not take with
-/// `uv_write` (the bytes are copied and live until the write callback). Progress is
+/// `uv_write` (the rest of a buffer is copied, the rest of an array kept, until the write
+/// callback). Progress is
 /// visible as `bytesQueued` and `bytesWritten`; bytes taken synchronously are counted
 /// before `write` returns, later ones are reported through `connectionDidWrite`.
 public final class TCPConnection {

@@ -31,17 +31,16 @@ public enum BackgroundTaskState: Sendable, Hashable {
 /// The state is one atomic byte, so a task's progress costs no lock and no allocation;
 /// only `completion()` on an unfinished task takes a lock (a process-wide table of
 /// waiters, keyed by handle).
-public final class BackgroundTaskHandle: @unchecked Sendable, CustomStringConvertible {
-    // @unchecked: `failure` is written once, before the releasing exchange in `finish`
-    // publishes `.failed`, and read only after an acquiring load saw `.failed`.
+public final class BackgroundTaskHandle: Sendable, CustomStringConvertible {
     /// Unique within the server process.
     public let id: UInt64
     /// The task's name.
     public let name: String
     /// The state's kind (`Kind`), plus `hasWaiters` once `completion()` registered one.
     private let word = Atomic<UInt8>(Kind.pending)
-    /// The error's description of a `.failed` state.
-    private var failure = ""
+    /// The error's description of a `.failed` state (locked only by a failed task and by
+    /// reading a failed state).
+    private let failure = Mutex("")
 
     /// Continuations of `completion()` calls made before their task finished.
     private static let waiters = Locked<[ObjectIdentifier: [CheckedContinuation<BackgroundTaskState, Never>]]>([:])
@@ -95,7 +94,7 @@ public final class BackgroundTaskHandle: @unchecked Sendable, CustomStringConver
     /// Records the final `state` and resumes the waiters. Called once per task, by
     /// whoever runs, skips or cancels it.
     package func finish(_ state: BackgroundTaskState) {
-        if case .failed(let message) = state { failure = message }
+        if case .failed(let message) = state { failure.withLock { $0 = message } }
         let previous = word.exchange(Self.kind(of: state), ordering: .acquiringAndReleasing)
         guard previous & Kind.hasWaiters != 0 else { return }
         let waiting = Self.waiters.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) } ?? []
@@ -112,7 +111,7 @@ public final class BackgroundTaskHandle: @unchecked Sendable, CustomStringConver
         case Kind.pending: return .pending
         case Kind.running: return .running
         case Kind.succeeded: return .succeeded
-        case Kind.failed: return .failed(failure)
+        case Kind.failed: return .failed(failure.withLock { $0 })
         case Kind.skipped: return .skipped
         default: return .cancelled
         }

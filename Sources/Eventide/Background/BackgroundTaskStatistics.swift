@@ -30,6 +30,14 @@ public struct BackgroundTaskStatistics: Sendable, Hashable, CustomStringConverti
     /// Added and not finished yet (waiting for their response's write, queued or running).
     public var unfinished: Int { added - succeeded - failed - skipped - cancelled }
 
+    /// The former name of `added`.
+    @available(*, deprecated, renamed: "added")
+    public var queued: Int { added }
+
+    /// The former name of `unfinished`.
+    @available(*, deprecated, renamed: "unfinished")
+    public var pending: Int { unfinished }
+
     public var description: String {
         "tasks: \(added) added, \(succeeded) succeeded, \(failed) failed, \(skipped) skipped, \(cancelled) cancelled, "
             + "\(rejected) rejected, \(unfinished) unfinished"

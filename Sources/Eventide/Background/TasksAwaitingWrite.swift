@@ -36,6 +36,7 @@ struct TasksAwaitingWrite {
     }
 }
 
-/// Sees a request's task list when its response was written, before it starts; returns
-/// whether the list runs. A list that does not run must be finished by the observer.
+/// Sees a request's task list when it is about to start (its response was written, or its
+/// connection closed first), and returns whether it runs. A list that does not run must
+/// be finished by the observer.
 package typealias TaskObserver = @Sendable (_ entries: [BackgroundTaskLifecycle.Entry], _ requestID: RequestID) -> Bool

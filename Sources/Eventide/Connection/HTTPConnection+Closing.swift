@@ -25,10 +25,14 @@ extension HTTPConnection {
     /// Graceful shutdown: idle connections close now, busy ones after their response.
     func shutdownGracefully() {
         guard phase == .active else { return }
-        if isIdle {
+        if isIdle && transport.pendingWriteBytes == 0 {
             // Nothing to flush and no unread input: a plain close sends FIN, no RST.
             phase = .closing
             transport.close()
+        } else if isIdle {
+            // The last response is still going out to a slow reader: FIN after it, not a
+            // close that would cancel the queued bytes.
+            closeAfterFlush()
         } else {
             closeAfterResponse = true
         }

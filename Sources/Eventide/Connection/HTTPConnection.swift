@@ -85,7 +85,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
         lastWriteProgressAt = now
     }
 
-    /// No request in progress and nothing buffered: safe to close on shutdown.
+    /// No request in progress and nothing buffered (output may still be unsent).
     var isIdle: Bool { phase == .active && !responding && machine.isIdle }
 
     // MARK: Transport events

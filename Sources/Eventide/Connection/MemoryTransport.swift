@@ -24,7 +24,7 @@ package final class MemoryTransport: ConnectionTransport {
     /// The connection closed the transport.
     package private(set) var isClosed = false
     /// Called after output arrived or the transport (half-)closed, from a later loop
-    /// iteration, so the request's tasks were already handed over when it runs.
+    /// iteration: tasks whose response that output completed were handed over before.
     package var onOutput: (() -> Void)?
 
     private let loop: EventLoop

@@ -104,18 +104,22 @@ package final class ServerCore {
             return
         }
         nextConnectionID += 1
-        let limit = (configuration.maxConnections + configuration.loops - 1) / configuration.loops
-        let connection = HTTPConnection(id: nextConnectionID, core: self, transport: tcp, overCapacity: connections.count >= limit)
+        let connection = HTTPConnection(id: nextConnectionID, core: self, transport: tcp, overCapacity: overCapacity)
         connections[connection.id] = connection
         tcp.delegate = connection
         tcp.startReading()
+    }
+
+    /// Whether a new connection is beyond this loop's share of `maxConnections`.
+    private var overCapacity: Bool {
+        connections.count >= (configuration.maxConnections + configuration.loops - 1) / configuration.loops
     }
 
     /// A connection over `transport`, served like an accepted socket (its events are the
     /// caller's to deliver).
     package func attach<Transport: ConnectionTransport>(_ transport: Transport) -> HTTPConnection<Transport> {
         nextConnectionID += 1
-        let connection = HTTPConnection(id: nextConnectionID, core: self, transport: transport, overCapacity: false)
+        let connection = HTTPConnection(id: nextConnectionID, core: self, transport: transport, overCapacity: overCapacity)
         connections[connection.id] = connection
         transport.startReading()
         return connection

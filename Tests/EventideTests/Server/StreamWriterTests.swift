@@ -21,7 +21,10 @@ import Testing
             }
         }
         router.get("/plain") { _ in "plain" }
-        let client = try TestClient(router: router, transport: transport)
+        // Idle time is not under test: a loaded machine may pause this test for seconds.
+        var configuration = ServerConfiguration()
+        configuration.timeouts.idle = .seconds(120)
+        let client = try TestClient(router: router, transport: transport, configuration: configuration)
         defer { #expect(throws: Never.self) { try client.shutdown() } }
         let connection = try await client.connect()
         try await connection.send("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n")

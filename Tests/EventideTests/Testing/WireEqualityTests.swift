@@ -79,6 +79,8 @@ import Testing
         configuration.limits.maxBodyBytes = 1024
         configuration.limits.maxHeaderBytes = 2048
         configuration.serverName = "eventide-test"
+        // Idle time is not under test: a loaded machine may pause a test for seconds.
+        configuration.timeouts.idle = .seconds(120)
         return configuration
     }
 
