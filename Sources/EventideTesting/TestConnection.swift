@@ -98,7 +98,7 @@ final class Inbox: Sendable {
         var closed = false
         /// Bumped on every arrival, so a reader never waits for what already came.
         var arrivals = 0
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiters: [CheckedContinuation<Void, Never>] = []
         /// Why no more bytes come, when it is not the server's close.
         var failure: TestClientError?
     }
@@ -114,8 +114,9 @@ final class Inbox: Sendable {
         state.withLock { state in
             state.bytes += bytes
             state.arrivals += 1
-            return state.waiter.take()
-        }?.resume()
+            defer { state.waiters = [] }
+            return state.waiters
+        }.forEach { $0.resume() }
     }
 
     /// The server closed (or half-closed) its side: no more bytes. With `failure`, the
@@ -125,8 +126,9 @@ final class Inbox: Sendable {
             state.closed = true
             state.failure = failure
             state.arrivals += 1
-            return state.waiter.take()
-        }?.resume()
+            defer { state.waiters = [] }
+            return state.waiters
+        }.forEach { $0.resume() }
     }
 
     /// Waits until `take` finds what it needs in the bytes received so far (it removes
@@ -141,7 +143,7 @@ final class Inbox: Sendable {
             await withCheckedContinuation { continuation in
                 let arrived = state.withLock { state in
                     guard state.arrivals == arrivals else { return true }
-                    state.waiter = continuation
+                    state.waiters.append(continuation)
                     return false
                 }
                 if arrived { continuation.resume() }

@@ -138,10 +138,15 @@ package final class BackgroundTaskCounters: Sendable {
     }
 
     package var snapshot: BackgroundTaskStatistics {
-        BackgroundTaskStatistics(
-            added: added.load(ordering: .relaxed), running: running.load(ordering: .relaxed),
-            succeeded: succeeded.load(ordering: .relaxed), failed: failed.load(ordering: .relaxed),
-            skipped: skipped.load(ordering: .relaxed), rejected: rejected.load(ordering: .relaxed),
-            cancelled: cancelled.load(ordering: .relaxed), loopStalls: stalls.load(ordering: .relaxed))
+        // The ends first, `added` last: a task added and finished between the loads then
+        // shows as added, never as more finished than added (`unfinished` below zero).
+        let (succeeded, failed, skipped, cancelled) = (
+            succeeded.load(ordering: .acquiring), failed.load(ordering: .acquiring), skipped.load(ordering: .acquiring),
+            cancelled.load(ordering: .acquiring)
+        )
+        return BackgroundTaskStatistics(
+            added: added.load(ordering: .acquiring), running: running.load(ordering: .relaxed), succeeded: succeeded,
+            failed: failed, skipped: skipped, rejected: rejected.load(ordering: .relaxed), cancelled: cancelled,
+            loopStalls: stalls.load(ordering: .relaxed))
     }
 }

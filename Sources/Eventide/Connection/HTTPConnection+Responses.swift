@@ -136,7 +136,7 @@ extension HTTPConnection {
         }
         flush()
         if transport.pendingWriteBytes > core.configuration.writeBufferHighWatermark {
-            await withCheckedContinuation { streamWaiter = $0 }
+            await withCheckedContinuation { streamWaiters.append($0) }
         }
         guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
     }

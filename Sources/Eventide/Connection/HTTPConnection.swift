@@ -62,7 +62,9 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     @exclusivity(unchecked) var contexts = RequestContextRecycler()
     /// Accepted beyond `maxConnections`: its first request is answered 503.
     let overCapacity: Bool
-    var streamWaiter: CheckedContinuation<Void, Never>?
+    /// Stream writes waiting for the client to read (a writer handed to other tasks may
+    /// have several).
+    var streamWaiters: [CheckedContinuation<Void, Never>] = []
     /// Schedules the streamed response's background tasks once the body ended.
     var streamCompleted: ((_ failed: Bool) -> Void)?
     /// Streamed responses started on this connection; the last one is current while
@@ -125,9 +127,8 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     package func wrote() {
         lastWriteProgressAt = transport.nowMilliseconds
         lastActivityAt = lastWriteProgressAt
-        if let waiter = streamWaiter, transport.pendingWriteBytes <= core.configuration.writeBufferLowWatermark {
-            streamWaiter = nil
-            waiter.resume()
+        if !streamWaiters.isEmpty, transport.pendingWriteBytes <= core.configuration.writeBufferLowWatermark {
+            resumeStreamWaiters()
         }
         startWrittenTasks()
         if phase == .active { updateReading() }
@@ -138,8 +139,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
         phase = .closed
         // The client left before the end: the work was accepted, so it still runs.
         startAllAwaitingTasks()
-        streamWaiter?.resume()
-        streamWaiter = nil
+        resumeStreamWaiters()
         core.connectionDidClose(id)
     }
 
@@ -225,6 +225,12 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
             }
             return false
         }
+    }
+
+    func resumeStreamWaiters() {
+        let waiters = streamWaiters
+        streamWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 }
 
