@@ -53,6 +53,7 @@ final class MemoryServer: Sendable {
 
     /// Moves the clock and lets every connection check its timeouts.
     func advanceClock(by duration: Duration) async throws {
+        precondition(duration >= .zero, "the clock only moves forward")
         let (core, clock) = (self.core, self.clock)
         let milliseconds = UInt64(duration.components.seconds) * 1000 + UInt64(duration.components.attoseconds / 1_000_000_000_000_000)
         try await loop.submit {

@@ -132,8 +132,10 @@ public final class TestClient: Sendable {
     }
 
     /// Moves the in-memory clock forward and lets every connection check its timeouts
-    /// (header, body, idle, write stall), as the server's sweep does once that much time
-    /// has passed.
+    /// (header, body, idle, write stall, linger), as the server's sweep does once that much
+    /// time has passed. One call checks once, at the new time: advance in steps to see one
+    /// stage follow another (a 408, then the end of lingering). `duration` must not be
+    /// negative.
     ///
     /// - Throws: `TestClientError.needsInMemoryTransport` for a `.live` client.
     public func advanceClock(by duration: Duration) async throws {

@@ -141,8 +141,6 @@ extension HTTPConnection {
         guard phase == .active else { throw ResponseBodyWriter.ClientDisconnected() }
     }
 
-
-
     /// Writes the collected output and gives the buffer back to the loop.
     func flush() {
         defer { returnOutput() }
