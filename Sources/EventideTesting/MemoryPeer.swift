@@ -97,6 +97,12 @@ struct MemoryPeer: TestPeer {
         await shutdownWrite()
     }
 
+    func reset() async {
+        let transport = self.transport
+        _ = try? await transport.loop.submit { transport.value.abortByPeer() }
+        _ = try? await transport.loop.submit {}  // the failure it reports has arrived
+    }
+
     func setReading(_ reading: Bool) async throws {
         let transport = self.transport
         try await transport.loop.submit { transport.value.peerReads = reading }

@@ -68,6 +68,12 @@ final class SocketPeer: TestPeer {
         Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
+    func reset() async {
+        var option = linger(l_onoff: 1, l_linger: 0)  // close now sends RST
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     func setReading(_ reading: Bool) async throws {
         throw TestClientError.needsInMemoryTransport
     }

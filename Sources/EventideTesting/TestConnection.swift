@@ -43,6 +43,12 @@ public final class TestConnection: Sendable {
         await peer.close()
     }
 
+    /// Goes away abruptly, like a client whose connection was reset: what the server had
+    /// not sent yet is lost (over a socket: an RST).
+    public func reset() async {
+        await peer.reset()
+    }
+
     /// Stops taking the server's output, like a client that stopped reading: the server's
     /// writes stay pending (its write-stall timeout applies). In memory only.
     public func pauseReading() async throws {
@@ -87,6 +93,8 @@ protocol TestPeer: Sendable {
     func send(_ bytes: [UInt8]) async throws
     func shutdownWrite() async
     func close() async
+    /// Vanishes abruptly (RST).
+    func reset() async
     /// Whether the peer takes the server's output (`TestClientError.needsInMemoryTransport` on a socket).
     func setReading(_ reading: Bool) async throws
 }

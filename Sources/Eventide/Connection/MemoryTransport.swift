@@ -89,6 +89,16 @@ package final class MemoryTransport: ConnectionTransport {
         }
     }
 
+    /// The peer vanished (a reset): unsent output is dropped and the connection hears a
+    /// failure, as from a socket reset by its peer.
+    package func abortByPeer() {
+        guard !isClosed else { return }
+        unread = []
+        inbox = []
+        let this = LoopBound(self, loop: loop)
+        loop.execute { this.value.connection?.failed(.connectionReset) }
+    }
+
     /// Takes the output written so far.
     package func takeOutput() -> [UInt8] {
         defer { output.removeAll(keepingCapacity: true) }

@@ -67,3 +67,27 @@ import Testing
         await connection.close()
     }
 }
+
+/// Rule 6 on the seam: a client that vanishes before its response was written does not
+/// cancel the work the request accepted.
+@Suite(.timeLimit(.minutes(1))) struct VanishedClientTaskTests {
+    @Test func tasksStillRunWhenTheClientResetsBeforeTheResponseWentOut() async throws {
+        let journal = Journal()
+        let router = Router()
+        let large = [UInt8](repeating: 0x62, count: 64 * 1024)
+        router.post("/accept") { _, tasks in
+            try tasks.add({ journal.record("ran") }, name: "accepted-work")
+            return Response.bytes(large)
+        }
+        let client = try TestClient(router: router, taskMode: .deferred)
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.pauseReading()
+        try await connection.send("POST /accept HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+        #expect(journal.all.isEmpty)  // the response is still unsent
+        await connection.reset()
+        #expect(await client.drainTasks() == [.succeeded])
+        #expect(journal.all == ["ran"])
+        #expect(connection.isClosedByServer)
+    }
+}
