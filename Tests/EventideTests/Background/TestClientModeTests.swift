@@ -83,3 +83,33 @@ import Testing
         #expect(try await client.execute(.get, "/missing").status == .notFound)
     }
 }
+
+/// `drainTasks()` waits for tasks accepted but not handed over yet, and wakes when a
+/// failed request's tasks are skipped instead.
+@Suite(.timeLimit(.minutes(1))) struct TestClientDrainTests {
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func drainWakesWhenAFailedRequestsTasksAreSkipped(transport: TestClient.Transport) async throws {
+        let added = Watched(false)
+        let gate = Gate()
+        let router = Router()
+        // Named: as a trailing closure this async shape is ambiguous with the dependency
+        // overload (issue 14 section 3: fewer handler overloads).
+        let failsLater: @Sendable (Request, BackgroundTasks) async throws -> String = { _, tasks in
+            try tasks.add({ @Sendable () -> Void in }, name: "never-runs")
+            added.update { $0 = true }
+            _ = await gate.wait(timeout: 60)
+            throw HTTPError(.badRequest)
+        }
+        router.post("/fails-later", failsLater)
+        let client = try TestClient(router: router, taskMode: .deferred, transport: transport)
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        async let response = client.execute(.post, "/fails-later")
+        #expect(await added.wait(timeout: 30) { $0 })
+        #expect(client.statistics.unfinished == 1)
+        async let drained = client.drainTasks()
+        gate.open()
+        #expect(try await response.status == .badRequest)
+        #expect(await drained == [])  // nothing was started; the skipped task woke the wait
+        #expect(client.statistics.skipped == 1)
+    }
+}
