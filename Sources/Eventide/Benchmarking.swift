@@ -77,10 +77,7 @@ import Logging
             loop: loop, loopIndex: 0, configuration: configuration, routes: try router.freeze(), backgroundTasks: service,
             logger: logger)
         core.tasks.observer = { entries, _ in
-            for entry in entries {
-                service.counters.dropped(.skipped)
-                entry.handle.finish(.skipped)
-            }
+            for entry in entries { service.counters.drop(entry.handle, as: .skipped) }
             return false
         }
         transport = MemoryTransport(loop: loop)

@@ -43,10 +43,7 @@ final class TaskRecorder: Sendable {
             return state.waiters
         }
         if mode == .captured {
-            for entry in entries {
-                counters?.dropped(.skipped)
-                entry.handle.finish(.skipped)
-            }
+            for entry in entries { counters?.drop(entry.handle, as: .skipped) }
         }
         for waiter in waiters { waiter.resume() }
         return mode != .captured

@@ -29,7 +29,7 @@ struct BackgroundTaskRunner: Sendable {
         var stopped = false
         for (task, handle) in entries {
             if stopped || dropped || cancelled.load(ordering: .relaxed) {
-                drop(handle, stopped ? .skipped : .cancelled)
+                service.counters.drop(handle, as: stopped ? .skipped : .cancelled)
                 continue
             }
             guard case .blocking(let call) = task.body else { continue }
@@ -49,7 +49,7 @@ struct BackgroundTaskRunner: Sendable {
         var stopped = false
         for (task, handle) in entries {
             if stopped || Task.isCancelled {
-                drop(handle, stopped ? .skipped : .cancelled)
+                service.counters.drop(handle, as: stopped ? .skipped : .cancelled)
                 continue
             }
             executor.currentTask = task.name
@@ -91,11 +91,6 @@ struct BackgroundTaskRunner: Sendable {
         handle.finish(state)
         if case .failed = state { return service.configuration.stopOnFirstError }
         return false
-    }
-
-    private func drop(_ handle: BackgroundTaskHandle, _ state: BackgroundTaskState) {
-        service.counters.dropped(state)
-        handle.finish(state)
     }
 
     private func perform(_ task: BackgroundTask, context: BackgroundTaskContext) async throws {

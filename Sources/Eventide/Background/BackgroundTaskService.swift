@@ -73,10 +73,7 @@ package final class BackgroundTaskService: Sendable {
         if let carried, !carried.isEmpty { entries += carried }
         guard failed || status.code >= 400, !entries.isEmpty else { return entries }
         let skipped = entries.filter { !$0.task.options.always }
-        for entry in skipped {
-            counters.dropped(.skipped)
-            entry.handle.finish(.skipped)
-        }
+        for entry in skipped { counters.drop(entry.handle, as: .skipped) }
         if !skipped.isEmpty {
             logger.debug("background tasks skipped: request failed", metadata: [
                 "request-id": "\(context.requestID)", "status": "\(status.code)", "tasks": "\(skipped.map(\.handle.name))",

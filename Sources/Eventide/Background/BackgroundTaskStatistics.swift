@@ -110,8 +110,12 @@ package final class BackgroundTaskCounters: Sendable {
         record(state)
     }
 
-    /// A task that never started (skipped or cancelled).
-    package func dropped(_ state: BackgroundTaskState) { record(state) }
+    /// Ends a task that never ran (`.skipped` or `.cancelled`): counted first, so whoever
+    /// awaits its `completion()` sees it in the statistics.
+    package func drop(_ handle: BackgroundTaskHandle, as state: BackgroundTaskState) {
+        record(state)
+        handle.finish(state)
+    }
 
     private func record(_ state: BackgroundTaskState) {
         switch state {
