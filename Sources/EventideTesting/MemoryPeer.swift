@@ -1,4 +1,3 @@
-import Dispatch
 import Eventide
 import EventideUVLoop
 import Logging
@@ -107,19 +106,5 @@ struct MemoryPeer: TestPeer {
         let transport = self.transport
         try await transport.loop.submit { transport.value.peerReads = reading }
         try await transport.loop.submit {}  // the output notification it caused has run
-    }
-}
-
-extension EventLoop {
-    /// Runs `body` on the loop and blocks the calling thread (not the loop's) for its result.
-    func submitAndWait<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) throws -> Result {
-        let outcome = Locked<Swift.Result<Result, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        guard execute({
-            outcome.withLock { $0 = Swift.Result { try body() } }
-            done.signal()
-        }) else { throw EventLoopClosedError() }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
     }
 }

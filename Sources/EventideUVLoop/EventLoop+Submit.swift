@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Thrown by `EventLoop.submit` when the loop no longer accepts work: its wake-up
 /// handle was closed (`closeWakeup()`, which a server's own loops do when it stopped).
 public struct EventLoopClosedError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -26,5 +28,22 @@ extension EventLoop {
             }
             if !accepted { continuation.resume(throwing: EventLoopClosedError()) }
         }
+    }
+
+    /// `submit` for a thread that is not in a Swift task and may block: runs `work` on the
+    /// loop thread and waits for its result. Never call it on the loop's own thread.
+    ///
+    /// - Throws: `EventLoopClosedError` when the loop no longer accepts work, or whatever
+    ///   `work` threw.
+    package func submitAndWait<T: Sendable>(_ work: @escaping @Sendable () throws -> T) throws -> T {
+        precondition(!inEventLoop, "submitAndWait would wait for its own thread")
+        let outcome = Locked<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        guard execute({
+            outcome.withLock { $0 = Result { try work() } }
+            done.signal()
+        }) else { throw EventLoopClosedError() }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
     }
 }

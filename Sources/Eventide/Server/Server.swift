@@ -1,4 +1,3 @@
-import Dispatch
 import EventideUVLoop
 import Logging
 
@@ -204,21 +203,15 @@ public final class Server: Sendable {
             let thread = try EventLoopThread()
             state.withLock { $0.threads.append(thread) }
             let loop = thread.loop
-            let ready = DispatchSemaphore(value: 0)
-            let outcome = Locked<Result<Int, any Error>?>(nil)
             let requestedPort = port
-            loop.execute { [self] in
+            port = try loop.submitAndWait { [self] in
                 do {
-                    let bound = try launchCore(index: index, on: loop, port: requestedPort, handlingSignals: false, ownsLoop: true)
-                    outcome.withLock { $0 = .success(bound) }
+                    return try launchCore(index: index, on: loop, port: requestedPort, handlingSignals: false, ownsLoop: true)
                 } catch {
-                    outcome.withLock { $0 = .failure(error) }
                     loop.closeWakeup()
+                    throw error
                 }
-                ready.signal()
             }
-            ready.wait()
-            port = try outcome.withLock { $0! }.get()
         }
     }
 
