@@ -82,7 +82,7 @@ public final class TestClient: Sendable {
             let server = try Server(router: router, configuration: live, logger: logger, taskObserver: { entries, id in
                 recorder.observe(entries, requestID: id)
             })
-            recorder.counters = server.taskService.counters
+            recorder.counters = server.backgroundTasks.counters
             try server.start()
             backend = .live(server, port: server.port!)
         }
@@ -97,7 +97,7 @@ public final class TestClient: Sendable {
     private var service: BackgroundTaskService {
         switch backend {
         case .inMemory(let server): server.service
-        case .live(let server, _): server.taskService
+        case .live(let server, _): server.backgroundTasks
         }
     }
 

@@ -78,7 +78,7 @@ package final class BackgroundTaskLifecycle {
     /// Starts a request's tasks: its response was written (or its connection closed).
     func start(_ entries: [Entry], requestID: RequestID) {
         if let observer, !observer(entries, requestID) { return }
-        run(entries, requestID: requestID, logger: logger)
+        run(entries, requestID: requestID)
     }
 
     var isIdle: Bool { runningCount == 0 }
@@ -88,8 +88,9 @@ package final class BackgroundTaskLifecycle {
         running.flatMap { $0?.entries.filter { !$0.handle.state.isFinal }.map(\.handle.name) ?? [] }
     }
 
-    /// Starts `entries` now, one after another.
-    package func run(_ entries: [Entry], requestID: RequestID, logger: Logger) {
+    /// Runs `entries` now, one after another.
+    private func run(_ entries: [Entry], requestID: RequestID) {
+        let logger = self.logger
         guard !entries.isEmpty else { return }
         let slot = register(entries)
         let this = LoopBound(self, loop: loop)
@@ -221,3 +222,9 @@ extension BackgroundTaskLifecycle {
         }
     }
 }
+
+/// Sees a request's task list when it is about to start (its response was written, or its
+/// connection closed first), and returns whether it runs; a failed request whose tasks
+/// were all skipped is seen as an empty list. A list that does not run must be ended by
+/// the observer (`BackgroundTaskCounters.drop(_:as:)`).
+package typealias TaskObserver = @Sendable (_ entries: [BackgroundTaskLifecycle.Entry], _ requestID: RequestID) -> Bool

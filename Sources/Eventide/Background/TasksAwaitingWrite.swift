@@ -35,9 +35,3 @@ struct TasksAwaitingWrite {
         waiting = []
     }
 }
-
-/// Sees a request's task list when it is about to start (its response was written, or its
-/// connection closed first), and returns whether it runs; a failed request whose tasks
-/// were all skipped is seen as an empty list. A list that does not run must be finished
-/// by the observer.
-package typealias TaskObserver = @Sendable (_ entries: [BackgroundTaskLifecycle.Entry], _ requestID: RequestID) -> Bool

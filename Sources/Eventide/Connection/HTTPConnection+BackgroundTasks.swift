@@ -11,9 +11,9 @@ extension HTTPConnection {
         guard !entries.isEmpty else { return }
         guard phase != .closed else { return core.tasks.start(entries, requestID: context.requestID) }
         tasksAwaitingWrite.add(entries, requestID: context.requestID, startingAt: transport.bytesQueued + UInt64(outbound.count))
-        // A large body or an HTTP/1.0 stream went out before the tasks were registered: if
-        // the socket took it all, no later write or flush would look again.
-        if outbound.isEmpty { startWrittenTasks() }
+        // A large body or an HTTP/1.0 stream may have gone out whole before the tasks were
+        // registered: no later write or flush would look again.
+        startWrittenTasks()
     }
 
     /// Starts the tasks whose response has been fully written.

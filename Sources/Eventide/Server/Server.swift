@@ -23,7 +23,8 @@ public final class Server: Sendable {
     public let configuration: ServerConfiguration
     let routes: RouteTable
     let logger: Logger
-    let backgroundTasks: BackgroundTaskService
+    /// Admission, counters and the blocking pool, shared by every loop.
+    package let backgroundTasks: BackgroundTaskService
     /// Sees every request's task list before it starts (`BackgroundTaskLifecycle.observer`).
     let taskObserver: TaskObserver?
     let state = Locked(State())
@@ -66,8 +67,6 @@ public final class Server: Sendable {
         self.taskObserver = taskObserver
     }
 
-    /// The server's background-task service (admission, counters, pool).
-    package var taskService: BackgroundTaskService { backgroundTasks }
 
     /// Counts of background tasks since the server started.
     public var backgroundTaskStatistics: BackgroundTaskStatistics { backgroundTasks.counters.snapshot }
