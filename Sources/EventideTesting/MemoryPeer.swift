@@ -54,7 +54,7 @@ final class MemoryServer: Sendable {
     func advanceClock(by duration: Duration) async throws {
         precondition(duration >= .zero, "the clock only moves forward")
         let (core, clock) = (self.core, self.clock)
-        let milliseconds = UInt64(duration.components.seconds) * 1000 + UInt64(duration.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = duration.wholeMilliseconds
         try await loop.submit {
             clock.value.milliseconds += milliseconds
             core.value.checkTimeouts()

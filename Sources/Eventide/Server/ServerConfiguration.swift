@@ -76,7 +76,7 @@ public struct ServerConfiguration: Sendable {
 
 extension Duration {
     /// Whole milliseconds, rounded down, never negative.
-    var wholeMilliseconds: UInt64 {
+    package var wholeMilliseconds: UInt64 {
         let (seconds, attoseconds) = components
         return UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     }
