@@ -47,6 +47,8 @@ let package = Package(
             name: "EventideExample",
             dependencies: [
                 "Eventide",
+                // Only for `Locked` (see its doc comment): your own code would use Mutex.
+                "EventideUVLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

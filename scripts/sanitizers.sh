@@ -53,6 +53,13 @@ export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 tsan_options=${TSAN_OPTIONS:-halt_on_error=0 second_deadlock_stack=1 history_size=4}
 asan_options=${ASAN_OPTIONS:-detect_leaks=0 halt_on_error=1}
 
+# Synchronization.Mutex under contention reads as a race to TSan (above): fail before the
+# long build, naming the line, instead of a flaky report later. Atomic is fine.
+if [[ " ${runs[*]} " == *" thread "* ]] && grep -rnE '\bMutex(<|\()' Sources Tests --include='*.swift'; then
+    echo "Synchronization.Mutex found above: use Locked (Sources/EventideUVLoop/Locked.swift)" >&2
+    exit 1
+fi
+
 status=0
 summary=()
 for sanitizer in "${runs[@]}"; do

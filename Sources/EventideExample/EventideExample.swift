@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Eventide
-import Synchronization
+import EventideUVLoop
 
 /// `eventide-example`: the runnable examples, one subcommand each.
 struct EventideExample: AsyncParsableCommand {
@@ -53,7 +53,7 @@ enum Main {
 
 /// How an async command ended, handed from its task to the waiting main thread.
 private final class Outcome: Sendable {
-    private let error = Mutex<(any Error)?>(nil)
+    private let error = Locked<(any Error)?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
     func finish(_ failure: (any Error)?) {

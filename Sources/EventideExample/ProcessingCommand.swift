@@ -1,7 +1,7 @@
 import ArgumentParser
 import Crypto
 import Eventide
-import Synchronization
+import EventideUVLoop
 
 /// The "Accepted" pattern: a slow job answers 202 with an id at once and runs in the
 /// background; its state is polled at `GET /process/{id}`.
@@ -98,7 +98,10 @@ struct Job: Codable, Sendable {
 
 /// Jobs by id, shared by the handlers and the pool thread.
 final class JobStore: Sendable {
-    private let jobs = Mutex<[String: Job]>([:])
+    // `Locked` is Eventide's pthread-based twin of Synchronization.Mutex (same `withLock`);
+    // your code would use Mutex. The example uses it because ThreadSanitizer, which the test
+    // suite runs these apps under, does not see Mutex's futex on Linux and reports races.
+    private let jobs = Locked<[String: Job]>([:])
 
     /// Registers a pending job and returns its new id.
     func create() -> String {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Eventide
+import EventideUVLoop
 import Logging
-import Synchronization
 
 /// A Swift concurrency app with the server on a loop thread of its own (`start()`):
 /// app tasks submit work to the server's loop (`submit`) and await the results, the
@@ -93,7 +93,7 @@ struct ThreadedAppCommand: AsyncParsableCommand {
 
 /// The app's loop-bound state, published to handlers once the loop runs.
 private final class SharedLoopState: Sendable {
-    private let state = Mutex<LoopBound<ThreadedAppCommand.LoopState>?>(nil)
+    private let state = Locked<LoopBound<ThreadedAppCommand.LoopState>?>(nil)
 
     var current: LoopBound<ThreadedAppCommand.LoopState>? {
         get { state.withLock { $0 } }

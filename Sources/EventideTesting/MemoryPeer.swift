@@ -1,7 +1,6 @@
 import Eventide
 import EventideUVLoop
 import Logging
-import Synchronization
 
 /// A `ServerCore` that never listens, on a loop thread of its own, serving in-memory
 /// connections with the server's own connection code. Time is a `MemoryClock` that moves
@@ -12,7 +11,7 @@ final class MemoryServer: Sendable {
     private let clock: LoopBound<MemoryClock>
     /// Every connection made, so shutdown can close the client's ends as an exiting
     /// client process would.
-    private let transports = Mutex<[LoopBound<MemoryTransport>]>([])
+    private let transports = Locked<[LoopBound<MemoryTransport>]>([])
     let service: BackgroundTaskService
 
     init(router: Router, configuration: ServerConfiguration, logger: Logger, observer: @escaping TaskObserver) throws {

@@ -1,5 +1,5 @@
 import Eventide
-import Synchronization
+import EventideUVLoop
 
 /// Sees every request's task list as the server hands it over (its response written) and
 /// applies the client's `TaskMode`: records what started, or captures without running.
@@ -13,8 +13,8 @@ final class TaskRecorder: Sendable {
     }
 
     let mode: TestClient.TaskMode
-    private let state = Mutex(State())
-    private let countersSlot = Mutex<BackgroundTaskCounters?>(nil)
+    private let state = Locked(State())
+    private let countersSlot = Locked<BackgroundTaskCounters?>(nil)
 
     /// The server's counters (set once, before the first request).
     var counters: BackgroundTaskCounters? {

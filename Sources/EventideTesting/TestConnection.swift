@@ -1,6 +1,6 @@
 import Eventide
 import EventideHTTP1
-import Synchronization
+import EventideUVLoop
 
 /// One client connection of a `TestClient`: exact bytes out, responses (or raw bytes) in.
 /// In memory it is served by the server's own connection code over an in-memory transport;
@@ -111,7 +111,7 @@ final class Inbox: Sendable {
         var failure: TestClientError?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// What arrived and was not taken yet, and whether the server closed.
     var snapshot: (bytes: [UInt8], closed: Bool) { state.withLock { ($0.bytes, $0.closed) } }

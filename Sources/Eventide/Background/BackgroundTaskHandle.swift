@@ -40,7 +40,7 @@ public final class BackgroundTaskHandle: Sendable, CustomStringConvertible {
     private let word = Atomic<UInt8>(Kind.pending)
     /// The error's description of a `.failed` state (locked only by a failed task and by
     /// reading a failed state).
-    private let failure = Mutex("")
+    private let failure = Locked("")
 
     /// Continuations of `completion()` calls made before their task finished.
     private static let waiters = Locked<[ObjectIdentifier: [CheckedContinuation<BackgroundTaskState, Never>]]>([:])

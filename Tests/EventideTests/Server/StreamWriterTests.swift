@@ -1,13 +1,13 @@
 import Eventide
 import EventideTesting
-import Synchronization
+import EventideUVLoop
 import Testing
 
 /// A `ResponseBodyWriter` belongs to its stream: kept past the stream's end it throws
 /// `StreamEnded` and never writes into the connection's next response.
 @Suite struct StreamWriterTests {
     final class Kept: Sendable {
-        let writer = Mutex<ResponseBodyWriter?>(nil)
+        let writer = Locked<ResponseBodyWriter?>(nil)
     }
 
     @Test(arguments: [TestClient.Transport.inMemory, .live])
