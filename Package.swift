@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Debian's libuv1-dev, found with pkg-config. Only EventideUVLoop imports it.
@@ -28,12 +29,14 @@ let package = Package(
         // The libuv boundary: event loop, executor, timers, TCP. Swift-only public API.
         .target(name: "EventideUVLoop", dependencies: ["CLibUV"]),
         // Sans-IO HTTP/1.1: parser, connection state machine, serializer. Never touches a socket.
-        .target(name: "EventideHTTP1"),
+        // Responses are written from swift-http-types' vocabulary (HTTPResponse.Status, HTTPFields).
+        .target(name: "EventideHTTP1", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
         // The public server API: configuration, routing, requests, responses, middleware.
         .target(
             name: "Eventide",
             dependencies: [
                 "EventideUVLoop", "EventideHTTP1",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -41,7 +44,11 @@ let package = Package(
         // Test support for users' own tests: in-process requests, three task modes.
         .target(
             name: "EventideTesting",
-            dependencies: ["Eventide", "EventideUVLoop", "EventideHTTP1", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Eventide", "EventideUVLoop", "EventideHTTP1",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "EventideExample",
@@ -55,11 +62,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EventideUVLoopTests", dependencies: ["EventideUVLoop"]),
-        .testTarget(name: "EventideHTTP1Tests", dependencies: ["EventideHTTP1"]),
+        .testTarget(
+            name: "EventideHTTP1Tests",
+            dependencies: ["EventideHTTP1", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
         .testTarget(
             name: "EventideTests",
             dependencies: [
                 "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -6,8 +6,15 @@ import PackageDescription
 
 let package = Package(
     name: "EventideFuzz",
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
     targets: [
-        .target(name: "EventideHTTP1", path: "Sources/EventideHTTP1"),
+        .target(
+            name: "EventideHTTP1",
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Sources/EventideHTTP1"
+        ),
         .executableTarget(
             name: "HTTP1Fuzzer",
             dependencies: ["EventideHTTP1"],
@@ -18,7 +25,11 @@ let package = Package(
         // The main package's EventideHTTP1 tests (Tests/EventideHTTP1Tests is a symlink), so they can run
         // against this copy without building the server's dependencies:
         //   swift test --package-path Fuzz --scratch-path Fuzz/.build-tests
-        .testTarget(name: "EventideHTTP1Tests", dependencies: ["EventideHTTP1"], path: "Tests/EventideHTTP1Tests"),
+        .testTarget(
+            name: "EventideHTTP1Tests",
+            dependencies: ["EventideHTTP1", .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Tests/EventideHTTP1Tests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

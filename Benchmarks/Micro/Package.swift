@@ -12,12 +12,19 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Eventide", path: "../.."),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // The measured operations, shared by the benchmarks and micro-probe.
         // (a) parser and (c) serializer: the sans-IO HTTP1 module on its own.
-        .target(name: "HTTP1Scenarios", dependencies: [.product(name: "EventideHTTP1", package: "Eventide")]),
+        .target(
+            name: "HTTP1Scenarios",
+            dependencies: [
+                .product(name: "EventideHTTP1", package: "Eventide"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // (b) router, the /plaintext handler, (d) the whole pipeline, via @_spi(Benchmarks).
         .target(
             name: "EventideScenarios",

@@ -1,5 +1,6 @@
 import EventideHTTP1
 import EventideUVLoop
+import HTTPTypes
 import Logging
 
 // Entry points for the micro-benchmarks in Benchmarks/Micro (`@_spi(Benchmarks) import
@@ -26,10 +27,10 @@ import Logging
 
     /// A `Request` for `method` and `target` (origin-form, optionally with a query), built
     /// the way `HTTPConnection.dispatch` builds it.
-    public func lookup(method: HTTPMethod, target: String) -> Lookup {
-        let head = HTTPRequestHead(method: method, target: target, headers: ["Host": "127.0.0.1:8000"])
+    public func lookup(method: HTTPRequest.Method, target: String) -> Lookup {
+        let head = HTTPRequestHead(method: EventideHTTP1.HTTPMethod(method), target: target, headers: ["Host": "127.0.0.1:8000"])
         guard let parsed = RequestTarget(target) else { preconditionFailure("invalid request-target \(target)") }
-        return Lookup(request: harness.request(HTTPRequest(head: head), target: parsed))
+        return Lookup(request: harness.request(HTTPParsedRequest(head: head), target: parsed))
     }
 
     /// `RouteTable.responder(for:)`; returns the number of path parameters bound (0 for a
@@ -42,7 +43,8 @@ import Logging
 
     /// `match(_:)` with the `(method, path)` convenience: builds the `Request` on each call.
     public func match(method: String, path: String) -> Int {
-        match(lookup(method: HTTPMethod(rawValue: method), target: path))
+        guard let method = HTTPRequest.Method(method) else { preconditionFailure("not a method: \(method)") }
+        return match(lookup(method: method, target: path))
     }
 
     /// The status the matched responder answers with (synchronous handlers only; a thrown
@@ -121,7 +123,7 @@ private final class Harness {
         return RequestID(loop: 0, sequence: sequence)
     }
 
-    func request(_ request: HTTPRequest, target: RequestTarget) -> Request {
+    func request(_ request: HTTPParsedRequest, target: RequestTarget) -> Request {
         let id = nextRequestID()
         let context = RequestContext(requestID: id, service: service)
         return Request(request, target: target, id: id, context: context, environment: environment)

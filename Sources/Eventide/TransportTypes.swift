@@ -4,6 +4,12 @@ import EventideUVLoop
 // The transport modules' types that Eventide's own API names, reached on purpose: `import
 // Eventide` brings these names and nothing else of EventideUVLoop or EventideHTTP1 (their
 // parser, state machine, sockets and pool stay internals a user imports explicitly).
+//
+// HTTP itself is spoken in swift-http-types' vocabulary (`HTTPRequest.Method`, `HTTPFields`,
+// `HTTPResponse.Status`), as Hummingbird 2 and swift-openapi-runtime do: re-exported, so a
+// handler names them without a second import and nothing clashes with SwiftNIO's
+// `HTTPHeaders` or `HTTPMethod` in a file that imports both.
+@_exported import HTTPTypes
 
 /// A libuv event loop: `Request.eventLoop`, and the loop an embedding host runs.
 public typealias EventLoop = EventideUVLoop.EventLoop
@@ -16,15 +22,5 @@ public typealias LoopTimer = EventideUVLoop.LoopTimer
 /// A libuv error (binding a port, closing a loop).
 public typealias UVError = EventideUVLoop.UVError
 
-/// An HTTP request method.
-public typealias HTTPMethod = EventideHTTP1.HTTPMethod
-/// An HTTP response status.
-public typealias HTTPStatus = EventideHTTP1.HTTPStatus
-/// An ordered list of HTTP header fields.
-public typealias HTTPHeaders = EventideHTTP1.HTTPHeaders
-/// An HTTP version.
-public typealias HTTPVersion = EventideHTTP1.HTTPVersion
-/// A request's method, target, version and headers as parsed.
-public typealias HTTPRequestHead = EventideHTTP1.HTTPRequestHead
 /// Size limits of the HTTP parser (`ServerConfiguration.limits`).
 public typealias HTTPLimits = EventideHTTP1.HTTPLimits

@@ -25,7 +25,7 @@ struct ProcessingCommand: ParsableCommand {
             try tasks.add(analyze, id, request.body, jobs, name: "analyze_text")
             return try Response.json(["id": id], status: .accepted)
         }
-        router.get("/process/{id}") { request in
+        router.get("/process/{id}") { request, _ in
             guard let job = jobs[try request.pathParameters.require("id")] else { throw HTTPError(.notFound, "unknown job") }
             return try Response.json(job)
         }

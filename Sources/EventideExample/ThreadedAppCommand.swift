@@ -35,7 +35,8 @@ struct ThreadedAppCommand: AsyncParsableCommand {
         // is only used there.
         let shared = SharedLoopState()
         let router = BenchRoutes.make(workdir: workdir)
-        router.get("/app/state") { _ in
+        // Synchronous: it touches loop-bound state, which only the loop's thread may.
+        router.sync.get("/app/state") { _, _ in
             guard let state = shared.current?.value else { return "starting" }
             state.hits += 1
             return "hits \(state.hits), notes \(state.notes.count)\n"

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// Serializes HTTP/1.1 responses into a caller-owned byte buffer (appending).
 public enum HTTPResponseSerializer {
     /// `HTTP/1.1 100 Continue\r\n\r\n`.
@@ -5,23 +7,24 @@ public enum HTTPResponseSerializer {
 
     /// Appends the status line, header fields and the empty line that ends the head.
     ///
-    /// Layout: `HTTP/1.1 <code> <reason>`, then the caller's `headers` in order, then — unless
-    /// the caller set them — `Date`, then the framing field, then `Connection`.
+    /// Layout: `HTTP/1.1 <code> <reason>` (the standard phrase when `status` carries none),
+    /// then the caller's `headers` in order (names as spelled), then — unless the caller set
+    /// them — `Date`, then the framing field, then `Connection`.
     /// - Framing: `Content-Length: <contentLength>` when non-nil (`chunked` is then ignored),
     ///   else `Transfer-Encoding: chunked` when `chunked`, else none (e.g. 204/304). Any
     ///   Content-Length or Transfer-Encoding in `headers` is dropped so framing stays consistent.
     /// - `Connection: close` when `!keepAlive`; `Connection: keep-alive` when `keepAlive` and the
     ///   request was HTTP/1.0. A caller-set Connection header wins and suppresses these.
     /// - A caller-set `Date` header suppresses `date`.
-    /// - Response splitting: a header whose name is not a token or whose value contains CR, LF
-    ///   or another control character (see ``HTTPFieldValidation``) is dropped, not written;
-    ///   control characters in the reason phrase are written as spaces.
+    /// - Response splitting cannot happen: `HTTPField` names are tokens and its values have CR,
+    ///   LF and other control characters replaced by spaces when they are made, and
+    ///   `HTTPResponse.Status` legalizes its reason phrase the same way.
     ///
     /// Only the head is written; for HEAD requests pass the length the body would have and
     /// write no body.
     public static func appendHead(
-        status: HTTPStatus,
-        headers: HTTPHeaders,
+        status: HTTPResponse.Status,
+        headers: HTTPFields,
         contentLength: Int?,
         chunked: Bool,
         keepAlive: Bool,
@@ -31,23 +34,19 @@ public enum HTTPResponseSerializer {
     ) {
         // Pass 1 sizes the head so pass 2 writes it with a single buffer growth.
         // "HTTP/1.1 " code SP reason CRLF
+        let reasonPhrase = status.reasonPhrase.isEmpty ? ReasonPhrase.standard(for: status.code) : status.reasonPhrase
         var size = 9 &+ ByteWriter.decimalDigits(status.code) &+ 1
-        size &+= status.reasonPhrase.utf8.count &+ 2
+        size &+= reasonPhrase.utf8.count &+ 2
         var hasDate = false
         var hasConnection = false
-        var hasInvalidField = false
-        for field in headers.fields {
-            switch kind(of: field.name) {
+        for field in headers {
+            switch kind(of: field.name.canonicalName) {
             case .framing: continue
             case .date: hasDate = true
             case .connection: hasConnection = true
             case .other: break
             }
-            if isWritable(field) {
-                size &+= field.name.utf8.count &+ field.value.utf8.count &+ 4
-            } else {
-                hasInvalidField = true
-            }
+            size &+= field.name.rawName.utf8.count &+ field.withUnsafeBytesOfValue { $0.count } &+ 4
         }
         let writeDate = !hasDate && HTTPFieldValidation.isValidValue(date)
         if writeDate { size &+= 8 &+ date.utf8.count }
@@ -70,16 +69,13 @@ public enum HTTPResponseSerializer {
             w.write("HTTP/1.1 ")
             w.writeDecimal(status.code)
             w.write(byte: ASCII.sp)
-            ASCII.withUTF8(status.reasonPhrase) { phrase in
-                for b in phrase { w.write(byte: ASCII.isFieldValueByte(b) ? b : ASCII.sp) }
-            }
+            w.write(reasonPhrase)
             w.write("\r\n")
-            for field in headers.fields {
-                if kind(of: field.name) == .framing { continue }
-                if hasInvalidField && !isWritable(field) { continue }
-                w.write(field.name)
+            for field in headers {
+                if kind(of: field.name.canonicalName) == .framing { continue }
+                w.write(field.name.rawName)
                 w.write(": ")
-                w.write(field.value)
+                field.withUnsafeBytesOfValue { w.write($0) }
                 w.write("\r\n")
             }
             if writeDate {
@@ -136,9 +132,5 @@ public enum HTTPResponseSerializer {
             default: .other
             }
         }
-    }
-
-    private static func isWritable(_ field: HTTPHeaders.Field) -> Bool {
-        HTTPFieldValidation.isValidName(field.name) && HTTPFieldValidation.isValidValue(field.value)
     }
 }

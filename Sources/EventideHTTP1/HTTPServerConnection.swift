@@ -17,7 +17,7 @@ public struct HTTPServerConnection {
         case sendContinue
         /// A complete request with its body aggregated. Answer it, then call
         /// ``HTTPServerConnection/responseCompleted(keepAlive:)``.
-        case request(HTTPRequest)
+        case request(HTTPParsedRequest)
         /// A request is being answered; nothing to do until the response is completed.
         case awaitingResponse
         /// The input is malformed: write an error response with `error.status` and
@@ -116,7 +116,7 @@ public struct HTTPServerConnection {
                 body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
             case .end(let trailers):
                 // `head` is always set here: the parser emits .head before .end.
-                let request = HTTPRequest(head: head.take()!, body: body, trailers: trailers)
+                let request = HTTPParsedRequest(head: head.take()!, body: body, trailers: trailers)
                 body = []
                 continueSent = false
                 phase = .awaitingResponse

@@ -118,7 +118,7 @@ public final class TestClient: Sendable {
     /// added when missing) and returns the final response (an interim `100 Continue` is
     /// skipped); background tasks are handled according to `taskMode`.
     public func execute(
-        _ method: HTTPMethod, _ target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []
+        _ method: HTTPRequest.Method, _ target: String, headers: HTTPFields = [:], body: [UInt8] = []
     ) async throws -> TestResponse {
         let connection = try await connect()
         try await connection.send(Self.requestBytes(method, target, headers: headers, body: body))
@@ -168,11 +168,11 @@ public final class TestClient: Sendable {
     }
 
     /// The bytes of an HTTP/1.1 request.
-    static func requestBytes(_ method: HTTPMethod, _ target: String, headers: HTTPHeaders, body: [UInt8]) -> [UInt8] {
+    static func requestBytes(_ method: HTTPRequest.Method, _ target: String, headers: HTTPFields, body: [UInt8]) -> [UInt8] {
         var head = "\(method.rawValue) \(target) HTTP/1.1\r\n"
-        if !headers.contains(name: "Host") { head += "Host: eventide.test\r\n" }
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if !body.isEmpty && !headers.contains(name: "Content-Length") && !headers.contains(name: "Transfer-Encoding") {
+        if !headers.contains(where: { $0.name.canonicalName == "host" }) { head += "Host: eventide.test\r\n" }
+        for field in headers { head += "\(field.name): \(field.value)\r\n" }
+        if !body.isEmpty && !headers.contains(.contentLength) && !headers.contains(.transferEncoding) {
             head += "Content-Length: \(body.count)\r\n"
         }
         head += "\r\n"

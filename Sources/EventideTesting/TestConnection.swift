@@ -70,7 +70,7 @@ public final class TestConnection: Sendable {
     /// request's, since a response to HEAD has no body.
     ///
     /// - Throws: `TestClientError.connectionClosed` when the server closed first.
-    public func readResponse(to method: HTTPMethod = .get) async throws -> TestResponse {
+    public func readResponse(to method: HTTPRequest.Method = .get) async throws -> TestResponse {
         try await inbox.next { input, closed throws(TestClientError) in
             if let response = try TestResponse.parse(from: &input, method: method, closed: closed) { return response }
             if closed { throw TestClientError.connectionClosed }

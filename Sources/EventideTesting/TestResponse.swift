@@ -6,9 +6,9 @@ import Foundation
 /// removed, and the exact bytes.
 public struct TestResponse: Sendable {
     /// The status.
-    public let status: HTTPStatus
-    /// The headers as sent, in order.
-    public let headers: HTTPHeaders
+    public let status: HTTPResponse.Status
+    /// The headers as sent, in order (`headers[.contentLength]`).
+    public let headers: HTTPFields
     /// The body bytes (de-chunked).
     public let body: [UInt8]
     /// The response exactly as the server wrote it: head, framing and body.
@@ -26,7 +26,7 @@ public struct TestResponse: Sendable {
     /// returns nil when more bytes are needed. `closed`: no more bytes will come, so a
     /// body delimited by the close is complete. `method`: the request's (a response to
     /// HEAD has no body).
-    static func parse(from input: inout [UInt8], method: HTTPMethod, closed: Bool) throws(TestClientError) -> TestResponse? {
+    static func parse(from input: inout [UInt8], method: HTTPRequest.Method, closed: Bool) throws(TestClientError) -> TestResponse? {
         guard let headEnd = input.firstRange(of: [13, 10, 13, 10]) else {
             if closed && !input.isEmpty { throw .malformedResponse("connection closed inside the head") }
             return nil
@@ -36,26 +36,29 @@ public struct TestResponse: Sendable {
         guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let code = Int(statusParts[1]) else {
             throw .malformedResponse("bad status line: \(headLines[0])")
         }
-        var headers = HTTPHeaders()
+        var headers = HTTPFields()
         for line in headLines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { throw .malformedResponse("bad header line: \(line)") }
-            headers.add(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            guard let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(String(line[..<colon])) else {
+                throw .malformedResponse("bad header line: \(line)")
+            }
+            headers.append(HTTPField(name: name, value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
-        let status = HTTPStatus(code: code, reasonPhrase: statusParts.count > 2 ? String(statusParts[2]) : "")
+        guard (100...999).contains(code) else { throw .malformedResponse("bad status code: \(code)") }
+        let status = HTTPResponse.Status(code: code, reasonPhrase: statusParts.count > 2 ? String(statusParts[2]) : "")
         let bodyStart = headEnd.upperBound
         var body: [UInt8] = []
         let end: Int
         if code < 200 || code == 204 || code == 304 || method == .head {
             end = bodyStart
-        } else if headers.first(name: "Transfer-Encoding")?.lowercased().contains("chunked") == true {
+        } else if headers[.transferEncoding]?.lowercased().contains("chunked") == true {
             guard let chunkedEnd = try dechunk(input, from: bodyStart, into: &body) else {
                 if closed { throw .malformedResponse("connection closed inside a chunked body") }
                 return nil
             }
             end = chunkedEnd
-        } else if let lengthText = headers.first(name: "Content-Length") {
-            guard let length = Int(lengthText), length >= 0, headers["Content-Length"].count == 1 else {
-                throw .malformedResponse("bad Content-Length: \(headers["Content-Length"])")
+        } else if let lengthText = headers[.contentLength] {
+            guard let length = Int(lengthText), length >= 0, headers[values: .contentLength].count == 1 else {
+                throw .malformedResponse("bad Content-Length: \(headers[values: .contentLength])")
             }
             guard input.count - bodyStart >= length else {
                 if closed { throw .malformedResponse("connection closed after \(input.count - bodyStart) of \(length) body bytes") }

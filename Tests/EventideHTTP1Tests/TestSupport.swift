@@ -12,7 +12,7 @@ extension HTTPServerConnection {
 
 /// Outcome of feeding input to a fresh connection until it stops producing requests.
 struct Outcome {
-    var requests: [HTTPRequest] = []
+    var requests: [HTTPParsedRequest] = []
     var error: HTTPParseError?
     var continues = 0
     var last: HTTPServerConnection.Action?
@@ -58,7 +58,7 @@ func drain(_ connection: inout HTTPServerConnection, into outcome: inout Outcome
 }
 
 /// The single request parsed from `input`, or nil.
-func request(_ input: String, limits: HTTPLimits = .init()) -> HTTPRequest? {
+func request(_ input: String, limits: HTTPLimits = .init()) -> HTTPParsedRequest? {
     let outcome = run(input, limits: limits)
     return outcome.requests.count == 1 && outcome.error == nil ? outcome.requests[0] : nil
 }
@@ -97,7 +97,7 @@ func isContinue(_ action: HTTPServerConnection.Action?) -> Bool {
     return false
 }
 
-func requestOf(_ action: HTTPServerConnection.Action?) -> HTTPRequest? {
+func requestOf(_ action: HTTPServerConnection.Action?) -> HTTPParsedRequest? {
     if case .request(let request) = action { return request }
     return nil
 }

@@ -35,23 +35,6 @@ import Testing
         #expect(a.description == "[A: 1, B: 2]")
     }
 
-    @Test func statusPhrases() {
-        #expect(HTTPStatus(code: 404).reasonPhrase == "Not Found")
-        #expect(HTTPStatus(code: 404, reasonPhrase: "Nope").reasonPhrase == "Nope")
-        #expect(HTTPStatus(code: 799).reasonPhrase == "")
-        #expect(HTTPStatus.continue.code == 100)
-        #expect(HTTPStatus.requestTimeout.code == 408)
-        #expect(HTTPStatus.lengthRequired.code == 411)
-        #expect(HTTPStatus.contentTooLarge.description == "413 Content Too Large")
-        #expect(HTTPStatus.uriTooLong.code == 414)
-        #expect(HTTPStatus.expectationFailed.code == 417)
-        #expect(HTTPStatus.unprocessableContent.code == 422)
-        #expect(HTTPStatus.requestHeaderFieldsTooLarge.code == 431)
-        #expect(HTTPStatus.notImplemented.code == 501)
-        #expect(HTTPStatus.serviceUnavailable.code == 503)
-        #expect(HTTPStatus.httpVersionNotSupported.reasonPhrase == "HTTP Version Not Supported")
-    }
-
     @Test func methodAndVersion() {
         let purge: HTTPMethod = "PURGE"
         #expect(purge.rawValue == "PURGE")

@@ -58,7 +58,7 @@ func limits(from c0: UInt8, tinyBuffer: Bool) -> HTTPLimits {
 
 /// What a run produced, for the differential check.
 struct Result {
-    var requests: [HTTPRequest] = []
+    var requests: [HTTPParsedRequest] = []
     var rejectStatus: Int?
     var closedEarly = false
 }
@@ -200,7 +200,7 @@ struct Driver {
         }
     }
 
-    func validate(_ request: HTTPRequest) {
+    func validate(_ request: HTTPParsedRequest) {
         check(request.body.count <= limits.maxBodyBytes, "body \(request.body.count) > limit")
         switch request.head.framing {
         case .none:

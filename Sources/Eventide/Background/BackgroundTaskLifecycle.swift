@@ -67,7 +67,7 @@ package final class BackgroundTaskLifecycle {
 
     /// Ends a request: the tasks that should run once its response is written, in order
     /// (its own, then those its response carried); a failed request's others are skipped.
-    func finishRequest(_ context: RequestContext, carried: [Entry]?, failed: Bool, status: HTTPStatus) -> [Entry] {
+    func finishRequest(_ context: RequestContext, carried: [Entry]?, failed: Bool, status: HTTPResponse.Status) -> [Entry] {
         let entries = service.entriesToRun(context, carried: carried, failed: failed, status: status)
         // A failed request's skipped tasks end here without reaching `start`: the observer
         // still hears of it (an empty list), so whoever waits for the tasks to settle wakes.

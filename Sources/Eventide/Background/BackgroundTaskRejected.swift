@@ -19,8 +19,8 @@ public struct BackgroundTaskRejected: HTTPResponseError, Sendable, CustomStringC
     /// Seconds sent in `Retry-After`.
     public let retryAfterSeconds: Int
 
-    public var status: HTTPStatus { .serviceUnavailable }
-    public var headers: HTTPHeaders { ["Retry-After": "\(retryAfterSeconds)"] }
+    public var status: HTTPResponse.Status { .serviceUnavailable }
+    public var headers: HTTPFields { [.retryAfter: "\(retryAfterSeconds)"] }
     public var body: String { "503 Service Unavailable: background task queue is full, retry later\n" }
 
     public var description: String {

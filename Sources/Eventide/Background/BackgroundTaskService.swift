@@ -65,7 +65,7 @@ package final class BackgroundTaskService: Sendable {
     /// its response carried (rule 7). After a failed handler or an error status only
     /// `always` tasks run; the rest are skipped and logged at debug (rule 6).
     package func entriesToRun(
-        _ context: RequestContext, carried: [BackgroundTaskLifecycle.Entry]?, failed: Bool, status: HTTPStatus
+        _ context: RequestContext, carried: [BackgroundTaskLifecycle.Entry]?, failed: Bool, status: HTTPResponse.Status
     ) -> [BackgroundTaskLifecycle.Entry] {
         var entries = context.seal()
         // Appending an empty list to the shared empty array still went through the
@@ -87,7 +87,7 @@ package final class BackgroundTaskService: Sendable {
         let rejection = BackgroundTaskRejected(
             reason: .capacity(limit: configuration.maxPendingTasks), retryAfterSeconds: configuration.retryAfterSeconds)
         var response = Response.text(rejection.body, status: rejection.status)
-        response.headers.add(name: "Retry-After", value: "\(rejection.retryAfterSeconds)")
+        response.headers[.retryAfter] = "\(rejection.retryAfterSeconds)"
         return response
     }
 

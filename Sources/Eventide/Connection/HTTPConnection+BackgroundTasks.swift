@@ -6,7 +6,7 @@ extension HTTPConnection {
     // MARK: Background tasks
 
     /// The tasks start once the response's last byte was written (rule 5).
-    func scheduleTasks(_ context: RequestContext, carried: [BackgroundTaskLifecycle.Entry]?, failed: Bool, status: HTTPStatus) {
+    func scheduleTasks(_ context: RequestContext, carried: [BackgroundTaskLifecycle.Entry]?, failed: Bool, status: HTTPResponse.Status) {
         let entries = core.tasks.finishRequest(context, carried: carried, failed: failed, status: status)
         guard !entries.isEmpty else { return }
         guard phase != .closed else { return core.tasks.start(entries, requestID: context.requestID) }

@@ -45,7 +45,7 @@ extension HTTPConnection {
             return true
         case .stream(let produce):
             var headers = response.headers
-            if let serverName = core.configuration.serverName { headers.replaceOrAdd(name: "Server", value: serverName) }
+            if let serverName = core.configuration.serverName { headers[.server] = serverName }
             let hasBody = request.method != .head && ResponseEncoding.statusAllowsBody(response.status)
             let chunked = request.version != .http1_0
             keepAlive = keepAlive && chunked

@@ -175,7 +175,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
 
     /// Calls the handler. Returns true when the response was produced synchronously.
     /// `consuming`: the request's strings and arrays move into the `Request`.
-    func dispatch(_ head: consuming HTTPRequest) -> Bool {
+    func dispatch(_ head: consuming HTTPParsedRequest) -> Bool {
         requestStartedAt = machine.bufferedByteCount > 0 ? transport.nowMilliseconds : nil
         if overCapacity {
             core.logLimited(.warning, "connection limit reached: answering 503", kind: "capacity", metadata: [
@@ -201,9 +201,9 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
         case .sync(let handler):
             defer { contexts.recycle(context) }
             do {
-                return send(try handler(request), to: request.head, context: context, failed: false)
+                return send(try handler(request), to: request.parsedHead, context: context, failed: false)
             } catch {
-                return send(ErrorResponse.response(for: error, to: request), to: request.head, context: context, failed: true)
+                return send(ErrorResponse.response(for: error, to: request), to: request.parsedHead, context: context, failed: true)
             }
         case .async(let handler):
             responding = true
@@ -221,7 +221,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
                 let connection = this.value
                 connection.core.taskFinished()
                 connection.responding = false
-                if connection.send(response, to: request.head, context: context, failed: failed) { connection.process() }
+                if connection.send(response, to: request.parsedHead, context: context, failed: failed) { connection.process() }
             }
             return false
         }

@@ -12,8 +12,8 @@ enum ResponseEncoding {
     /// this to be the last response).
     static func keepAlive(_ response: Response, request: HTTPRequestHead, closing: Bool) -> Bool {
         guard request.keepAlive, !closing else { return false }
-        if let connection = response.headers.first(name: "Connection"), connection.lowercased().contains("close") {
-            return false
+        for field in response.headers where field.name == .connection {
+            if field.value.lowercased().contains("close") { return false }
         }
         return true
     }
@@ -26,14 +26,14 @@ enum ResponseEncoding {
         into outbound: inout [UInt8]
     ) -> [UInt8]? {
         let statusAllowsBody = statusAllowsBody(response.status)
-        func appendHead(_ headers: HTTPHeaders) {
+        func appendHead(_ headers: HTTPFields) {
             HTTPResponseSerializer.appendHead(
                 status: response.status, headers: headers, contentLength: statusAllowsBody ? response.body.knownLength : nil,
                 chunked: false, keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
         }
         if let serverName {
             var headers = response.headers
-            headers.replaceOrAdd(name: "Server", value: serverName)
+            headers[.server] = serverName
             appendHead(headers)
         } else {
             appendHead(response.headers)  // the response's own list, not a copy of it
@@ -54,10 +54,10 @@ enum ResponseEncoding {
 
     /// Appends the plain-text error response of a rejected or timed-out request (it
     /// always closes the connection).
-    static func appendRejection(status: HTTPStatus, reason: String, date: String, into outbound: inout [UInt8]) {
+    static func appendRejection(status: HTTPResponse.Status, reason: String, date: String, into outbound: inout [UInt8]) {
         let body = Array("\(status.code) \(status.reasonPhrase): \(reason)\n".utf8)
         HTTPResponseSerializer.appendHead(
-            status: status, headers: ["Content-Type": "text/plain; charset=utf-8"],
+            status: status, headers: .contentType("text/plain; charset=utf-8"),
             contentLength: body.count, chunked: false, keepAlive: false, requestVersion: .http1_1,
             date: date, into: &outbound)
         outbound.append(contentsOf: body)
@@ -66,12 +66,12 @@ enum ResponseEncoding {
     /// The answer to the first request of a connection accepted beyond `maxConnections`.
     static let overCapacityResponse: Response = {
         var response = Response.text("503 Service Unavailable: too many connections\n", status: .serviceUnavailable)
-        response.headers.add(name: "Retry-After", value: "1")
+        response.headers[.retryAfter] = "1"
         return response
     }()
 
     /// 1xx, 204 and 304 responses have no body (and no `Content-Length`).
-    static func statusAllowsBody(_ status: HTTPStatus) -> Bool {
+    static func statusAllowsBody(_ status: HTTPResponse.Status) -> Bool {
         status.code >= 200 && status.code != 204 && status.code != 304
     }
 }

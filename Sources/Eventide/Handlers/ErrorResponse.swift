@@ -7,7 +7,7 @@ package enum ErrorResponse {
     package static func response(for error: any Error, to request: Request) -> Response {
         if let error = error as? any HTTPResponseError {
             var response = Response.text(error.body, status: error.status)
-            for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
+            for field in error.headers { response.headers[field.name] = field.value }
             return response
         }
         request.logger.error("handler failed: \(error)", metadata: ["method": "\(request.method)", "path": "\(request.path)"])

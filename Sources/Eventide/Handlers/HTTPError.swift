@@ -4,27 +4,27 @@ import EventideHTTP1
 /// with that status instead of 500.
 public protocol HTTPResponseError: Error {
     /// The response status.
-    var status: HTTPStatus { get }
+    var status: HTTPResponse.Status { get }
     /// Extra response headers (e.g. `Retry-After`). Default none.
-    var headers: HTTPHeaders { get }
+    var headers: HTTPFields { get }
     /// The response body text. Default "<code> <reason phrase>".
     var body: String { get }
 }
 
 extension HTTPResponseError {
-    public var headers: HTTPHeaders { HTTPHeaders() }
+    public var headers: HTTPFields { HTTPFields() }
     public var body: String { "\(status.code) \(status.reasonPhrase)" }
 }
 
 /// A ready-made `HTTPResponseError`: `throw HTTPError(.notFound, "no such user")`.
 public struct HTTPError: HTTPResponseError, Sendable, CustomStringConvertible {
-    public let status: HTTPStatus
-    public let headers: HTTPHeaders
+    public let status: HTTPResponse.Status
+    public let headers: HTTPFields
     /// The message sent as the body (plain text).
     public let message: String?
 
     /// An error answered with `status`, an optional message body and extra headers.
-    public init(_ status: HTTPStatus, _ message: String? = nil, headers: HTTPHeaders = HTTPHeaders()) {
+    public init(_ status: HTTPResponse.Status, _ message: String? = nil, headers: HTTPFields = HTTPFields()) {
         self.status = status
         self.message = message
         self.headers = headers

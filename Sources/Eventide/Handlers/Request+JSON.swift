@@ -8,7 +8,7 @@ extension Request {
     /// Decodes the body as JSON. A body that does not decode throws an `HTTPError` with
     /// status 400 (or 415 when `Content-Type` is present and not JSON).
     public func decode<T: Decodable>(_ type: T.Type = T.self, using decoder: JSONDecoder = JSONDecoder()) throws -> T {
-        if let contentType = headers.first(name: "Content-Type"), !Self.isJSON(contentType) {
+        if let contentType = parsedHead.headers.first(name: "Content-Type"), !Self.isJSON(contentType) {
             throw HTTPError(.unsupportedMediaType, "expected Content-Type: application/json")
         }
         do {

@@ -1,15 +1,20 @@
 import EventideHTTP1
 import EventideUVLoop
+import HTTPTypes
 import Logging
 
-/// An HTTP request as a handler sees it: head, path and query parameters, and the whole
-/// body (up to `HTTPLimits.maxBodyBytes`).
+/// An HTTP request as a handler sees it: method, headers, path and query parameters, and
+/// the whole body (up to `HTTPLimits.maxBodyBytes`), in swift-http-types' vocabulary.
+///
+/// `headers`, `trailers` and `head` are built from the parsed request each time they are
+/// read (the server itself never needs them as `HTTPFields`, so requests whose handler does
+/// not look pay nothing): read one once into a local when a handler looks at several fields.
 public struct Request: Sendable {
     /// The request as parsed, moved in whole: copying its head, body and trailers out
     /// field by field cost a retain and a release per field on every request.
-    @usableFromInline let received: HTTPRequest
-    /// The parsed request line and headers.
-    @inlinable public var head: HTTPRequestHead { received.head }
+    @usableFromInline let received: HTTPParsedRequest
+    /// The request line and headers as the parser produced them.
+    package var parsedHead: HTTPRequestHead { received.head }
     /// The raw (still percent-encoded) path, without the query.
     public let path: Substring
     /// The raw query string after `?`, or nil when the target had none.
@@ -19,7 +24,7 @@ public struct Request: Sendable {
     /// The body bytes (empty when the request had none).
     @inlinable public var body: [UInt8] { received.body }
     /// Trailer fields of a chunked body.
-    @inlinable public var trailers: HTTPHeaders { received.trailers }
+    public var trailers: HTTPFields { HTTPFields(parsed: received.trailers) }
     /// This request's id, unique within the server process; logged with its errors.
     public let id: RequestID
     /// The loop and logger every request of that loop shares (one reference to copy).
@@ -27,7 +32,7 @@ public struct Request: Sendable {
     /// Background tasks and dependency cache of this request.
     package let context: RequestContext
 
-    package init(_ request: consuming HTTPRequest, target: RequestTarget, id: RequestID, context: RequestContext, environment: RequestEnvironment) {
+    package init(_ request: consuming HTTPParsedRequest, target: RequestTarget, id: RequestID, context: RequestContext, environment: RequestEnvironment) {
         received = request
         path = target.path
         rawQuery = target.query
@@ -41,11 +46,17 @@ public struct Request: Sendable {
     public var eventLoop: EventLoop { environment.eventLoop }
 
     /// The request method.
-    public var method: HTTPMethod { head.method }
-    /// The request headers.
-    public var headers: HTTPHeaders { head.headers }
-    /// The HTTP version of the request.
-    public var version: HTTPVersion { head.version }
+    public var method: HTTPRequest.Method { HTTPRequest.Method(parsed: parsedHead.method) }
+    /// The request headers, in the order received (`Host` included).
+    public var headers: HTTPFields { HTTPFields(parsed: parsedHead.headers) }
+    /// The request as swift-http-types' `HTTPRequest` (for OpenAPI transports, clients and
+    /// other libraries of that vocabulary): `path` is the request-target as received,
+    /// `authority` the `Host` field, `scheme` "http"; `headerFields` are the other fields.
+    public var head: HTTPRequest {
+        var fields = headers
+        let host = fields.firstIndex { $0.name.canonicalName == "host" }.map { fields.remove(at: $0).value }
+        return HTTPRequest(method: method, scheme: "http", authority: host, path: parsedHead.target, headerFields: fields)
+    }
     /// The query parameters, parsed (and percent-decoded) on each access.
     public var query: QueryParameters { QueryParameters(rawQuery: rawQuery ?? "") }
     /// A logger whose metadata carries `request-id`.

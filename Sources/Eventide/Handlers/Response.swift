@@ -3,10 +3,10 @@ import EventideHTTP1
 /// An HTTP response: status, headers and a body that is either complete or streamed.
 public struct Response: Sendable {
     /// The status. Default 200 OK.
-    public var status: HTTPStatus
+    public var status: HTTPResponse.Status
     /// The headers. `Content-Length`, `Transfer-Encoding`, `Date` and `Connection` are
     /// set by the server.
-    public var headers: HTTPHeaders
+    public var headers: HTTPFields
     /// The body.
     public var body: ResponseBody
     /// Tasks this response carries (Starlette's `Response(background=...)`): they run
@@ -14,7 +14,7 @@ public struct Response: Sendable {
     public var background: [BackgroundTask]
 
     /// A response with the given status, headers, body and background tasks.
-    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: ResponseBody = .empty, background: [BackgroundTask] = []) {
+    public init(status: HTTPResponse.Status = .ok, headers: HTTPFields = HTTPFields(), body: ResponseBody = .empty, background: [BackgroundTask] = []) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -22,20 +22,20 @@ public struct Response: Sendable {
     }
 
     /// A UTF-8 text response (`Content-Type: text/plain; charset=utf-8` unless given).
-    public static func text(_ text: String, status: HTTPStatus = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
+    public static func text(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
         Response(status: status, headers: .contentType(contentType), body: .string(text))
     }
 
     /// A binary response.
-    public static func bytes(_ bytes: [UInt8], status: HTTPStatus = .ok, contentType: String = "application/octet-stream") -> Response {
+    public static func bytes(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String = "application/octet-stream") -> Response {
         Response(status: status, headers: .contentType(contentType), body: .bytes(bytes))
     }
 
     /// A response whose body is produced incrementally and sent with chunked encoding.
     /// `write` waits while the client is slow to read (backpressure).
     public static func stream(
-        status: HTTPStatus = .ok,
-        headers: HTTPHeaders = HTTPHeaders(),
+        status: HTTPResponse.Status = .ok,
+        headers: HTTPFields = HTTPFields(),
         _ produce: @escaping @Sendable (ResponseBodyWriter) async throws -> Void
     ) -> Response {
         Response(status: status, headers: headers, body: .stream(produce))

@@ -16,7 +16,7 @@ extension String: ResponseConvertible {
     public func makeResponse() -> Response { .text(self) }
 }
 
-extension HTTPStatus: ResponseConvertible {
+extension HTTPResponse.Status: ResponseConvertible {
     /// An empty response with this status.
     public func makeResponse() -> Response { Response(status: self) }
 }

@@ -1,4 +1,4 @@
-import EventideHTTP1
+import HTTPTypes
 
 /// Routes sharing a path prefix and middleware. Middleware added to a group wraps all
 /// of its routes (and those of nested groups), whenever they were added.
@@ -16,7 +16,7 @@ public final class RouteGroup: RouteBuilder {
         self.prefix = prefix
     }
 
-    public func addRoute(_ method: HTTPMethod, _ path: String, _ handler: RouteHandler) {
+    public func addRoute(_ method: HTTPRequest.Method, _ path: String, _ handler: RouteHandler) {
         guard let router else { preconditionFailure("a route was added to a RouteGroup whose Router no longer exists") }
         router.definitions.append(.init(method: method, path: Self.join(fullPrefix, path), responder: handler.responder, group: self))
     }

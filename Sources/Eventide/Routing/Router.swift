@@ -1,18 +1,18 @@
-import EventideHTTP1
+import HTTPTypes
 
 /// Collects routes, groups and middleware at start-up. `Server` freezes it into an
 /// immutable, `Sendable` route table; later changes to the router have no effect.
 ///
 /// ```swift
 /// let router = Router()
-/// router.get("/hello/{name}") { request in "Hello, \(request.pathParameters["name"] ?? "")!" }
+/// router.get("/hello/{name}") { request, _ in "Hello, \(try request.pathParameters.require("name"))!" }
 /// let api = router.group("/api")
 /// api.use(AuthMiddleware())
-/// api.post("/items") { request async throws in try Response.json(await store.add(request.decode(Item.self))) }
+/// api.post("/items", body: Item.self) { item, _, _ in try Response.json(await store.add(item)) }
 /// ```
 public final class Router: RouteBuilder {
     struct Definition {
-        let method: HTTPMethod
+        let method: HTTPRequest.Method
         let path: String
         let responder: Responder
         let group: RouteGroup?
@@ -24,7 +24,7 @@ public final class Router: RouteBuilder {
     /// An empty router.
     public init() {}
 
-    public func addRoute(_ method: HTTPMethod, _ path: String, _ handler: RouteHandler) {
+    public func addRoute(_ method: HTTPRequest.Method, _ path: String, _ handler: RouteHandler) {
         definitions.append(Definition(method: method, path: path, responder: handler.responder, group: nil))
     }
 
@@ -54,9 +54,7 @@ public final class Router: RouteBuilder {
         var trie = RouteTrie<Responder>()
         for definition in definitions {
             let template = try PathTemplate(definition.path)
-            var responder = definition.responder
-            let chain = definition.group?.middlewareChain ?? []
-            if !chain.isEmpty { responder = .async(chain.wrapping(responder.asAsync)) }
+            let responder = definition.responder.wrapped(in: middleware + (definition.group?.middlewareChain ?? []))
             try trie.insert(method: definition.method.rawValue, template: template, value: responder)
         }
         return RouteTable(trie: trie, middleware: middleware)

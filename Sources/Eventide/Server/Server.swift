@@ -9,7 +9,7 @@ import Glibc
 ///
 /// ```swift
 /// let router = Router()
-/// router.get("/plaintext") { _ in "Hello, World!" }
+/// router.sync.get("/plaintext") { _, _ in "Hello, World!" }
 /// try Server(router: router).run()   // until SIGINT/SIGTERM
 /// ```
 ///

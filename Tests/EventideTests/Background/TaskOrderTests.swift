@@ -15,7 +15,7 @@ import Testing
         }
         let user = Dependency<String> { request, tasks in
             try tasks.add(note, "sub-dependency")
-            return request.headers.first(name: "X-User") ?? "anonymous"
+            return request.headers[HTTPField.Name("X-User")!] ?? "anonymous"
         }
         let audit = Dependency<Int> { request, tasks in
             let name = try await request.resolve(user)

@@ -73,7 +73,7 @@ import Testing
         let router = Router()
         router.post("/handles") { _, tasks in
             let ok = try tasks.add({}, name: "fine")
-            let bad = try tasks.add({ throw HTTPError(HTTPStatus(code: 418)) }, name: "broken")
+            let bad = try tasks.add({ throw HTTPError(HTTPResponse.Status(code: 418)) }, name: "broken")
             #expect(ok.state == .pending)
             handles.withLock { $0 = [ok, bad] }
             return "ok"

@@ -43,7 +43,7 @@ import Testing
             try tasks.add({ try await Task.sleep(for: .seconds(2)) }, name: "async-2s")
             return "accepted"
         }
-        router.get("/fast") { _ in "fast" }
+        router.get("/fast") { _, _ in "fast" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let start = ContinuousClock.now

@@ -24,9 +24,9 @@ import Testing
         let response = try await client.execute(.post, "/send-notification/a@b.c")
         #expect(response.status == .ok)
         #expect(response.text == #"{"message":"Notification sent in the background"}"#)
-        #expect(response.headers.first(name: "Content-Length") == "49")
-        #expect(response.headers.first(name: "Content-Type") == "application/json")
-        #expect(response.headers.contains(name: "Date"))
+        #expect(response.headers[.contentLength] == "49")
+        #expect(response.headers[.contentType] == "application/json")
+        #expect(response.headers.contains(.date))
         #expect(journal.all == ["notification for a@b.c: some notification"])
     }
 
@@ -67,7 +67,7 @@ import Testing
         let router = Router()
         router.use { request, next in
             var response = try await next(request)
-            response.headers.add(name: "X-Wrapped", value: "yes")
+            response.headers.append(HTTPField(name: HTTPField.Name("X-Wrapped")!, value: "yes"))
             return response
         }
         router.post("/fail") { _, tasks -> String in

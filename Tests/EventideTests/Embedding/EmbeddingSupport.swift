@@ -9,7 +9,7 @@ import Synchronization
 enum EmbeddingRoutes {
     static func make(_ journal: Journal, gate: Gate = Gate(open: true)) -> Router {
         let router = Router()
-        router.get("/hello") { request in "hello, on its loop: \(request.eventLoop.inEventLoop)" }
+        router.get("/hello") { request, _ in "hello, on its loop: \(request.eventLoop.inEventLoop)" }
         router.post("/notify/{name}") { request, tasks in
             let name = try request.pathParameters.require("name")
             let loop = request.eventLoop
@@ -18,7 +18,7 @@ enum EmbeddingRoutes {
             try tasks.add({ journal.record("loop \(name) on its loop: \(loop.inEventLoop)") } as @Sendable () async -> Void, name: "on-loop")
             return "queued \(name)"
         }
-        router.get("/slow") { _ async in
+        router.get("/slow") { _, _ async in
             journal.record("slow started")
             // Holds the request in flight until the test opens the gate (or 30 s pass).
             _ = await gate.wait(timeout: 30)

@@ -16,7 +16,7 @@ struct ResponseJSONTests {
         let message = Message(message: "Notification sent in the background")
         let response = try Response.json(message)
         #expect(response.status == .ok)
-        #expect(response.headers.first(name: "Content-Type") == "application/json")
+        #expect(response.headers[.contentType] == "application/json")
         #expect(body(response) == (try foundationJSON(message)))
         #expect(try Response.json(message, status: .created).status == .created)
         #expect(try JSONDecoder().decode(Message.self, from: Data(body(response))) == message)
@@ -29,14 +29,14 @@ struct ResponseJSONTests {
         let response = try Response.json(["when": Date(timeIntervalSince1970: 5)], status: .accepted, encoder: encoder)
         #expect(String(decoding: body(response), as: UTF8.self) == "{\n  \"when\" : 5\n}")
         #expect(response.status == .accepted)
-        #expect(response.headers.first(name: "Content-Type") == "application/json")
+        #expect(response.headers[.contentType] == "application/json")
         #expect(body(try Response.json("a/b", encoder: JSONEncoder())) == Array(#""a\/b""#.utf8))
     }
 
     @Test func dictionaryResponse() throws {
         let response = try ["url": "https://example.com/a", "b": "2", "a": "1"].makeResponse()
         #expect(response.status == .ok)
-        #expect(response.headers.first(name: "Content-Type") == "application/json")
+        #expect(response.headers[.contentType] == "application/json")
         #expect(String(decoding: body(response), as: UTF8.self) == #"{"a":"1","b":"2","url":"https://example.com/a"}"#)
         let nested = ["z": [Point(x: 1, y: 2)], "y": []]
         #expect(body(try nested.makeResponse()) == (try foundationJSON(nested, [.sortedKeys, .withoutEscapingSlashes])))

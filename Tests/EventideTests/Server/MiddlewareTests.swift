@@ -6,7 +6,7 @@ import Testing
         let name: String
         func respond(to request: Request, next: MiddlewareNext) async throws -> Response {
             var response = try await next(request)
-            response.headers.add(name: "X-Trace", value: name)
+            response.headers.append(HTTPField(name: HTTPField.Name("X-Trace")!, value: name))
             return response
         }
     }
@@ -14,16 +14,16 @@ import Testing
     @Test func globalAndGroupMiddlewareWrapInOrder() throws {
         let router = Router()
         router.use(Tag(name: "global"))
-        router.get("/open") { _ in "open" }
+        router.get("/open") { _, _ in "open" }
         let api = router.group("/api")
-        api.get("/items/{id}") { request in "item \(request.pathParameters["id"]!)" }
+        api.get("/items/{id}") { request, _ in "item \(request.pathParameters["id"]!)" }
         api.use(Tag(name: "api"))
         let admin = api.group("admin")
         admin.use { request, next in
-            guard request.headers.first(name: "Authorization") == "Bearer yes" else { throw HTTPError(.unauthorized) }
+            guard request.headers[.authorization] == "Bearer yes" else { throw HTTPError(.unauthorized) }
             return try await next(request)
         }
-        admin.get("/") { _ in "admin home" }
+        admin.get("/") { _, _ in "admin home" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client()

@@ -28,7 +28,7 @@ import Testing
 
     @Test func runOnTheCallingThreadWithExtraLoopsStopsCleanly() throws {
         let router = Router()
-        router.get("/") { _ in "hi" }
+        router.get("/") { _, _ in "hi" }
         let recorder = LogRecorder()
         let server = try Server(
             router: router, configuration: ServerConfiguration(port: 0, loops: 3, handlesSignals: false), logger: recorder.logger(level: .info))

@@ -6,7 +6,7 @@ import Testing
     @Test func inFlightRequestIsAnsweredAndTheLoopClosesWithNoHandleLeft() throws {
         let started = Watched(0)
         let router = Router()
-        router.get("/slow") { _ async in
+        router.get("/slow") { _, _ async in
             started.update { $0 += 1 }
             try? await Task.sleep(for: .milliseconds(200))
             return "finished"
@@ -33,7 +33,7 @@ import Testing
 
     @Test func stopStartCycleDoesNotLeak() throws {
         let router = Router()
-        router.get("/") { _ in "hi" }
+        router.get("/") { _, _ in "hi" }
         func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
         let before = try openDescriptors()
         for _ in 0..<20 {

@@ -7,8 +7,8 @@ import Testing
         let size = 8 * 1024 * 1024
         let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let router = Router()
-        router.get("/big") { _ in Response.bytes(payload) }
-        router.get("/small") { _ in "ok" }
+        router.get("/big") { _, _ in Response.bytes(payload) }
+        router.get("/small") { _, _ in "ok" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client(receiveTimeout: 10)
@@ -32,8 +32,8 @@ import Testing
         let chunks = 256  // 16 MiB, far more than socket buffers and the high watermark
         let produced = Atomic<Int>(0)
         let router = Router()
-        router.get("/stream") { _ in
-            Response.stream(headers: ["Content-Type": "application/octet-stream"]) { writer in
+        router.get("/stream") { _, _ in
+            Response.stream(headers: [.contentType: "application/octet-stream"]) { writer in
                 for _ in 0..<chunks {
                     try await writer.write(chunk)
                     produced.add(1, ordering: .relaxed)

@@ -8,10 +8,10 @@ import Testing
 @Suite struct TimeoutTests {
     static func router() -> Router {
         let router = Router()
-        router.get("/") { _ in "ok" }
-        router.post("/upload") { request in "\(request.body.count)" }
+        router.get("/") { _, _ in "ok" }
+        router.post("/upload") { request, _ in "\(request.body.count)" }
         let big = [UInt8](repeating: 0x61, count: 16 * 1024 * 1024)
-        router.get("/big") { _ in Response.bytes(big) }
+        router.get("/big") { _, _ in Response.bytes(big) }
         return router
     }
 
@@ -43,7 +43,7 @@ import Testing
         try await client.advanceClock(by: .milliseconds(30))
         let response = try await connection.readResponse()
         #expect(response.status == .requestTimeout)
-        #expect(response.headers.first(name: "connection") == "close")
+        #expect(response.headers[.connection] == "close")
         #expect(response.text == "408 Request Timeout: header not received in time\n")
     }
 

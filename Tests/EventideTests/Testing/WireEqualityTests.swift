@@ -11,7 +11,7 @@ import Testing
         let name: String
         let request: String
         /// Responses to read, each with its request's method; nil: read until the server closes.
-        let responses: [HTTPMethod]?
+        let responses: [HTTPRequest.Method]?
 
         var testDescription: String { name }
     }
@@ -59,13 +59,13 @@ import Testing
 
     static func router() -> Router {
         let router = Router()
-        router.get("/plaintext") { _ in "Hello, World!" }
-        router.post("/echo") { request in Response.bytes(request.body) }
-        router.get("/json") { _ in ["message": "Hello, World!"] }
-        router.delete("/item") { _ in Response(status: .noContent) }
-        router.get("/fail") { _ -> String in throw CancellationError() }
-        router.get("/teapot") { _ -> String in throw HTTPError(HTTPStatus(code: 418)) }
-        router.get("/stream") { _ in
+        router.get("/plaintext") { _, _ in "Hello, World!" }
+        router.post("/echo") { request, _ in Response.bytes(request.body) }
+        router.get("/json") { _, _ in ["message": "Hello, World!"] }
+        router.delete("/item") { _, _ in Response(status: .noContent) }
+        router.get("/fail") { _, _ -> String in throw CancellationError() }
+        router.get("/teapot") { _, _ -> String in throw HTTPError(HTTPResponse.Status(code: 418)) }
+        router.get("/stream") { _, _ in
             Response.stream { writer in
                 try await writer.write("first,")
                 try await writer.write("second")

@@ -25,32 +25,32 @@ public enum EventideScenarios {
     /// 20 routes shaped like a small API, with `eventide-example bench`'s /plaintext.
     public static func makeRouter() -> Router {
         let router = Router()
-        router.get("/plaintext") { _ in Response.text("Hello, World!", contentType: "text/plain") }
-        router.get("/json") { _ in Response.text("{\"message\":\"Hello, World!\"}", contentType: "application/json") }
-        router.get("/") { _ in "home" }
-        router.get("/health") { _ in HTTPStatus.noContent }
-        router.get("/users") { _ in "users" }
-        router.post("/users") { _ in HTTPStatus.created }
-        router.get("/users/{id}") { request in request.pathParameters["id"] ?? "" }
-        router.put("/users/{id}") { _ in HTTPStatus.noContent }
-        router.delete("/users/{id}") { _ in HTTPStatus.noContent }
-        router.get("/users/{id}/posts") { _ in "posts" }
-        router.get("/users/{id}/posts/{postID}") { _ in "post" }
-        router.post("/users/{id}/posts") { _ in HTTPStatus.created }
-        router.get("/posts") { _ in "posts" }
-        router.get("/posts/{id}/comments") { _ in "comments" }
-        router.post("/send-notification/{email}") { _ in HTTPStatus.accepted }
-        router.post("/slow/{ms}") { _ in HTTPStatus.accepted }
-        router.get("/static/{path...}") { _ in "file" }
-        router.get("/api/v1/items") { _ in "items" }
-        router.get("/api/v1/items/{id}") { _ in "item" }
-        router.patch("/api/v1/items/{id}") { _ in HTTPStatus.noContent }
+        router.sync.get("/plaintext") { _, _ in Response.text("Hello, World!", contentType: "text/plain") }
+        router.sync.get("/json") { _, _ in Response.text("{\"message\":\"Hello, World!\"}", contentType: "application/json") }
+        router.sync.get("/") { _, _ in "home" }
+        router.sync.get("/health") { _, _ in HTTPResponse.Status.noContent }
+        router.sync.get("/users") { _, _ in "users" }
+        router.sync.post("/users") { _, _ in HTTPResponse.Status.created }
+        router.sync.get("/users/{id}") { request, _ in request.pathParameters["id"] ?? "" }
+        router.sync.put("/users/{id}") { _, _ in HTTPResponse.Status.noContent }
+        router.sync.delete("/users/{id}") { _, _ in HTTPResponse.Status.noContent }
+        router.sync.get("/users/{id}/posts") { _, _ in "posts" }
+        router.sync.get("/users/{id}/posts/{postID}") { _, _ in "post" }
+        router.sync.post("/users/{id}/posts") { _, _ in HTTPResponse.Status.created }
+        router.sync.get("/posts") { _, _ in "posts" }
+        router.sync.get("/posts/{id}/comments") { _, _ in "comments" }
+        router.sync.post("/send-notification/{email}") { _, _ in HTTPResponse.Status.accepted }
+        router.sync.post("/slow/{ms}") { _, _ in HTTPResponse.Status.accepted }
+        router.sync.get("/static/{path...}") { _, _ in "file" }
+        router.sync.get("/api/v1/items") { _, _ in "items" }
+        router.sync.get("/api/v1/items/{id}") { _, _ in "item" }
+        router.sync.patch("/api/v1/items/{id}") { _, _ in HTTPResponse.Status.noContent }
         return router
     }
 
     /// `RouteTable.responder(for:)` on a prepared `Request`; the result is the number of
     /// path parameters bound.
-    static func route(_ name: String, _ method: HTTPMethod, _ target: String, expecting status: Int) -> Scenario {
+    static func route(_ name: String, _ method: HTTPRequest.Method, _ target: String, expecting status: Int) -> Scenario {
         Scenario(name) {
             let routing = try RoutingBenchmark(router: makeRouter())
             let lookup = routing.lookup(method: method, target: target)

@@ -1,4 +1,5 @@
 import EventideHTTP1
+import HTTPTypes
 
 /// A measured operation: `prepare` runs once, outside the measurement, and returns the
 /// operation, which the benchmarks (and `micro-probe`) call repeatedly. The result is
@@ -73,7 +74,7 @@ public enum HTTP1Scenarios {
         }
         let state = State()
         state.buffer.reserveCapacity(4096)
-        let headers: HTTPHeaders = ["Content-Type": "text/plain"]
+        let headers: HTTPFields = [.contentType: "text/plain"]
         let body = Array("Hello, World!".utf8)
         let date = HTTPDate.imfFixdate(secondsSince1970: 1_700_000_000)
         return {

@@ -1,5 +1,5 @@
 /// A complete request with its body aggregated in memory.
-public struct HTTPRequest: Sendable, Equatable {
+public struct HTTPParsedRequest: Sendable, Equatable {
     /// The request line and headers.
     public var head: HTTPRequestHead
     /// The body bytes (de-chunked); empty when there is no body.
