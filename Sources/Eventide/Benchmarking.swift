@@ -74,7 +74,7 @@ import Logging
     public init(router: Router, configuration: ServerConfiguration = ServerConfiguration()) throws {
         let loop = try EventLoop()
         let logger = Logger(label: "eventide.benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
-        let service = BackgroundTaskService(configuration: configuration.backgroundTasks, logger: logger)
+        let service = BackgroundTaskLifecycle.Shared(configuration: configuration.backgroundTasks, logger: logger)
         core = ServerCore(
             loop: loop, loopIndex: 0, configuration: configuration, routes: try router.freeze(), backgroundTasks: service,
             logger: logger)
@@ -106,14 +106,14 @@ import Logging
 /// run here), a background-task service, a logger and request ids.
 private final class Harness {
     let loop: EventLoop
-    let service: BackgroundTaskService
+    let service: BackgroundTaskLifecycle.Shared
     let environment: RequestEnvironment
     let logger = Logger(label: "eventide.benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
     private var sequence: UInt64 = 0
 
     init() throws {
         loop = try EventLoop()
-        service = BackgroundTaskService(configuration: BackgroundTaskConfiguration(), logger: logger)
+        service = BackgroundTaskLifecycle.Shared(configuration: BackgroundTaskConfiguration(), logger: logger)
         environment = RequestEnvironment(eventLoop: loop, logger: logger)
     }
 

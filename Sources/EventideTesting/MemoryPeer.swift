@@ -12,11 +12,11 @@ final class MemoryServer: Sendable {
     /// Every connection made, so shutdown can close the client's ends as an exiting
     /// client process would.
     private let transports = Locked<[LoopBound<MemoryTransport>]>([])
-    let service: BackgroundTaskService
+    let service: BackgroundTaskLifecycle.Shared
 
     init(router: Router, configuration: ServerConfiguration, logger: Logger, observer: @escaping TaskObserver) throws {
         let routes = try router.freeze()
-        let service = BackgroundTaskService(configuration: configuration.backgroundTasks, logger: logger)
+        let service = BackgroundTaskLifecycle.Shared(configuration: configuration.backgroundTasks, logger: logger)
         let thread = try EventLoopThread()
         let loop = thread.loop
         self.thread = thread

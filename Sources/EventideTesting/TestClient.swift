@@ -94,7 +94,7 @@ public final class TestClient: Sendable {
     /// Counts of tasks added, succeeded, failed, skipped and rejected so far.
     public var statistics: BackgroundTaskStatistics { service.counters.snapshot }
 
-    private var service: BackgroundTaskService {
+    private var service: BackgroundTaskLifecycle.Shared {
         switch backend {
         case .inMemory(let server): server.service
         case .live(let server, _): server.backgroundTasks

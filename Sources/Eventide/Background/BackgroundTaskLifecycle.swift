@@ -7,8 +7,8 @@ import Synchronization
 /// tasks), the start once the response was written, running on the loop or the pool with
 /// the failure policy (`BackgroundTaskRunner`), the statistics, and the drain and
 /// cancellation at shutdown. The connection and the server core talk to nothing else
-/// about tasks; what the loops share (capacity, ids, counters, the blocking pool) is the
-/// server-wide `BackgroundTaskService`. Loop-bound.
+/// about tasks; what the loops share (capacity, ids, counters, the blocking pool) is its
+/// nested `Shared`, one per server. Loop-bound.
 ///
 /// A list made only of blocking pool tasks (the common case) runs as one pool job; the
 /// pool thread reports it finished through `PoolSide`, in batches: one `execute` onto
@@ -24,7 +24,7 @@ package final class BackgroundTaskLifecycle {
     }
 
     let loop: EventLoop
-    let service: BackgroundTaskService
+    let service: BackgroundTaskLifecycle.Shared
     // The slots, the batch and the pool queue are loop-bound and never passed inout
     // across a call that could reach them again: no run-time exclusivity checks (five per
     // background request otherwise).
@@ -46,7 +46,7 @@ package final class BackgroundTaskLifecycle {
     package var observer: TaskObserver?
     private let logger: Logger
 
-    package init(loop: EventLoop, service: BackgroundTaskService) {
+    package init(loop: EventLoop, service: BackgroundTaskLifecycle.Shared) {
         self.loop = loop
         self.service = service
         self.logger = service.logger
@@ -189,7 +189,7 @@ extension BackgroundTaskLifecycle {
     /// What pool threads share with the lifecycle: the shutdown flag, and the slots of
     /// finished pool lists waiting to be collected on the loop.
     final class PoolSide: Sendable {
-        let service: BackgroundTaskService
+        let service: BackgroundTaskLifecycle.Shared
         /// Set at the shutdown deadline: tasks not started yet are cancelled.
         let cancelled = Atomic<Bool>(false)
         private let state = Locked(Finished())
@@ -200,7 +200,7 @@ extension BackgroundTaskLifecycle {
             var scheduled = false
         }
 
-        init(service: BackgroundTaskService) { self.service = service }
+        init(service: BackgroundTaskLifecycle.Shared) { self.service = service }
 
         /// Reports the list in `slot` finished. Returns true when the caller must
         /// schedule a collection on the loop (none is on its way yet).

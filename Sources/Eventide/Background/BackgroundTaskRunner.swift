@@ -11,7 +11,7 @@ import Synchronization
 struct BackgroundTaskRunner: Sendable {
     typealias Entry = BackgroundTaskLifecycle.Entry
 
-    let service: BackgroundTaskService
+    let service: BackgroundTaskLifecycle.Shared
     let requestID: RequestID
     let logger: Logger
 

@@ -6,7 +6,7 @@ import Logging
 /// tasks, so both are behind a lock.
 @usableFromInline
 package final class RequestContext: Sendable {
-    let service: BackgroundTaskService
+    let service: BackgroundTaskLifecycle.Shared
     private let state: Locked<State>
 
     struct State {
@@ -16,7 +16,7 @@ package final class RequestContext: Sendable {
         var sealed = false
     }
 
-    package init(requestID: RequestID, service: BackgroundTaskService) {
+    package init(requestID: RequestID, service: BackgroundTaskLifecycle.Shared) {
         self.state = Locked(State(requestID: requestID))
         self.service = service
     }

@@ -100,7 +100,7 @@ struct RequestContextRecycler {
     private var spare: RequestContext?
 
     /// A fresh context for request `id`.
-    mutating func make(id: RequestID, service: BackgroundTaskService) -> RequestContext {
+    mutating func make(id: RequestID, service: BackgroundTaskLifecycle.Shared) -> RequestContext {
         if var context = spare {
             spare = nil
             if isKnownUniquelyReferenced(&context) {

@@ -24,7 +24,7 @@ public final class Server: Sendable {
     let routes: RouteTable
     let logger: Logger
     /// Admission, counters and the blocking pool, shared by every loop.
-    package let backgroundTasks: BackgroundTaskService
+    package let backgroundTasks: BackgroundTaskLifecycle.Shared
     /// Sees every request's task list before it starts (`BackgroundTaskLifecycle.observer`).
     let taskObserver: TaskObserver?
     let state = Locked(State())
@@ -63,7 +63,7 @@ public final class Server: Sendable {
         self.configuration = configuration
         self.routes = try router.freeze()
         self.logger = logger
-        self.backgroundTasks = BackgroundTaskService(configuration: configuration.backgroundTasks, logger: logger)
+        self.backgroundTasks = BackgroundTaskLifecycle.Shared(configuration: configuration.backgroundTasks, logger: logger)
         self.taskObserver = taskObserver
     }
 

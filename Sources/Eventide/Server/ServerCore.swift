@@ -15,7 +15,7 @@ package final class ServerCore {
     let configuration: ServerConfiguration
     let routes: RouteTable
     let logger: Logger
-    let backgroundTasks: BackgroundTaskService
+    let backgroundTasks: BackgroundTaskLifecycle.Shared
     /// The background tasks of this loop's requests, from hand-over to done.
     package let tasks: BackgroundTaskLifecycle
     let requestEnvironment: RequestEnvironment
@@ -44,7 +44,7 @@ package final class ServerCore {
 
     package init(
         loop: EventLoop, loopIndex: Int, configuration: ServerConfiguration, routes: RouteTable,
-        backgroundTasks: BackgroundTaskService, logger: Logger
+        backgroundTasks: BackgroundTaskLifecycle.Shared, logger: Logger
     ) {
         self.loop = loop
         self.loopIndex = loopIndex
