@@ -15,6 +15,8 @@ public enum HTTPResponseSerializer {
     ///   Content-Length or Transfer-Encoding in `headers` is dropped so framing stays consistent.
     /// - `Connection: close` when `!keepAlive`; `Connection: keep-alive` when `keepAlive` and the
     ///   request was HTTP/1.0. A caller-set Connection header wins and suppresses these.
+    /// - Returns whether the connection stays open after this response: `keepAlive`, unless a
+    ///   caller-set Connection field lists `close` (the fields are read once, here).
     /// - A caller-set `Date` header suppresses `date`.
     /// - Response splitting cannot happen: `HTTPField` names are tokens and its values have CR,
     ///   LF and other control characters replaced by spaces when they are made, and
@@ -22,6 +24,7 @@ public enum HTTPResponseSerializer {
     ///
     /// Only the head is written; for HEAD requests pass the length the body would have and
     /// write no body.
+    @discardableResult
     public static func appendHead(
         status: HTTPResponse.Status,
         headers: HTTPFields,
@@ -31,7 +34,7 @@ public enum HTTPResponseSerializer {
         requestVersion: HTTPVersion,
         date: String,
         into buffer: inout [UInt8]
-    ) {
+    ) -> Bool {
         // Pass 1 sizes the head so pass 2 writes it with a single buffer growth.
         // "HTTP/1.1 " code SP reason CRLF
         let reasonPhrase = status.reasonPhrase.isEmpty ? ReasonPhrase.standard(for: status.code) : status.reasonPhrase
@@ -39,11 +42,14 @@ public enum HTTPResponseSerializer {
         size &+= reasonPhrase.utf8.count &+ 2
         var hasDate = false
         var hasConnection = false
+        var callerCloses = false
         for field in headers {
             switch kind(of: field.name.canonicalName) {
             case .framing: continue
             case .date: hasDate = true
-            case .connection: hasConnection = true
+            case .connection:
+                hasConnection = true
+                if field.withUnsafeBytesOfValue({ listsClose($0) }) { callerCloses = true }
             case .other: break
             }
             size &+= field.name.rawName.utf8.count &+ field.withUnsafeBytesOfValue { $0.count } &+ 4
@@ -93,6 +99,23 @@ public enum HTTPResponseSerializer {
             if let connection { w.write(connection) }
             w.write("\r\n")
         }
+        return keepAlive && !callerCloses
+    }
+
+    /// Whether a Connection field value lists the `close` option (case-insensitive).
+    private static func listsClose(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        for end in 0...value.count where end == value.count || value[end] == UInt8(ascii: ",") {
+            var lower = start
+            var upper = end
+            while lower < upper, ASCII.isWhitespace(value[lower]) { lower += 1 }
+            while upper > lower, ASCII.isWhitespace(value[upper - 1]) { upper -= 1 }
+            if upper - lower == 5, ASCII.caseInsensitiveEquals(UnsafeBufferPointer(rebasing: value[lower..<upper]), lowercased: "close") {
+                return true
+            }
+            start = end + 1
+        }
+        return false
     }
 
     /// Appends one chunk: hex size, CRLF, the data, CRLF. Empty input writes nothing (an empty

@@ -96,6 +96,22 @@ import Testing
                 == "HTTP/1.1 200 OK\r\nX: y\r\nDate: \(date)\r\nContent-Length: 3\r\n\r\n")
     }
 
+    @Test func aCallerConnectionCloseEndsTheConnection() {
+        var out: [UInt8] = []
+        func keepsOpen(_ value: String) -> Bool {
+            HTTPResponseSerializer.appendHead(
+                status: .ok, headers: [.connection: value], contentLength: 0, chunked: false, keepAlive: true,
+                requestVersion: .http1_1, date: date, into: &out)
+        }
+        #expect(!keepsOpen("close"))
+        #expect(!keepsOpen("Keep-Alive , CLOSE"))
+        #expect(keepsOpen("keep-alive"))
+        #expect(keepsOpen("closed, enclose"))
+        #expect(HTTPResponseSerializer.appendHead(
+            status: .ok, headers: [:], contentLength: 0, chunked: false, keepAlive: false,
+            requestVersion: .http1_1, date: date, into: &out) == false)
+    }
+
     @Test func callerDateAndConnectionWin() {
         let headers = fields(["date": "Mon, 01 Jan 2024 00:00:00 GMT", "Connection": "close"])
         #expect(

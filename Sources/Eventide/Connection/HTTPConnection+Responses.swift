@@ -30,10 +30,11 @@ extension HTTPConnection {
         carried: [BackgroundTaskLifecycle.Entry]?
     ) -> Bool {
         borrowOutput()
-        var keepAlive = ResponseEncoding.keepAlive(response, request: request, closing: closeAfterResponse || core.isShuttingDown)
+        var keepAlive = ResponseEncoding.keepAlive(request: request, closing: closeAfterResponse || core.isShuttingDown)
         switch response.body {
         case .empty, .bytes, .string:
-            let largeBody = ResponseEncoding.appendComplete(
+            let largeBody: [UInt8]?
+            (keepAlive, largeBody) = ResponseEncoding.appendComplete(
                 response, to: request, keepAlive: keepAlive, serverName: core.configuration.serverName, date: core.date(),
                 into: &outbound)
             if let largeBody {
@@ -49,7 +50,7 @@ extension HTTPConnection {
             let hasBody = request.method != .head && ResponseEncoding.statusAllowsBody(response.status)
             let chunked = request.version != .http1_0
             keepAlive = keepAlive && chunked
-            HTTPResponseSerializer.appendHead(
+            keepAlive = HTTPResponseSerializer.appendHead(
                 status: response.status, headers: headers, contentLength: nil, chunked: chunked && hasBody,
                 keepAlive: keepAlive, requestVersion: request.version, date: core.date(), into: &outbound)
             guard hasBody else {

@@ -8,40 +8,39 @@ enum ResponseEncoding {
     /// the output buffer.
     static let largeBodyThreshold = 16 * 1024
 
-    /// Whether the connection stays open after `response` (`closing`: the server wants
-    /// this to be the last response).
-    static func keepAlive(_ response: Response, request: HTTPRequestHead, closing: Bool) -> Bool {
-        guard request.keepAlive, !closing else { return false }
-        for field in response.headers where field.name == .connection {
-            if field.value.lowercased().contains("close") { return false }
-        }
-        return true
+    /// Whether the request allows the connection to stay open after its response
+    /// (`closing`: the server wants this to be the last response). The response's own
+    /// `Connection: close` is honoured by the serializer, which reads the fields anyway.
+    static func keepAlive(request: HTTPRequestHead, closing: Bool) -> Bool {
+        request.keepAlive && !closing
     }
 
     /// Appends the head and, unless the request was HEAD or the status has none, the body
-    /// of a complete (not streamed) response. Returns a large byte body for the caller to
-    /// write after flushing `outbound`, instead of copying it.
+    /// of a complete (not streamed) response. Returns whether the connection stays open,
+    /// and a large byte body for the caller to write after flushing `outbound`, instead of
+    /// copying it.
     static func appendComplete(
         _ response: Response, to request: HTTPRequestHead, keepAlive: Bool, serverName: String?, date: String,
         into outbound: inout [UInt8]
-    ) -> [UInt8]? {
+    ) -> (keepAlive: Bool, largeBody: [UInt8]?) {
         let statusAllowsBody = statusAllowsBody(response.status)
-        func appendHead(_ headers: HTTPFields) {
+        func appendHead(_ headers: HTTPFields) -> Bool {
             HTTPResponseSerializer.appendHead(
                 status: response.status, headers: headers, contentLength: statusAllowsBody ? response.body.knownLength : nil,
                 chunked: false, keepAlive: keepAlive, requestVersion: request.version, date: date, into: &outbound)
         }
+        let keepAlive: Bool
         if let serverName {
             var headers = response.headers
             headers[.server] = serverName
-            appendHead(headers)
+            keepAlive = appendHead(headers)
         } else {
-            appendHead(response.headers)  // the response's own list, not a copy of it
+            keepAlive = appendHead(response.headers)  // the response's own list, not a copy of it
         }
-        guard statusAllowsBody, request.method != .head else { return nil }
+        guard statusAllowsBody, request.method != .head else { return (keepAlive, nil) }
         switch response.body {
         case .bytes(let bytes) where bytes.count >= largeBodyThreshold:
-            return bytes
+            return (keepAlive, bytes)
         case .bytes(let bytes):
             outbound.append(contentsOf: bytes)
         case .string(var text):
@@ -49,7 +48,7 @@ enum ResponseEncoding {
         case .empty, .stream:
             break
         }
-        return nil
+        return (keepAlive, nil)
     }
 
     /// Appends the plain-text error response of a rejected or timed-out request (it

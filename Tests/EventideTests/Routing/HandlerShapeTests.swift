@@ -121,3 +121,20 @@ import Testing
                 == #"{"agent":"probe/1","authority":"eventide.test","hostInFields":"false","method":"PURGE","path":"/cache/k?x=1"}"#)
     }
 }
+
+extension HandlerShapeTests {
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func aHandlersConnectionCloseClosesAfterItsResponse(transport: TestClient.Transport) async throws {
+        let router = Router()
+        router.sync.get("/last") { _, _ in Response(headers: [.connection: "close"], body: .string("bye")) }
+        router.sync.get("/next") { _, _ in "never" }
+        let client = try TestClient(router: router, transport: transport)
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.send("GET /last HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+        let response = try await connection.readResponse()
+        #expect(response.text == "bye")
+        #expect(response.headers[.connection] == "close")
+        #expect(try await connection.readToEnd().isEmpty)  // the pipelined request was not answered
+    }
+}
