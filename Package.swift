@@ -72,6 +72,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EventideUVLoopTests", dependencies: ["EventideUVLoop"]),
+        .testTarget(name: "EventideSQLiteTests", dependencies: ["EventideSQLite"]),
         .testTarget(
             name: "EventideHTTP1Tests",
             dependencies: ["EventideHTTP1", .product(name: "HTTPTypes", package: "swift-http-types")]
