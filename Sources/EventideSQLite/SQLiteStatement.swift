@@ -8,8 +8,8 @@ internal import CSQLite
 /// `@name`, `$name`); columns are numbered from 0.
 ///
 /// Like its connection, a statement is used by one thread at a time and is not `Sendable`.
-/// It is finalized when it goes away; once its connection is closed, every call throws
-/// `SQLITE_MISUSE`.
+/// It is finalized when it goes away; once its connection is closed, binding and running
+/// it throw `SQLITE_MISUSE`.
 public final class SQLiteStatement {
     /// The SQL text it was prepared from.
     public let sql: String
