@@ -5,7 +5,8 @@
 #              (scripts/sanitizers.sh; CI runs it after make test)
 #   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
 #              e.g. make bench BENCH_ARGS="--rounds 1 --duration 3"
-# Each installs libuv1-dev (and pkg-config) with apt when `pkg-config libuv` fails.
+# Each installs libuv1-dev and libsqlite3-dev (and pkg-config) with apt when
+# `pkg-config libuv` or `pkg-config sqlite3` fails.
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?= bench --host 127.0.0.1 --port 8000
@@ -13,10 +14,10 @@ ARGS ?= bench --host 127.0.0.1 --port 8000
 .PHONY: run test build deps
 
 deps:
-	@pkg-config --exists libuv 2>/dev/null || { \
-		echo "libuv not found: installing pkg-config and libuv1-dev with apt"; \
+	@pkg-config --exists libuv sqlite3 2>/dev/null || { \
+		echo "libuv or sqlite3 not found: installing pkg-config, libuv1-dev and libsqlite3-dev with apt"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pkg-config libuv1-dev; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pkg-config libuv1-dev libsqlite3-dev; }
 
 # --static-swift-stdlib: the Swift runtime and Foundation linked into the binary (README,
 # "The static Swift standard library": 9 MiB less RSS when no other process maps them,

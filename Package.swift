@@ -28,6 +28,16 @@ let package = Package(
         ),
         // The libuv boundary: event loop, executor, timers, TCP. Swift-only public API.
         .target(name: "EventideUVLoop", dependencies: ["CLibUV"]),
+        // Debian's libsqlite3-dev, found with pkg-config. Only EventideSQLite imports it.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The SQLite boundary: connections, prepared statements, transactions, typed errors.
+        // Swift-only public API.
+        .target(name: "EventideSQLite", dependencies: ["CSQLite"]),
         // Sans-IO HTTP/1.1: parser, connection state machine, serializer. Never touches a socket.
         // Responses are written from swift-http-types' vocabulary (HTTPResponse.Status, HTTPFields).
         .target(name: "EventideHTTP1", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
@@ -62,6 +72,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EventideUVLoopTests", dependencies: ["EventideUVLoop"]),
+        .testTarget(name: "EventideSQLiteTests", dependencies: ["EventideSQLite"]),
         .testTarget(
             name: "EventideHTTP1Tests",
             dependencies: ["EventideHTTP1", .product(name: "HTTPTypes", package: "swift-http-types")]

@@ -38,9 +38,9 @@ case "$mode" in
     *) echo "usage: $0 [thread|address|all]" >&2; exit 2 ;;
 esac
 
-pkg-config --exists libuv 2>/dev/null || {
-    echo "libuv not found: installing pkg-config and libuv1-dev with apt"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libuv1-dev
+pkg-config --exists libuv sqlite3 2>/dev/null || {
+    echo "libuv or sqlite3 not found: installing pkg-config, libuv1-dev and libsqlite3-dev with apt"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libuv1-dev libsqlite3-dev
 }
 
 # Swift's crash backtracer can hang for minutes in sanitized processes; the sanitizers print
