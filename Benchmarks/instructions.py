@@ -11,9 +11,8 @@ start-up and shutdown cancel out. Instruction counts do not depend on the machin
 unlike CPU time. It also counts the run-time exclusivity checks per request
 (`swift_beginAccess` calls) and the instructions spent in them.
 
-The notification's figure moves by about 1% between runs: how many finished background
-tasks one loop wake-up collects depends on the pool threads' timing. Its check count does
-not. The binary is copied without debug info first (valgrind 3.19 cannot read Swift 6.3's
+The notification's figures move between runs (its total by about 1%): how many finished
+background tasks one loop wake-up collects depends on the pool threads' timing. The binary is copied without debug info first (valgrind 3.19 cannot read Swift 6.3's
 DWARF 5). Needs valgrind and objcopy; standard library only.
 """
 import argparse
