@@ -1,4 +1,6 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
+// 6.2 because the lowest swift-log (1.16.2) and swift-metrics (2.13.0) allowed below declare
+// it, so an older SwiftPM cannot resolve the dependencies; this manifest's own API is 6.0's.
 import PackageDescription
 
 let package = Package(

@@ -1,9 +1,10 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 // Micro-benchmarks of Eventide's request path (parser, router, serializer, the whole
 // sans-IO pipeline) with ordo-one/benchmark. Run from the repository root:
 //
 //     swift package --package-path Benchmarks/Micro benchmark
 //
+// Tools 6.2 like the package it measures (this manifest's own API, package traits, is 6.1's).
 // See Benchmarks/README.md ("Micro-benchmarks").
 import PackageDescription
 

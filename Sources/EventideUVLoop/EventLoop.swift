@@ -7,27 +7,24 @@ import Synchronization
 /// Thread contract: `execute(_:)`, `inEventLoop` and `executor` may be used from any
 /// thread. Everything else in UVLoop (timers, listeners, connections) is loop-bound:
 /// create and use it only on the loop's thread.
-public final class EventLoop: @unchecked Sendable {
-    // @unchecked: `pending` is behind its `Locked` mutex and `loopThread` is atomic; all
-    // other state is touched only on the loop thread.
-
-    let rawLoop: UnsafeMutablePointer<uv_loop_t>
+public final class EventLoop: Sendable {
     /// Whether this object created the `uv_loop_t` (and so must close and free it).
-    public let ownsLoop: Bool
-    private let wakeup: UnsafeMutablePointer<uv_async_t>
+    public var ownsLoop: Bool { memory.ownsLoop }
+    private let memory: LoopMemory
     private let pending = Locked(PendingWork())
     private let loopThread = Atomic<UInt>(0)
-    /// Storage handed back and forth with `pending.jobs` so draining does not allocate.
-    private var spareBatch: [@Sendable () -> Void] = []
-    private var wakeupClosed = false
-    private var loopClosed = false
+    private let executorReference = AtomicLazyReference<EventLoopExecutor>()
+
+    var rawLoop: UnsafeMutablePointer<uv_loop_t> { memory.loop }
 
     /// The scratch buffer every connection of this loop reads into; reads are consumed
     /// synchronously in the read callback, so one buffer per loop is enough.
-    let readBuffer: UnsafeMutableRawBufferPointer
+    var readBuffer: UnsafeMutableRawBufferPointer { memory.readBuffer }
 
     /// The executor that runs Swift concurrency jobs on this loop's thread.
-    public private(set) var executor: EventLoopExecutor!
+    public var executor: EventLoopExecutor {
+        executorReference.load() ?? executorReference.storeIfNil(EventLoopExecutor(loop: self))
+    }
 
     private struct PendingWork {
         var jobs: [@Sendable () -> Void] = []
@@ -59,33 +56,21 @@ public final class EventLoop: @unchecked Sendable {
 
     private init(loop: UnsafeMutablePointer<uv_loop_t>, owned: Bool) throws(UVError) {
         eventide_ignore_sigpipe()
-        rawLoop = loop
-        ownsLoop = owned
-        wakeup = .allocate(capacity: 1)
-        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        let wakeup = UnsafeMutablePointer<uv_async_t>.allocate(capacity: 1)
         let status = uv_async_init(loop, wakeup) { handle in
             EventLoop.from(handle!.pointee.data).runPendingWork()
         }
         guard status == 0 else {
             wakeup.deallocate()
-            readBuffer.deallocate()
             if owned {
                 uv_loop_close(loop)
                 loop.deallocate()
             }
             throw UVError(code: status)
         }
+        memory = LoopMemory(loop: loop, ownsLoop: owned, wakeup: wakeup)
         // Unretained: the loop object outlives its wake-up handle (closed in `closeWakeup`).
         wakeup.pointee.data = Unmanaged.passUnretained(self).toOpaque()
-        executor = EventLoopExecutor(loop: self)
-    }
-
-    deinit {
-        if ownsLoop && loopClosed { rawLoop.deallocate() }
-        if wakeupClosed {
-            wakeup.deallocate()
-            readBuffer.deallocate()
-        }
     }
 
     /// The raw `uv_loop_t *`, for hosts that embed Eventide.
@@ -121,22 +106,22 @@ public final class EventLoop: @unchecked Sendable {
             return true
         }
         guard let needsWakeup else { return false }
-        if needsWakeup { uv_async_send(wakeup) }
+        if needsWakeup { uv_async_send(memory.wakeup) }
         return true
     }
 
     private func runPendingWork() {
         // A local batch: a job may drain again (e.g. `closeWakeup()` from inside a job),
         // and must not see or keep this batch's jobs.
-        var batch = spareBatch
-        spareBatch = []
+        var batch = memory.spareBatch
+        memory.spareBatch = []
         pending.withLock { state in
             swap(&state.jobs, &batch)
             state.wakeupScheduled = false
         }
         for job in batch { job() }
         batch.removeAll(keepingCapacity: true)
-        spareBatch = batch
+        memory.spareBatch = batch
     }
 
     /// Runs an owned loop on the calling thread until no active handles remain (after
@@ -165,22 +150,22 @@ public final class EventLoop: @unchecked Sendable {
     /// `execute` calls return false. Loop thread only.
     public func closeWakeup() {
         precondition(inEventLoop, "closeWakeup must be called on the loop thread")
-        guard !wakeupClosed else { return }
+        guard !memory.wakeupClosed else { return }
         pending.withLock { $0.accepting = false }
         runPendingWork()
-        wakeupClosed = true
-        uv_close(eventide_handle(wakeup), nil)
+        memory.wakeupClosed = true
+        uv_close(eventide_handle(memory.wakeup), nil)
     }
 
     /// Closes an owned loop after `run()` returned: fails with `.busy` while any handle is
     /// still open (a leak), leaving the loop usable so the caller can diagnose it.
     public func close() throws(UVError) {
         precondition(ownsLoop, "a borrowed loop is closed by its host")
-        guard !loopClosed else { return }
+        guard !memory.loopClosed else { return }
         // Lets close callbacks of handles closed after `run()` returned fire.
         uv_run(rawLoop, UV_RUN_NOWAIT)
         try UVError.check(uv_loop_close(rawLoop))
-        loopClosed = true
+        memory.loopClosed = true
     }
 
     /// The number of handles on this loop that are open and not closing (ours and, for a
@@ -207,5 +192,34 @@ public final class EventLoop: @unchecked Sendable {
 
     static func from(_ data: UnsafeMutableRawPointer?) -> EventLoop {
         Unmanaged<EventLoop>.fromOpaque(data!).takeUnretainedValue()
+    }
+}
+
+/// The memory an `EventLoop` owns and only its thread uses: the `uv_loop_t` (when owned),
+/// the wake-up handle, the read buffer and the array of drained jobs. Each part is freed
+/// with the loop object, and only once libuv is done with it.
+// why: touched only on the loop thread (and in deinit), except `uv_async_send(wakeup)`, which libuv makes thread-safe.
+private final class LoopMemory: @unchecked Sendable {
+    let loop: UnsafeMutablePointer<uv_loop_t>
+    let ownsLoop: Bool
+    let wakeup: UnsafeMutablePointer<uv_async_t>
+    let readBuffer: UnsafeMutableRawBufferPointer = .allocate(byteCount: 64 * 1024, alignment: 16)
+    /// Storage handed back and forth with the pending jobs so draining does not allocate.
+    var spareBatch: [@Sendable () -> Void] = []
+    var wakeupClosed = false
+    var loopClosed = false
+
+    init(loop: UnsafeMutablePointer<uv_loop_t>, ownsLoop: Bool, wakeup: UnsafeMutablePointer<uv_async_t>) {
+        self.loop = loop
+        self.ownsLoop = ownsLoop
+        self.wakeup = wakeup
+    }
+
+    deinit {
+        if ownsLoop && loopClosed { loop.deallocate() }
+        if wakeupClosed {
+            wakeup.deallocate()
+            readBuffer.deallocate()
+        }
     }
 }

@@ -59,5 +59,5 @@ package struct Locked<Value>: ~Copyable {
     }
 }
 
-// @unchecked: the value is only reached inside `withLock`, under the block's `uv_mutex_t`.
+// why: the value is only reached inside `withLock`, under the block's `uv_mutex_t`.
 extension Locked: @unchecked Sendable where Value: Sendable {}

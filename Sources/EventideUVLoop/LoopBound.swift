@@ -23,8 +23,7 @@ public struct LoopBound<Value>: Sendable {
 }
 
 /// `LoopBound`'s value.
-// @unchecked: reachable only through `LoopBound.value`, which preconditions that the
-// caller runs on the loop's thread.
+// why: reachable only through `LoopBound.value`, which preconditions that the caller runs on the loop's thread.
 @usableFromInline
 struct LoopBoundStorage<Value>: @unchecked Sendable {
     @usableFromInline let value: Value

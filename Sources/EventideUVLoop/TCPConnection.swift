@@ -11,18 +11,20 @@ public final class TCPConnection {
     let loop: EventLoop
     private let handle: UnsafeMutablePointer<uv_tcp_t>
     private var shutdownCompletion: ((UVError?) -> Void)?
-    // The flags and counters below are plain values on a loop-bound object, used on every
-    // request, where the compiler cannot prove accesses disjoint: the run-time exclusivity
-    // checks (nine per plaintext request) are skipped. The counters are private behind
-    // public getters: another module reading a public stored property checked the access
-    // at run time anyway (three per background request).
-    @exclusivity(unchecked) private var reading = false
-    @exclusivity(unchecked) private var queuedTotal: UInt64 = 0
-    @exclusivity(unchecked) private var writtenTotal: UInt64 = 0
-    @exclusivity(unchecked) private var closeRequested = false
+    // The state below is private behind public accessors: another module's accesses to a
+    // public stored property are checked for exclusivity at run time (one per request for
+    // `delegate`), while these private ones the optimizer proves disjoint and leaves unchecked.
+    private var reading = false
+    private var queuedTotal: UInt64 = 0
+    private var writtenTotal: UInt64 = 0
+    private var closeRequested = false
+    private var delegateStorage: TCPConnectionDelegate?
 
     /// Receives this connection's events; released after `connectionDidClose`.
-    @exclusivity(unchecked) public var delegate: TCPConnectionDelegate?
+    public var delegate: TCPConnectionDelegate? {
+        get { delegateStorage }
+        set { delegateStorage = newValue }
+    }
     /// Total bytes handed to `write`.
     public var bytesQueued: UInt64 { queuedTotal }
     /// Total bytes the kernel accepted.

@@ -13,8 +13,9 @@ public struct BackgroundTaskConfiguration: Sendable {
     /// Starlette's behaviour: the first failing task skips the request's later tasks.
     /// Default false (later tasks still run).
     public var stopOnFirstError: Bool
-    /// Called once for every task that threw, on the thread that ran it: a pool thread for
-    /// a request whose tasks are all blocking ones on the pool, else the request's loop.
+    /// Called once for every task that threw, on the thread that runs the request's task
+    /// list: a pool thread when all the request's tasks are blocking ones on the pool, else
+    /// the request's loop (also for a task of that list that itself ran off the loop).
     /// Keep it short and non-blocking.
     public var onFailure: (@Sendable (BackgroundTaskFailure) -> Void)?
 

@@ -3,9 +3,8 @@ import EventideUVLoop
 /// The executor a request's background task sequence runs on: the request's loop,
 /// with every slice of work timed so a loop task that holds the loop too long is
 /// reported by name (rule 2).
+// why: `currentTask` is read and written only on `loop`'s thread (by the task list, which runs on this executor, and by `enqueue`'s job).
 final class BackgroundTaskExecutor: TaskExecutor, @unchecked Sendable {
-    // @unchecked: `currentTask` is only read and written on `loop`'s thread (by the
-    // sequence, which runs on this executor, and by `enqueue`'s job).
     let loop: EventLoop
     private let thresholdNanoseconds: UInt64
     private let onStall: @Sendable (String, UInt64) -> Void

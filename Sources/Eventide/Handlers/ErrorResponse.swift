@@ -2,10 +2,16 @@ import Logging
 
 /// Turns an error thrown by a handler or middleware into the response the client gets.
 package enum ErrorResponse {
-    /// `HTTPResponseError`s become their own status; anything else is logged with the
-    /// request id and answered 500 without details.
+    /// `HTTPResponseError`s become their own status (a `MissingParameterError`, a handler
+    /// asking for a name its route does not have, is also logged); anything else is logged
+    /// with the request id and answered 500 without details.
     package static func response(for error: any Error, to request: Request) -> Response {
         if let error = error as? any HTTPResponseError {
+            if let missing = error as? MissingParameterError {
+                request.logger.warning(
+                    "missing parameter",
+                    metadata: ["parameter": "\(missing.name)", "method": "\(request.method)", "path": "\(request.path)"])
+            }
             var response = Response.text(error.body, status: error.status)
             for field in error.headers { response.headers[field.name] = field.value }
             return response

@@ -32,7 +32,7 @@ public struct RouteParameters: Sendable, Sequence {
         return values[index]
     }
 
-    /// The value of `name`, throwing ``MissingParameterError`` when absent (a name not in the route's template: the server answers 500).
+    /// The value of `name`, throwing ``MissingParameterError`` when absent (a name not in the route's template: the server answers 400).
     public func require(_ name: String) throws(MissingParameterError) -> String {
         guard let value = self[name] else { throw MissingParameterError(name: name) }
         return value

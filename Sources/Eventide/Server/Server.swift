@@ -13,9 +13,10 @@ import Glibc
 /// try Server(router: router).run()   // until SIGINT/SIGTERM
 /// ```
 ///
-/// `run()` serves on the calling thread; `start()` serves on a thread of its own and
-/// returns once listening; `start(on:onStop:)` serves on a loop the host application
-/// runs (see `Server+Embedding.swift`). `shutdown()` (any thread) stops gracefully: no
+/// `run()` serves on the calling thread (and one more thread per extra loop) and returns
+/// the `ShutdownReport` once stopped; `start()` serves on threads of its own, one per
+/// loop, and returns once listening; `start(on:onStop:)` serves on a loop the host
+/// application runs (see `Server+Embedding.swift`). `shutdown()` (any thread) stops gracefully: no
 /// new connections, idle keep-alive connections closed, in-flight requests answered,
 /// background tasks drained. `stop()` (async), `wait()` and `stopped()` wait for it.
 public final class Server: Sendable {
@@ -74,12 +75,13 @@ public final class Server: Sendable {
     /// The bound port once the server listens (the real one when configured with 0).
     public var port: Int? { state.withLock { $0.port } }
 
-    /// Serves on the calling thread until shut down (by `shutdown()`, or by SIGINT or
-    /// SIGTERM when `configuration.handlesSignals`), then closes the loop.
+    /// Serves on the calling thread (loop 0; `configuration.loops - 1` more loops run on
+    /// threads of their own) until shut down (by `shutdown()`, or by SIGINT or SIGTERM when
+    /// `configuration.handlesSignals`), then closes the loops and joins their threads.
     ///
     /// - Returns: the `ShutdownReport`: the background-task statistics and the names of the
     ///   tasks that did not finish (`drainedCompletely` false: exit with a failure status).
-    /// - Throws: a `UVError` when binding fails or the loop cannot close cleanly.
+    /// - Throws: a `UVError` when binding fails or a loop cannot close cleanly.
     @discardableResult
     public func run() throws -> ShutdownReport {
         markStarted()

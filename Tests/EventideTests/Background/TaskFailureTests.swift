@@ -49,6 +49,38 @@ import Testing
         #expect(report.statistics.succeeded == 2)
     }
 
+    /// `onFailure` runs where the request's task list runs: on the pool thread that ran
+    /// the failing task when every task is a blocking pool one, else on the loop.
+    @Test func onFailureRunsWhereTheTaskListRuns() throws {
+        let threads = Journal()
+        @Sendable func thread() -> String { "\(pthread_self())" }
+        let router = Router()
+        router.post("/pool-only") { _, tasks in
+            threads.record("loop \(thread())")
+            try tasks.add({ threads.record("task \(thread())"); throw Boom() }, name: "pool-only")
+            return "ok"
+        }
+        router.post("/mixed") { _, tasks in
+            try tasks.add({} as @Sendable () async -> Void, name: "async")
+            try tasks.add({ throw Boom() }, name: "mixed")
+            return "ok"
+        }
+        let server = try TestServer(router) {
+            $0.backgroundTasks.onFailure = { failure in threads.record("\(failure.taskName) \(thread())") }
+        }
+        let client = try server.client()
+        for path in ["/pool-only", "/mixed"] {
+            try client.send("POST \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().text == "ok")
+        }
+        try server.stop()
+        let thread = Dictionary(threads.all.map { ($0.split(separator: " ")[0], $0.split(separator: " ")[1]) }) { first, _ in first }
+        #expect(thread.count == 4)
+        #expect(thread["pool-only"] == thread["task"])
+        #expect(thread["pool-only"] != thread["loop"])
+        #expect(thread["mixed"] == thread["loop"])
+    }
+
     @Test func theConnectionStaysUsableAfterAFailingTask() throws {
         let ran = Journal()
         let server = try TestServer(Self.router(ran: ran))

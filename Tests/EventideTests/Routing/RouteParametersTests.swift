@@ -1,3 +1,5 @@
+import EventideTesting
+import Logging
 import Testing
 
 @testable import Eventide
@@ -37,6 +39,28 @@ struct RouteParametersTests {
         }
         #expect(error?.name == "name")
         #expect(error?.description.contains("name") == true)
+    }
+
+    /// Through the server's connection code: 400 with the message, one warning, the
+    /// request's task skipped like any failed request's.
+    @Test func aMissingParameterIsAnswered400AndLoggedOnce() async throws {
+        let recorder = LogRecorder()
+        let router = Router()
+        router.get("/users/{id}") { request, tasks in
+            try tasks.add({}, name: "after-lookup")
+            return try request.pathParameters.require("name")
+        }
+        let client = try TestClient(router: router, logger: recorder.logger())
+        let response = try await client.execute(.get, "/users/42")
+        try client.shutdown()
+        #expect(response.status == .badRequest)
+        #expect(response.text == #"missing path parameter "name""#)
+        #expect(client.statistics.skipped == 1)
+        let lines = recorder.records.filter { $0.level >= .notice }
+        #expect(lines.map(\.message) == ["missing parameter"])
+        #expect(lines.first?.level == .warning)
+        #expect(lines.first?.metadata["parameter"] == "name")
+        #expect(lines.first?.metadata["request-id"] != nil)
     }
 
     @Test func empty() {

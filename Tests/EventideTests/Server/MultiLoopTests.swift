@@ -26,15 +26,23 @@ import Testing
         #expect(journal.all.allSatisfy { $0.hasSuffix("on its loop: true") })
     }
 
+    /// `run()` serves on the calling thread and, once shut down, returns the `ShutdownReport`.
     @Test func runOnTheCallingThreadWithExtraLoopsStopsCleanly() throws {
         let router = Router()
-        router.get("/") { _, _ in "hi" }
+        router.get("/") { _, tasks in
+            try tasks.add({}, name: "after-hi")
+            return "hi"
+        }
         let recorder = LogRecorder()
         let server = try Server(
             router: router, configuration: ServerConfiguration(port: 0, loops: 3, handlesSignals: false), logger: recorder.logger(level: .info))
         let finished = Gate()
+        let report = Journal()
         let runner = Thread {
-            do { try server.run() } catch { Issue.record("run failed: \(error)") }
+            do {
+                let returned = try server.run()
+                report.record("drained: \(returned.drainedCompletely), succeeded: \(returned.statistics.succeeded)")
+            } catch { Issue.record("run failed: \(error)") }
             finished.open()
         }
         runner.start()
@@ -47,5 +55,6 @@ import Testing
         #expect(server.port == port)
         server.shutdown()
         #expect(finished.wait(timeout: 10), "run() did not return after shutdown()")
+        #expect(report.all == ["drained: true, succeeded: 1"])
     }
 }
