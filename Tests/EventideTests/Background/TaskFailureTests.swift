@@ -10,18 +10,18 @@ import Testing
 
     static func router(ran: Journal) -> Router {
         let router = Router()
-        router.post("/mixed") { _, tasks in
+        router.sync.post("/mixed") { _, tasks in
             try tasks.add({ ran.record("first") }, name: "first")
             try tasks.add({ throw Boom() }, name: "exploding")
             try tasks.add({ ran.record("third") }, name: "third")
             return "ok"
         }
-        router.post("/fails") { _, tasks -> String in
+        router.sync.post("/fails") { _, tasks -> String in
             try tasks.add({ ran.record("normal") }, name: "normal")
             try tasks.add({ ran.record("cleanup") }, name: "cleanup", options: .always)
             throw HTTPError(.conflict, "nope")
         }
-        router.post("/error-status") { _, tasks in
+        router.sync.post("/error-status") { _, tasks in
             try tasks.add({ ran.record("after-500") }, name: "after-500")
             return Response(status: .internalServerError)
         }
@@ -55,12 +55,12 @@ import Testing
         let threads = Journal()
         @Sendable func thread() -> String { "\(pthread_self())" }
         let router = Router()
-        router.post("/pool-only") { _, tasks in
+        router.sync.post("/pool-only") { _, tasks in
             threads.record("loop \(thread())")
             try tasks.add({ threads.record("task \(thread())"); throw Boom() }, name: "pool-only")
             return "ok"
         }
-        router.post("/mixed") { _, tasks in
+        router.sync.post("/mixed") { _, tasks in
             try tasks.add({} as @Sendable () async -> Void, name: "async")
             try tasks.add({ throw Boom() }, name: "mixed")
             return "ok"
@@ -126,7 +126,7 @@ import Testing
         let gate = Gate()
         let completed = Atomic<Int>(0)
         let router = Router()
-        router.post("/work") { _, tasks in
+        router.sync.post("/work") { _, tasks in
             try tasks.add({
                 // Held until the test has seen the queue full (a task held past 15 s fails).
                 guard gate.wait(timeout: 15) else { throw CancellationError() }

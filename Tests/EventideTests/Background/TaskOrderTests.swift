@@ -41,7 +41,7 @@ import Testing
     @Test func tasksOfTwoRequestsRunConcurrently() throws {
         let arrived = Watched(0)
         let router = Router()
-        router.post("/meet") { _, tasks in
+        router.sync.post("/meet") { _, tasks in
             // Each task waits for the other: only concurrent execution lets both finish.
             try tasks.add({
                 arrived.update { $0 += 1 }

@@ -8,7 +8,7 @@ import Testing
     @Test func placementDefaultsAndOverrides() throws {
         let journal = Journal()
         let router = Router()
-        router.post("/place") { request, tasks in
+        router.sync.post("/place") { request, tasks in
             let loop = request.eventLoop
             try tasks.add({ journal.record("blocking on loop: \(loop.inEventLoop)") }, name: "blocking-default")
             try tasks.add({ journal.record("async on loop: \(loop.inEventLoop)") } as @Sendable () async -> Void, name: "async-default")
@@ -34,7 +34,7 @@ import Testing
         }
         @Sendable func reportAsync() async { report() }
         let router = Router()
-        router.post("/context") { _, tasks in
+        router.sync.post("/context") { _, tasks in
             try tasks.add(report, name: "blocking")
             try tasks.add(reportAsync, name: "async")
             return "ok"
@@ -51,7 +51,7 @@ import Testing
     @Test func aLoopTaskHoldingTheLoopIsLoggedByName() throws {
         let recorder = LogRecorder()
         let router = Router()
-        router.post("/stall") { _, tasks in
+        router.sync.post("/stall") { _, tasks in
             try tasks.add({ usleep(150_000) } as @Sendable () async -> Void, name: "hog")
             return "ok"
         }
@@ -71,7 +71,7 @@ import Testing
     @Test func handlesReportStateAndCompletion() async throws {
         let handles = Locked<[BackgroundTaskHandle]>([])
         let router = Router()
-        router.post("/handles") { _, tasks in
+        router.sync.post("/handles") { _, tasks in
             let ok = try tasks.add({}, name: "fine")
             let bad = try tasks.add({ throw HTTPError(HTTPResponse.Status(code: 418)) }, name: "broken")
             #expect(ok.state == .pending)

@@ -12,7 +12,7 @@ import Testing
         let clientReceived = Atomic<Int>(0)
         let receivedAtTaskStart = Watched(-1)
         let router = Router()
-        router.get("/big") { _, tasks in
+        router.sync.get("/big") { _, tasks in
             try tasks.add({ receivedAtTaskStart.update { $0 = clientReceived.load(ordering: .relaxed) } }, name: "after-big")
             return Response.bytes(payload)
         }
@@ -38,12 +38,12 @@ import Testing
 
     @Test func slowTasksDelayNeitherKeepAliveNorPipelinedNorOtherConnections() throws {
         let router = Router()
-        router.post("/slow") { _, tasks in
+        router.sync.post("/slow") { _, tasks in
             try tasks.add({ usleep(2_000_000) }, name: "blocking-2s")
             try tasks.add({ try await Task.sleep(for: .seconds(2)) }, name: "async-2s")
             return "accepted"
         }
-        router.get("/fast") { _, _ in "fast" }
+        router.sync.get("/fast") { _, _ in "fast" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let start = ContinuousClock.now

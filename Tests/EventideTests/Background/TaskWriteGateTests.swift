@@ -9,11 +9,11 @@ import Testing
     static func router(journal: Journal) -> Router {
         let router = Router()
         let large = [UInt8](repeating: 0x61, count: 20 * 1024)
-        router.get("/large") { _, tasks in
+        router.sync.get("/large") { _, tasks in
             try tasks.add({ journal.record("large done") }, name: "after-large")
             return Response.bytes(large)
         }
-        router.get("/stream") { _, tasks in
+        router.sync.get("/stream") { _, tasks in
             try tasks.add({ journal.record("stream done") }, name: "after-stream")
             return Response.stream { writer in try await writer.write("streamed") }
         }
@@ -75,7 +75,7 @@ import Testing
         let journal = Journal()
         let router = Router()
         let large = [UInt8](repeating: 0x62, count: 64 * 1024)
-        router.post("/accept") { _, tasks in
+        router.sync.post("/accept") { _, tasks in
             try tasks.add({ journal.record("ran") }, name: "accepted-work")
             return Response.bytes(large)
         }

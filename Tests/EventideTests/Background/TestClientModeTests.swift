@@ -9,7 +9,7 @@ import Testing
             journal.record("notification for \(email): \(message)")
         }
         let router = Router()
-        router.post("/send-notification/{email}") { request, tasks in
+        router.sync.post("/send-notification/{email}") { request, tasks in
             try tasks.add(writeNotification, try request.pathParameters.require("email"), "some notification", name: "write_notification")
             return ["message": "Notification sent in the background"]
         }
@@ -35,7 +35,7 @@ import Testing
         let journal = Journal()
         let gate = Gate()
         let router = Router()
-        router.post("/later") { _, tasks in
+        router.sync.post("/later") { _, tasks in
             try tasks.add({ _ = await gate.wait(timeout: 60); journal.record("done") }, name: "slow")  // 60 s: only a failing test gets there
             return "accepted"
         }
@@ -70,7 +70,7 @@ import Testing
             response.headers.append(HTTPField(name: HTTPField.Name("X-Wrapped")!, value: "yes"))
             return response
         }
-        router.post("/fail") { _, tasks -> String in
+        router.sync.post("/fail") { _, tasks -> String in
             try tasks.add({ journal.record("skipped") }, name: "skipped")
             try tasks.add({ journal.record("always") }, name: "always", options: .always)
             throw HTTPError(.badRequest)
@@ -92,15 +92,12 @@ import Testing
         let added = Watched(false)
         let gate = Gate()
         let router = Router()
-        // Named: as a trailing closure this async shape is ambiguous with the dependency
-        // overload (issue 14 section 3: fewer handler overloads).
-        let failsLater: @Sendable (Request, BackgroundTasks) async throws -> String = { _, tasks in
+        router.post("/fails-later") { _, tasks -> String in
             try tasks.add({ @Sendable () -> Void in }, name: "never-runs")
             added.update { $0 = true }
             _ = await gate.wait(timeout: 60)
             throw HTTPError(.badRequest)
         }
-        router.post("/fails-later", failsLater)
         let client = try TestClient(router: router, taskMode: .deferred, transport: transport)
         defer { #expect(throws: Never.self) { try client.shutdown() } }
         async let response = client.execute(.post, "/fails-later")

@@ -9,8 +9,8 @@ import Synchronization
 enum EmbeddingRoutes {
     static func make(_ journal: Journal, gate: Gate = Gate(open: true)) -> Router {
         let router = Router()
-        router.get("/hello") { request, _ in "hello, on its loop: \(request.eventLoop.inEventLoop)" }
-        router.post("/notify/{name}") { request, tasks in
+        router.sync.get("/hello") { request, _ in "hello, on its loop: \(request.eventLoop.inEventLoop)" }
+        router.sync.post("/notify/{name}") { request, tasks in
             let name = try request.pathParameters.require("name")
             let loop = request.eventLoop
             try tasks.add({ (name: String) in journal.record("pool \(name)") }, name, name: "blocking")

@@ -46,7 +46,7 @@ struct RouteParametersTests {
     @Test func aMissingParameterIsAnswered400AndLoggedOnce() async throws {
         let recorder = LogRecorder()
         let router = Router()
-        router.get("/users/{id}") { request, tasks in
+        router.sync.get("/users/{id}") { request, tasks in
             try tasks.add({}, name: "after-lookup")
             return try request.pathParameters.require("name")
         }

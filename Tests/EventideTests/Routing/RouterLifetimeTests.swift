@@ -11,7 +11,7 @@ import Testing
             let api = router.group("/api")
             api.use { request, next in try await next(request) }
             let users = api.group("/users")
-            users.get("/{id}") { request, _ in "user \(request.pathParameters["id"] ?? "")" }
+            users.sync.get("/{id}") { request, _ in "user \(request.pathParameters["id"] ?? "")" }
             released = router
             releasedGroup = users
             table = try router.freeze()

@@ -9,9 +9,9 @@ import Testing
 
     static func router() -> Router {
         let router = Router()
-        router.post("/echo") { request, _ in Response.bytes(request.body) }
-        router.post("/trailers") { request, _ in request.trailers[HTTPField.Name("X-Checksum")!] ?? "none" }
-        router.post("/items") { request, _ in try Response.json(request.decode(Item.self), status: .created) }
+        router.sync.post("/echo") { request, _ in Response.bytes(request.body) }
+        router.sync.post("/trailers") { request, _ in request.trailers[HTTPField.Name("X-Checksum")!] ?? "none" }
+        router.sync.post("/items") { request, _ in try Response.json(request.decode(Item.self), status: .created) }
         return router
     }
 

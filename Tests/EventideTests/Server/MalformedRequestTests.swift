@@ -18,8 +18,8 @@ import Testing
     @Test(arguments: cases)
     func rejectsAndCloses(request: String, status: Int) throws {
         let router = Router()
-        router.on(.post, "/") { _, _ in "should not run" }
-        router.get("/") { _, _ in "should not run" }
+        router.sync.on(.post, "/") { _, _ in "should not run" }
+        router.sync.get("/") { _, _ in "should not run" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client()

@@ -14,16 +14,16 @@ import Testing
     @Test func globalAndGroupMiddlewareWrapInOrder() throws {
         let router = Router()
         router.use(Tag(name: "global"))
-        router.get("/open") { _, _ in "open" }
+        router.sync.get("/open") { _, _ in "open" }
         let api = router.group("/api")
-        api.get("/items/{id}") { request, _ in "item \(request.pathParameters["id"]!)" }
+        api.sync.get("/items/{id}") { request, _ in "item \(request.pathParameters["id"]!)" }
         api.use(Tag(name: "api"))
         let admin = api.group("admin")
         admin.use { request, next in
             guard request.headers[.authorization] == "Bearer yes" else { throw HTTPError(.unauthorized) }
             return try await next(request)
         }
-        admin.get("/") { _, _ in "admin home" }
+        admin.sync.get("/") { _, _ in "admin home" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client()

@@ -6,7 +6,7 @@ import Testing
     @Test func connectionsSpreadOverLoopsAndTasksStayOnTheirLoop() throws {
         let journal = Journal()
         let router = Router()
-        router.post("/where") { request, tasks in
+        router.sync.post("/where") { request, tasks in
             let loop = request.eventLoop
             let served = request.id.loop
             try tasks.add({ journal.record("\(served) on its loop: \(loop.inEventLoop)") } as @Sendable () async -> Void, name: "where")
@@ -29,7 +29,7 @@ import Testing
     /// `run()` serves on the calling thread and, once shut down, returns the `ShutdownReport`.
     @Test func runOnTheCallingThreadWithExtraLoopsStopsCleanly() throws {
         let router = Router()
-        router.get("/") { _, tasks in
+        router.sync.get("/") { _, tasks in
             try tasks.add({}, name: "after-hi")
             return "hi"
         }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct OutputBufferTests {
     @Test func interleavedStreamsAndPipelinesOnOneLoopGetTheirOwnBytes() throws {
         let router = Router()
-        router.get("/stream/{tag}") { request, _ in
+        router.sync.get("/stream/{tag}") { request, _ in
             let tag = request.pathParameters["tag"]!
             return Response.stream { writer in
                 for part in 0..<40 {
@@ -15,8 +15,8 @@ import Testing
                 }
             }
         }
-        router.get("/echo/{tag}") { request, _ in request.pathParameters["tag"]! }
-        router.get("/big") { _, _ in Response.bytes([UInt8](repeating: 0x62, count: 64 * 1024)) }
+        router.sync.get("/echo/{tag}") { request, _ in request.pathParameters["tag"]! }
+        router.sync.get("/big") { _, _ in Response.bytes([UInt8](repeating: 0x62, count: 64 * 1024)) }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
 

@@ -4,13 +4,13 @@ import Testing
 @Suite struct PipeliningTests {
     @Test func pipelinedResponsesComeBackInOrderAcrossSyncAndAsyncHandlers() throws {
         let router = Router()
-        router.get("/sync/{n}") { request, _ in "sync \(request.pathParameters["n"]!)" }
+        router.sync.get("/sync/{n}") { request, _ in "sync \(request.pathParameters["n"]!)" }
         router.get("/slow/{n}") { request, _ async in
             // Later requests would overtake this one if responses were not ordered.
             try? await Task.sleep(for: .milliseconds(20))
             return "slow \(request.pathParameters["n"]!)"
         }
-        router.post("/echo") { request, _ in Response.bytes(request.body) }
+        router.sync.post("/echo") { request, _ in Response.bytes(request.body) }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client()
@@ -37,7 +37,7 @@ import Testing
 
     @Test func requestsBufferedBeforeHalfCloseAreStillAnswered() throws {
         let router = Router()
-        router.get("/{n}") { request, _ in request.pathParameters["n"]! }
+        router.sync.get("/{n}") { request, _ in request.pathParameters["n"]! }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client()

@@ -10,8 +10,8 @@ import Testing
 @Suite struct RealClientTests {
     @Test func urlSessionGetsPlaintextAndPostsJSON() async throws {
         let router = Router()
-        router.get("/plaintext") { _, _ in Response.text("Hello, World!", contentType: "text/plain") }
-        router.post("/double") { request, _ in
+        router.sync.get("/plaintext") { _, _ in Response.text("Hello, World!", contentType: "text/plain") }
+        router.sync.post("/double") { request, _ in
             let numbers = try request.decode([Int].self)
             return try Response.json(numbers.map { $0 * 2 })
         }

@@ -5,9 +5,9 @@ import Testing
     @Test func clientResetMidRequestAndMidResponseLeavesServerServing() throws {
         let big = [UInt8](repeating: 0x7A, count: 4 * 1024 * 1024)
         let router = Router()
-        router.get("/big") { _, _ in Response.bytes(big) }
-        router.post("/echo") { request, _ in Response.bytes(request.body) }
-        router.get("/ok") { _, _ in "ok" }
+        router.sync.get("/big") { _, _ in Response.bytes(big) }
+        router.sync.post("/echo") { request, _ in Response.bytes(request.body) }
+        router.sync.get("/ok") { _, _ in "ok" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         for _ in 0..<20 {

@@ -5,15 +5,15 @@ import Testing
 @Suite struct ServingTests {
     static func router() -> Router {
         let router = Router()
-        router.get("/plaintext") { _, _ in "Hello, World!" }
-        router.get("/users/{id}") { request, _ in "user \(request.pathParameters["id"] ?? "?") q=\(request.query["q"] ?? "-")" }
-        router.post("/users") { _, _ in Response(status: .created) }
+        router.sync.get("/plaintext") { _, _ in "Hello, World!" }
+        router.sync.get("/users/{id}") { request, _ in "user \(request.pathParameters["id"] ?? "?") q=\(request.query["q"] ?? "-")" }
+        router.sync.post("/users") { _, _ in Response(status: .created) }
         router.get("/async") { request, _ async in
             try? await Task.sleep(for: .milliseconds(10))
             return "async on loop: \(request.eventLoop.inEventLoop)"
         }
-        router.get("/boom") { _, _ -> String in throw CancellationError() }
-        router.get("/teapot") { _, _ -> String in throw HTTPError(HTTPResponse.Status(code: 418), "short and stout", headers: [HTTPField.Name("X-Tea")!: "yes"]) }
+        router.sync.get("/boom") { _, _ -> String in throw CancellationError() }
+        router.sync.get("/teapot") { _, _ -> String in throw HTTPError(HTTPResponse.Status(code: 418), "short and stout", headers: [HTTPField.Name("X-Tea")!: "yes"]) }
         return router
     }
 

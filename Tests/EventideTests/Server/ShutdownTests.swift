@@ -33,7 +33,7 @@ import Testing
 
     @Test func stopStartCycleDoesNotLeak() throws {
         let router = Router()
-        router.get("/") { _, _ in "hi" }
+        router.sync.get("/") { _, _ in "hi" }
         func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
         let before = try openDescriptors()
         for _ in 0..<20 {

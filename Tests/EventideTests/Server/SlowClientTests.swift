@@ -7,8 +7,8 @@ import Testing
         let size = 8 * 1024 * 1024
         let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let router = Router()
-        router.get("/big") { _, _ in Response.bytes(payload) }
-        router.get("/small") { _, _ in "ok" }
+        router.sync.get("/big") { _, _ in Response.bytes(payload) }
+        router.sync.get("/small") { _, _ in "ok" }
         let server = try TestServer(router)
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client(receiveTimeout: 10)
@@ -32,7 +32,7 @@ import Testing
         let chunks = 256  // 16 MiB, far more than socket buffers and the high watermark
         let produced = Atomic<Int>(0)
         let router = Router()
-        router.get("/stream") { _, _ in
+        router.sync.get("/stream") { _, _ in
             Response.stream(headers: [.contentType: "application/octet-stream"]) { writer in
                 for _ in 0..<chunks {
                     try await writer.write(chunk)

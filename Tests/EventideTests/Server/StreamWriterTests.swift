@@ -14,13 +14,13 @@ import Testing
     func aWriterKeptPastItsStreamThrowsStreamEnded(transport: TestClient.Transport) async throws {
         let kept = Kept()
         let router = Router()
-        router.get("/stream") { _, _ in
+        router.sync.get("/stream") { _, _ in
             Response.stream { writer in
                 kept.writer.withLock { $0 = writer }
                 try await writer.write("body")
             }
         }
-        router.get("/plain") { _, _ in "plain" }
+        router.sync.get("/plain") { _, _ in "plain" }
         // Idle time is not under test: a loaded machine may pause this test for seconds.
         var configuration = ServerConfiguration()
         configuration.timeouts.idle = .seconds(120)

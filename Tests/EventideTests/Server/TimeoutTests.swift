@@ -8,10 +8,10 @@ import Testing
 @Suite struct TimeoutTests {
     static func router() -> Router {
         let router = Router()
-        router.get("/") { _, _ in "ok" }
-        router.post("/upload") { request, _ in "\(request.body.count)" }
+        router.sync.get("/") { _, _ in "ok" }
+        router.sync.post("/upload") { request, _ in "\(request.body.count)" }
         let big = [UInt8](repeating: 0x61, count: 16 * 1024 * 1024)
-        router.get("/big") { _, _ in Response.bytes(big) }
+        router.sync.get("/big") { _, _ in Response.bytes(big) }
         return router
     }
 

@@ -59,13 +59,13 @@ import Testing
 
     static func router() -> Router {
         let router = Router()
-        router.get("/plaintext") { _, _ in "Hello, World!" }
-        router.post("/echo") { request, _ in Response.bytes(request.body) }
-        router.get("/json") { _, _ in ["message": "Hello, World!"] }
-        router.delete("/item") { _, _ in Response(status: .noContent) }
-        router.get("/fail") { _, _ -> String in throw CancellationError() }
-        router.get("/teapot") { _, _ -> String in throw HTTPError(HTTPResponse.Status(code: 418)) }
-        router.get("/stream") { _, _ in
+        router.sync.get("/plaintext") { _, _ in "Hello, World!" }
+        router.sync.post("/echo") { request, _ in Response.bytes(request.body) }
+        router.sync.get("/json") { _, _ in ["message": "Hello, World!"] }
+        router.sync.delete("/item") { _, _ in Response(status: .noContent) }
+        router.sync.get("/fail") { _, _ -> String in throw CancellationError() }
+        router.sync.get("/teapot") { _, _ -> String in throw HTTPError(HTTPResponse.Status(code: 418)) }
+        router.sync.get("/stream") { _, _ in
             Response.stream { writer in
                 try await writer.write("first,")
                 try await writer.write("second")
