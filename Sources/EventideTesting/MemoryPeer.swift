@@ -32,11 +32,11 @@ final class MemoryServer: Sendable {
     var loop: EventLoop { thread.loop }
 
     /// A new connection and the client's end of it.
-    func connect() async throws -> TestConnection {
+    func connect(readTimeout: Duration) async throws -> TestConnection {
         let (core, clock, loop) = (self.core, self.clock, self.loop)
         let transport = try await loop.submit { LoopBound(MemoryTransport(loop: loop, clock: clock.value), loop: loop) }
         transports.withLock { $0.append(transport) }
-        let connection = TestConnection(peer: MemoryPeer(transport: transport))
+        let connection = TestConnection(peer: MemoryPeer(transport: transport), readTimeout: readTimeout)
         let inbox = connection.receiver
         try await loop.submit {
             let memory = transport.value

@@ -46,6 +46,9 @@ public final class TestClient: Sendable {
     public let taskMode: TaskMode
     /// The transport this client was created with.
     public let transport: Transport
+    /// How long, in real time, a read waits for a response before it throws
+    /// `TestClientError.readTimedOut` (either transport).
+    public let readTimeout: Duration
     private let backend: Backend
     private let recorder: TaskRecorder
 
@@ -56,14 +59,17 @@ public final class TestClient: Sendable {
 
     /// A client for `router`'s routes. `configuration` sets limits, timeouts and
     /// background-task behaviour as on a server (`.live` serves on 127.0.0.1, an ephemeral
-    /// port and one loop, without handling signals).
+    /// port and one loop, without handling signals). `readTimeout`: how long a read may
+    /// wait before it fails the test instead of hanging it (default 120 s).
     public init(
         router: Router, taskMode: TaskMode = .inline, transport: Transport = .inMemory,
         configuration: ServerConfiguration = ServerConfiguration(),
-        logger: Logger = Logger(label: "eventide.test", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "eventide.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        readTimeout: Duration = .seconds(120)
     ) throws {
         self.taskMode = taskMode
         self.transport = transport
+        self.readTimeout = readTimeout
         let recorder = TaskRecorder(mode: taskMode)
         self.recorder = recorder
         switch transport {
@@ -105,10 +111,10 @@ public final class TestClient: Sendable {
     public func connect() async throws -> TestConnection {
         switch backend {
         case .inMemory(let server):
-            return try await server.connect()
+            return try await server.connect(readTimeout: readTimeout)
         case .live(_, let port):
             let peer = try SocketPeer(port: port)
-            let connection = TestConnection(peer: peer)
+            let connection = TestConnection(peer: peer, readTimeout: readTimeout)
             peer.startReading(into: connection.receiver)
             return connection
         }
@@ -202,6 +208,7 @@ public enum TestClientError: Error, Sendable {
     case needsInMemoryTransport
     /// A socket call of a `.live` client failed (the call's name and `errno`).
     case socket(String, Int32)
-    /// A `.live` read waited 120 s without a byte.
+    /// A read waited 120 s (real time, on either transport) for what it needed: a broken
+    /// server fails the test instead of hanging the suite.
     case readTimedOut
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Eventide
 import EventideHTTP1
 import EventideUVLoop
@@ -14,10 +15,11 @@ import EventideUVLoop
 /// ```
 public final class TestConnection: Sendable {
     private let peer: any TestPeer
-    private let inbox = Inbox()
+    private let inbox: Inbox
 
-    init(peer: any TestPeer) {
+    init(peer: any TestPeer, readTimeout: Duration) {
         self.peer = peer
+        self.inbox = Inbox(readTimeout: readTimeout)
     }
 
     /// Where the server's bytes arrive (filled by the peer).
@@ -106,12 +108,21 @@ final class Inbox: Sendable {
         var closed = false
         /// Bumped on every arrival, so a reader never waits for what already came.
         var arrivals = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Suspended readers by ticket; resumed with `true` by an arrival, `false` by their deadline.
+        var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+        var nextTicket = 0
         /// Why no more bytes come, when it is not the server's close.
         var failure: TestClientError?
     }
 
     private let state = Locked(State())
+    /// How long one read may wait in real time, whatever the transport (an in-memory
+    /// server that never answers would otherwise hang the test suite).
+    private let readTimeout: Duration
+
+    init(readTimeout: Duration) {
+        self.readTimeout = readTimeout
+    }
 
     /// What arrived and was not taken yet, and whether the server closed.
     var snapshot: (bytes: [UInt8], closed: Bool) { state.withLock { ($0.bytes, $0.closed) } }
@@ -122,9 +133,9 @@ final class Inbox: Sendable {
         state.withLock { state in
             state.bytes += bytes
             state.arrivals += 1
-            defer { state.waiters = [] }
-            return state.waiters
-        }.forEach { $0.resume() }
+            defer { state.waiters = [:] }
+            return state.waiters.values
+        }.forEach { $0.resume(returning: true) }
     }
 
     /// The server closed (or half-closed) its side: no more bytes. With `failure`, the
@@ -134,28 +145,40 @@ final class Inbox: Sendable {
             state.closed = true
             state.failure = failure
             state.arrivals += 1
-            defer { state.waiters = [] }
-            return state.waiters
-        }.forEach { $0.resume() }
+            defer { state.waiters = [:] }
+            return state.waiters.values
+        }.forEach { $0.resume(returning: true) }
     }
 
     /// Waits until `take` finds what it needs in the bytes received so far (it removes
     /// what it takes); `take` also hears whether more may come.
+    ///
+    /// - Throws: `TestClientError.readTimedOut` after `readTimeout` without what it needs.
     func next<Result>(_ take: (inout [UInt8], _ closed: Bool) throws(TestClientError) -> Result?) async throws -> Result {
+        let deadline = ContinuousClock.now + readTimeout
         while true {
             let (result, arrivals): (Result?, Int) = try state.withLock { (state) throws(TestClientError) in
                 if let failure = state.failure { throw failure }
                 return (try take(&state.bytes, state.closed), state.arrivals)
             }
             if let result { return result }
-            await withCheckedContinuation { continuation in
-                let arrived = state.withLock { state in
-                    guard state.arrivals == arrivals else { return true }
-                    state.waiters.append(continuation)
-                    return false
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw TestClientError.readTimedOut }
+            let arrived = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let ticket: Int? = state.withLock { state in
+                    guard state.arrivals == arrivals else { return nil }
+                    let ticket = state.nextTicket
+                    state.nextTicket += 1
+                    state.waiters[ticket] = continuation
+                    return ticket
                 }
-                if arrived { continuation.resume() }
+                guard let ticket else { return continuation.resume(returning: true) }
+                let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+                    state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume(returning: false)
+                }
             }
+            if !arrived { throw TestClientError.readTimedOut }
         }
     }
 }

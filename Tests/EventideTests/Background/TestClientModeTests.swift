@@ -110,3 +110,24 @@ import Testing
         #expect(client.statistics.skipped == 1)
     }
 }
+
+extension TestClientModeTests {
+    /// A server that never answers fails the test after `readTimeout` instead of hanging it,
+    /// in memory as over a socket.
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func aReadThatNeverCompletesTimesOut(transport: TestClient.Transport) async throws {
+        let gate = Gate()
+        let router = Router()
+        router.get("/never") { _, _ in
+            _ = await gate.wait(timeout: 60)  // opened at the end of the test
+            return "late"
+        }
+        let client = try TestClient(router: router, transport: transport, readTimeout: .milliseconds(200))
+        defer { #expect(throws: Never.self) { try client.shutdown() } }
+        let connection = try await client.connect()
+        try await connection.send("GET /never HTTP/1.1\r\nHost: a\r\n\r\n")
+        await #expect(throws: TestClientError.self) { try await connection.readResponse() }
+        gate.open()
+        await connection.close()
+    }
+}
