@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "Eventide",
             dependencies: [
-                "EventideUVLoop", "EventideHTTP1",
+                "EventideUVLoop", "EventideHTTP1", "EventideSQLite",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "EventideTests",
             dependencies: [
-                "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1",
+                "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]

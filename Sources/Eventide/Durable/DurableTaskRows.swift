@@ -1,0 +1,109 @@
+/// A task to store: what `tasks.add(durable:)` and `TaskQueue.enqueue` hand a store.
+/// Times are milliseconds since the Unix epoch.
+package struct NewDurableTask: Sendable, Equatable {
+    /// The registered kind (`DurableTask.name`).
+    package var kind: String
+    package var queue: String
+    /// The task's arguments, JSON-encoded.
+    package var arguments: [UInt8]
+    /// Lower runs first.
+    package var priority: Int
+    /// Not before this time.
+    package var runAt: Int64
+    package var maxAttempts: Int
+    /// While a task with this key is scheduled, available, running or retryable, no
+    /// second one with it is stored.
+    package var uniqueKey: String?
+
+    package init(
+        kind: String, queue: String = "default", arguments: [UInt8], priority: Int = 0, runAt: Int64, maxAttempts: Int = 20,
+        uniqueKey: String? = nil
+    ) {
+        self.kind = kind
+        self.queue = queue
+        self.arguments = arguments
+        self.priority = priority
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+        self.uniqueKey = uniqueKey
+    }
+}
+
+/// What storing one task did.
+package enum EnqueueOutcome: Sendable, Equatable {
+    /// Stored with this id.
+    case inserted(Int64)
+    /// Not stored: the task with this id holds its unique key.
+    case duplicate(of: Int64)
+
+    /// The id of the task that will run: the new one or the one that won the key.
+    package var id: Int64 {
+        switch self {
+        case .inserted(let id), .duplicate(of: let id): id
+        }
+    }
+}
+
+/// A task a worker took: it is `running` with `attempt` counted.
+package struct ClaimedTask: Sendable, Equatable {
+    package var id: Int64
+    package var kind: String
+    package var queue: String
+    package var arguments: [UInt8]
+    package var priority: Int
+    /// 1 on the first run.
+    package var attempt: Int
+    package var maxAttempts: Int
+}
+
+/// How a run ended, as the store records it.
+package enum TaskResolution: Sendable, Equatable {
+    case completed
+    /// Failed; runs again at `at`.
+    case retry(at: Int64, error: String)
+    /// Failed for good (last attempt, or a task that cannot run): kept with its error.
+    case discard(error: String)
+    /// Stopped by the task itself or by `cancel`.
+    case cancel(reason: String)
+    /// Postponed by the task itself to `until`, without spending an attempt.
+    case snooze(until: Int64)
+}
+
+/// One task as stored, for `TaskQueue.task(id)` and the dashboard.
+public struct DurableTaskRecord: Sendable, Equatable {
+    public var id: Int64
+    public var kind: String
+    public var queue: String
+    public var state: DurableTaskState
+    public var priority: Int
+    /// Runs started so far.
+    public var attempt: Int
+    public var maxAttempts: Int
+    public var uniqueKey: String?
+    /// Milliseconds since the Unix epoch.
+    public var createdAt: Int64
+    /// When it is or was due.
+    public var runAt: Int64
+    /// When its last run started.
+    public var attemptedAt: Int64?
+    /// When it reached a final state.
+    public var finishedAt: Int64?
+    /// The errors of its failed runs, oldest first.
+    public var errors: [DurableTaskFailure]
+}
+
+/// One failed run of a durable task.
+public struct DurableTaskFailure: Sendable, Equatable, Codable {
+    /// Which run (1 = the first).
+    public var attempt: Int
+    /// Milliseconds since the Unix epoch.
+    public var at: Int64
+    public var error: String
+
+    /// A failed run `attempt` at `at` (milliseconds since the Unix epoch) with `error`.
+    public init(attempt: Int, at: Int64, error: String) {
+        self.attempt = attempt
+        self.at = at
+        self.error = error
+    }
+}

@@ -1,0 +1,258 @@
+import EventideSQLite
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The durable-task table in one SQLite database, operated through one connection:
+/// the SQL behind the SQLite task store. Every method runs synchronously on the calling
+/// thread (the store's writer thread, never a loop thread) and changes rows in batches,
+/// each batch in one transaction: group commit is the caller's batching.
+///
+/// Times are milliseconds since the Unix epoch, passed in (the store's clock), so the
+/// rules can be tested without waiting.
+package final class SQLiteTaskTable {
+    package let connection: SQLiteConnection
+
+    /// The schema version this code writes; `migrate` brings older files up to it.
+    package static let schemaVersion = 1
+
+    /// Opens (creating) the database at `path` in WAL mode with the given durability.
+    package init(path: String, synchronous: SQLiteConnection.Synchronous = .full) throws {
+        connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
+        connection.busyTimeout = .seconds(5)
+        _ = try connection.setJournalMode(.wal)
+        try connection.setSynchronous(synchronous)
+        try migrate()
+    }
+
+    /// Creates the table and its indexes when missing (idempotent).
+    private func migrate() throws {
+        try connection.transaction(.immediate) {
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS eventide_schema (version INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS eventide_tasks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    arguments BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    priority INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL,
+                    unique_key TEXT,
+                    created_at INTEGER NOT NULL,
+                    run_at INTEGER NOT NULL,
+                    attempted_at INTEGER,
+                    finished_at INTEGER,
+                    worker TEXT,
+                    errors TEXT NOT NULL DEFAULT '[]'
+                );
+                CREATE UNIQUE INDEX IF NOT EXISTS eventide_tasks_unique_key ON eventide_tasks (unique_key)
+                    WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable');
+                CREATE INDEX IF NOT EXISTS eventide_tasks_due ON eventide_tasks (queue, priority, run_at, id)
+                    WHERE state IN ('scheduled', 'available', 'retryable');
+                CREATE INDEX IF NOT EXISTS eventide_tasks_finished ON eventide_tasks (state, finished_at)
+                    WHERE finished_at IS NOT NULL;
+                """)
+            let versions = try connection.query("SELECT version FROM eventide_schema") { $0.int(at: 0) }
+            if versions.isEmpty {
+                try connection.run("INSERT INTO eventide_schema (version) VALUES (?)", [SQLiteValue(Self.schemaVersion)])
+            } else if let version = versions.first, version > Self.schemaVersion {
+                throw SQLiteTaskTableError.newerSchema(found: version, supported: Self.schemaVersion)
+            }
+        }
+    }
+
+    /// Stores `tasks` in one transaction, in order. A task whose unique key is held is
+    /// not stored; its outcome names the holder (the unique index decides, not a check
+    /// before the insert).
+    package func insert(_ tasks: [NewDurableTask], now: Int64) throws -> [EnqueueOutcome] {
+        try connection.transaction(.immediate) {
+            let insert = try connection.cached("""
+                INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable')
+                DO NOTHING
+                """)
+            return try tasks.map { task in
+                let state: DurableTaskState = task.runAt > now ? .scheduled : .available
+                try insert.run([
+                    .text(task.kind), .text(task.queue), .blob(task.arguments), .text(state.rawValue), SQLiteValue(task.priority),
+                    SQLiteValue(task.maxAttempts), task.uniqueKey.map { .text($0) } ?? .null, .integer(now), .integer(task.runAt),
+                ])
+                if connection.changes == 1 { return .inserted(connection.lastInsertRowID) }
+                guard let key = task.uniqueKey, let holder = try holder(of: key) else {
+                    throw SQLiteTaskTableError.lostUniqueHolder(key: task.uniqueKey ?? "")
+                }
+                return .duplicate(of: holder)
+            }
+        }
+    }
+
+    private func holder(of key: String) throws -> Int64? {
+        try connection.query(
+            "SELECT id FROM eventide_tasks WHERE unique_key = ? AND state IN ('scheduled', 'available', 'running', 'retryable')",
+            [.text(key)]
+        ) { $0.int64(at: 0) }.first
+    }
+
+    /// Takes up to `limit` due tasks of `queue` for `worker`: highest priority (lowest
+    /// number) first, then the earliest due, then the oldest. They become `running` with
+    /// their attempt counted.
+    package func claim(queue: String, limit: Int, worker: String, now: Int64) throws -> [ClaimedTask] {
+        guard limit > 0 else { return [] }
+        let claimed = try connection.transaction(.immediate) {
+            try connection.query("""
+                UPDATE eventide_tasks SET state = 'running', attempt = attempt + 1, attempted_at = ?1, worker = ?2
+                WHERE id IN (
+                    SELECT id FROM eventide_tasks
+                    WHERE queue = ?3 AND state IN ('scheduled', 'available', 'retryable') AND run_at <= ?1
+                    ORDER BY priority, run_at, id LIMIT ?4)
+                RETURNING id, kind, queue, arguments, priority, attempt, max_attempts, run_at
+                """, [.integer(now), .text(worker), .text(queue), SQLiteValue(limit)]
+            ) { row in
+                (ClaimedTask(
+                    id: row.int64(at: 0), kind: row.string(at: 1) ?? "", queue: row.string(at: 2) ?? "",
+                    arguments: row.blob(at: 3) ?? [], priority: row.int(at: 4), attempt: row.int(at: 5), maxAttempts: row.int(at: 6)),
+                 row.int64(at: 7))
+            }
+        }
+        // RETURNING gives no order: restore the claim's.
+        return claimed.sorted { ($0.0.priority, $0.1, $0.0.id) < ($1.0.priority, $1.1, $1.0.id) }.map(\.0)
+    }
+
+    /// Records how runs ended, all in one transaction. Only a `running` task changes:
+    /// one cancelled or rescued meanwhile keeps its newer state.
+    package func resolve(_ resolutions: [(id: Int64, resolution: TaskResolution)], now: Int64) throws {
+        try connection.transaction(.immediate) {
+            for (id, resolution) in resolutions {
+                switch resolution {
+                case .completed:
+                    try connection.run("""
+                        UPDATE eventide_tasks SET state = 'completed', finished_at = ?2, worker = NULL
+                        WHERE id = ?1 AND state = 'running'
+                        """, [.integer(id), .integer(now)])
+                case .retry(let at, let error):
+                    try connection.run("""
+                        UPDATE eventide_tasks SET state = 'retryable', run_at = ?2, worker = NULL,
+                            errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?3, 'error', ?4))
+                        WHERE id = ?1 AND state = 'running'
+                        """, [.integer(id), .integer(at), .integer(now), .text(error)])
+                case .discard(let error), .cancel(reason: let error):
+                    let state: DurableTaskState = if case .discard = resolution { .discarded } else { .cancelled }
+                    try connection.run("""
+                        UPDATE eventide_tasks SET state = ?2, finished_at = ?3, worker = NULL,
+                            errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?3, 'error', ?4))
+                        WHERE id = ?1 AND state = 'running'
+                        """, [.integer(id), .text(state.rawValue), .integer(now), .text(error)])
+                case .snooze(let until):
+                    try connection.run("""
+                        UPDATE eventide_tasks SET state = 'scheduled', run_at = ?2, attempt = attempt - 1, worker = NULL
+                        WHERE id = ?1 AND state = 'running'
+                        """, [.integer(id), .integer(until)])
+                }
+            }
+        }
+    }
+
+    /// Makes tasks left `running` by workers other than `alive` available again, their
+    /// attempt kept counted (at least once: the run may have happened). Returns how many.
+    package func rescue(keeping alive: Set<String>, now: Int64) throws -> Int {
+        try connection.transaction(.immediate) {
+            let running = try connection.query("SELECT id, worker FROM eventide_tasks WHERE state = 'running'") {
+                ($0.int64(at: 0), $0.string(at: 1) ?? "")
+            }
+            var rescued = 0
+            for (id, worker) in running where !alive.contains(worker) {
+                try connection.run("""
+                    UPDATE eventide_tasks SET state = 'available', run_at = ?2, worker = NULL
+                    WHERE id = ?1 AND state = 'running'
+                    """, [.integer(id), .integer(now)])
+                rescued += connection.changes
+            }
+            return rescued
+        }
+    }
+
+    /// Cancels a task that is not running yet; returns its state afterwards (nil: no
+    /// such task). A running task keeps running (its worker cancels it).
+    package func cancel(id: Int64, now: Int64) throws -> DurableTaskState? {
+        try connection.transaction(.immediate) {
+            try connection.run("""
+                UPDATE eventide_tasks SET state = 'cancelled', finished_at = ?2
+                WHERE id = ?1 AND state IN ('scheduled', 'available', 'retryable')
+                """, [.integer(id), .integer(now)])
+            return try record(id: id)?.state
+        }
+    }
+
+    /// Makes a finished or waiting task available now, with one more attempt allowed if
+    /// it had used them all. Returns its state afterwards (nil: no such task).
+    package func retry(id: Int64, now: Int64) throws -> DurableTaskState? {
+        try connection.transaction(.immediate) {
+            try connection.run("""
+                UPDATE eventide_tasks SET state = 'available', run_at = ?2, finished_at = NULL,
+                    max_attempts = max(max_attempts, attempt + 1)
+                WHERE id = ?1 AND state IN ('scheduled', 'retryable', 'discarded', 'cancelled', 'completed')
+                """, [.integer(id), .integer(now)])
+            return try record(id: id)?.state
+        }
+    }
+
+    /// One task as stored.
+    package func record(id: Int64) throws -> DurableTaskRecord? {
+        try connection.query("""
+            SELECT id, kind, queue, state, priority, attempt, max_attempts, unique_key, created_at, run_at, attempted_at,
+                finished_at, errors
+            FROM eventide_tasks WHERE id = ?
+            """, [.integer(id)]
+        ) { row in
+            DurableTaskRecord(
+                id: row.int64(at: 0), kind: row.string(at: 1) ?? "", queue: row.string(at: 2) ?? "",
+                state: DurableTaskState(rawValue: row.string(at: 3) ?? "") ?? .discarded, priority: row.int(at: 4),
+                attempt: row.int(at: 5), maxAttempts: row.int(at: 6), uniqueKey: row.string(at: 7), createdAt: row.int64(at: 8),
+                runAt: row.int64(at: 9), attemptedAt: row.isNull(at: 10) ? nil : row.int64(at: 10),
+                finishedAt: row.isNull(at: 11) ? nil : row.int64(at: 11), errors: Self.failures(row.string(at: 12) ?? "[]"))
+        }.first
+    }
+
+    /// How many tasks each queue has in each state (absent: none).
+    package func counts() throws -> [String: [DurableTaskState: Int]] {
+        var counts: [String: [DurableTaskState: Int]] = [:]
+        for (queue, state, count) in try connection.query("SELECT queue, state, count(*) FROM eventide_tasks GROUP BY queue, state", [], {
+            ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "", $0.int(at: 2))
+        }) {
+            if let state = DurableTaskState(rawValue: state) { counts[queue, default: [:]][state] = count }
+        }
+        return counts
+    }
+
+    /// Deletes completed tasks finished before `completedBefore`, and discarded and
+    /// cancelled ones finished before `othersBefore`. Returns how many.
+    package func deleteFinished(completedBefore: Int64, othersBefore: Int64) throws -> Int {
+        try connection.transaction(.immediate) {
+            try connection.run("DELETE FROM eventide_tasks WHERE state = 'completed' AND finished_at < ?", [.integer(completedBefore)])
+            var deleted = connection.changes
+            try connection.run(
+                "DELETE FROM eventide_tasks WHERE state IN ('discarded', 'cancelled') AND finished_at < ?", [.integer(othersBefore)])
+            deleted += connection.changes
+            return deleted
+        }
+    }
+
+    /// The `errors` column: a JSON array written by `resolve`.
+    private static func failures(_ json: String) -> [DurableTaskFailure] {
+        (try? JSONDecoder().decode([DurableTaskFailure].self, from: Data(json.utf8))) ?? []
+    }
+}
+
+/// Why the task table cannot be used.
+package enum SQLiteTaskTableError: Error, Equatable {
+    /// The file was written by a newer Eventide.
+    case newerSchema(found: Int, supported: Int)
+    /// A unique key blocked an insert but no task holds it (cannot happen with one writer).
+    case lostUniqueHolder(key: String)
+}

@@ -1,0 +1,150 @@
+import Eventide
+import EventideSQLite
+import Foundation
+import Testing
+
+/// The durable-task table's rules on a real SQLite file (WAL, synchronous=FULL).
+@Suite struct SQLiteTaskTableTests {
+    /// A table in a fresh directory, removed afterwards.
+    func withTable<Result>(_ body: (SQLiteTaskTable, String) throws -> Result) throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-tasks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("tasks.db").path
+        return try body(try SQLiteTaskTable(path: path), path)
+    }
+
+    func task(_ name: String, queue: String = "default", priority: Int = 0, runAt: Int64 = 0, uniqueKey: String? = nil) -> NewDurableTask {
+        // The arguments are opaque bytes to the table: the name stands in for the JSON.
+        NewDurableTask(kind: "send", queue: queue, arguments: Array(name.utf8), priority: priority, runAt: runAt, maxAttempts: 3,
+                       uniqueKey: uniqueKey)
+    }
+
+    func names(_ claimed: [ClaimedTask]) -> [String] {
+        claimed.map { String(decoding: $0.arguments, as: UTF8.self) }
+    }
+
+    @Test func theFileIsInWALModeWithFullSyncAndReopens() throws {
+        try withTable { table, path in
+            #expect(try table.connection.journalMode() == .wal)
+            #expect(try table.connection.synchronous() == .full)
+            _ = try table.insert([task("a")], now: 1)
+            let reopened = try SQLiteTaskTable(path: path)  // migrate is idempotent
+            #expect(try reopened.counts()["default"]?[.available] == 1)
+        }
+    }
+
+    @Test func dueTasksAreClaimedByPriorityThenDueTimeThenAge() throws {
+        try withTable { table, _ in
+            _ = try table.insert([
+                task("late", priority: 1, runAt: 50), task("low", priority: 5), task("first", priority: 1, runAt: 20),
+                task("second", priority: 1, runAt: 20), task("early", priority: 1, runAt: 10), task("other", queue: "mail"),
+                task("future", runAt: 1_000),
+            ], now: 100)
+            #expect(try table.record(id: 7)?.state == .scheduled)
+            let claimed = try table.claim(queue: "default", limit: 10, worker: "w1", now: 100)
+            #expect(names(claimed) == ["early", "first", "second", "late", "low"])
+            #expect(claimed.allSatisfy { $0.attempt == 1 })
+            #expect(try table.claim(queue: "default", limit: 10, worker: "w1", now: 100).isEmpty)  // taken, or not due
+            #expect(names(try table.claim(queue: "default", limit: 10, worker: "w1", now: 1_000)) == ["future"])
+            #expect(names(try table.claim(queue: "mail", limit: 1, worker: "w1", now: 100)) == ["other"])
+            #expect(try table.counts()["default"]?[.running] == 6)
+        }
+    }
+
+    @Test func aHeldUniqueKeyIsNotAddedTwiceAndIsFreedByAFinalState() throws {
+        try withTable { table, _ in
+            let first = try table.insert([task("a", uniqueKey: "welcome:a"), task("b", uniqueKey: "welcome:a")], now: 1)
+            #expect(first == [.inserted(1), .duplicate(of: 1)])
+            #expect(try table.insert([task("c", uniqueKey: "welcome:a")], now: 2) == [.duplicate(of: 1)])
+            let claimed = try table.claim(queue: "default", limit: 1, worker: "w", now: 3)
+            #expect(try table.insert([task("d", uniqueKey: "welcome:a")], now: 4) == [.duplicate(of: 1)])  // running holds it
+            try table.resolve([(claimed[0].id, .completed)], now: 5)
+            let freed = try table.insert([task("e", uniqueKey: "welcome:a")], now: 6)
+            guard case .inserted(let id) = freed.first else { Issue.record("not inserted: \(freed)"); return }
+            #expect(id != claimed[0].id)
+            #expect(try table.counts()["default"] == [.completed: 1, .available: 1])
+        }
+    }
+
+    @Test func failuresRetryThenDiscardKeepingEveryError() throws {
+        try withTable { table, _ in
+            let id = try table.insert([task("a")], now: 0)[0].id
+            var claimed = try table.claim(queue: "default", limit: 1, worker: "w", now: 10)
+            try table.resolve([(id, .retry(at: 100, error: "smtp down"))], now: 11)
+            #expect(try table.record(id: id)?.state == .retryable)
+            #expect(try table.claim(queue: "default", limit: 1, worker: "w", now: 99).isEmpty)  // backoff not over
+            claimed = try table.claim(queue: "default", limit: 1, worker: "w", now: 100)
+            #expect(claimed.first?.attempt == 2)
+            try table.resolve([(id, .discard(error: "smtp still down"))], now: 101)
+            let record = try #require(try table.record(id: id))
+            #expect(record.state == .discarded)
+            #expect(record.attempt == 2)
+            #expect(record.finishedAt == 101)
+            #expect(record.errors == [
+                DurableTaskFailure(attempt: 1, at: 11, error: "smtp down"), DurableTaskFailure(attempt: 2, at: 101, error: "smtp still down"),
+            ])
+            // A retry by hand gives it one more attempt.
+            #expect(try table.retry(id: id, now: 200) == .available)
+            #expect(try table.claim(queue: "default", limit: 1, worker: "w", now: 200).first?.attempt == 3)
+        }
+    }
+
+    @Test func aSnoozeSpendsNoAttempt() throws {
+        try withTable { table, _ in
+            let id = try table.insert([task("a")], now: 0)[0].id
+            _ = try table.claim(queue: "default", limit: 1, worker: "w", now: 1)
+            try table.resolve([(id, .snooze(until: 60))], now: 2)
+            let record = try #require(try table.record(id: id))
+            #expect(record.state == .scheduled && record.attempt == 0 && record.runAt == 60)
+        }
+    }
+
+    @Test func runningTasksOfDeadWorkersAreRescuedWithTheirAttemptCounted() throws {
+        try withTable { table, _ in
+            _ = try table.insert([task("a"), task("b")], now: 0)
+            let mine = try table.claim(queue: "default", limit: 1, worker: "alive", now: 1)
+            let theirs = try table.claim(queue: "default", limit: 1, worker: "dead", now: 1)
+            #expect(try table.rescue(keeping: ["alive"], now: 5) == 1)
+            #expect(try table.record(id: mine[0].id)?.state == .running)
+            let rescued = try #require(try table.record(id: theirs[0].id))
+            #expect(rescued.state == .available && rescued.attempt == 1)
+            // A late resolution from the dead worker does not undo the rescue.
+            try table.resolve([(theirs[0].id, .completed)], now: 6)
+            #expect(try table.record(id: theirs[0].id)?.state == .available)
+            #expect(try table.claim(queue: "default", limit: 1, worker: "alive", now: 7).first?.attempt == 2)
+        }
+    }
+
+    @Test func cancelStopsWaitingTasksOnly() throws {
+        try withTable { table, _ in
+            _ = try table.insert([task("a"), task("b", runAt: 500)], now: 0)
+            let running = try table.claim(queue: "default", limit: 1, worker: "w", now: 1)
+            #expect(try table.cancel(id: running[0].id, now: 2) == .running)
+            #expect(try table.cancel(id: 2, now: 2) == .cancelled)
+            #expect(try table.cancel(id: 99, now: 2) == nil)
+            #expect(try table.claim(queue: "default", limit: 5, worker: "w", now: 600).isEmpty)
+        }
+    }
+
+    @Test func finishedTasksAreDeletedAfterTheirRetention() throws {
+        try withTable { table, _ in
+            _ = try table.insert([task("a"), task("b"), task("c")], now: 0)
+            let claimed = try table.claim(queue: "default", limit: 3, worker: "w", now: 1)
+            try table.resolve([(claimed[0].id, .completed), (claimed[1].id, .discard(error: "bad"))], now: 10)
+            #expect(try table.deleteFinished(completedBefore: 10, othersBefore: 0) == 0)
+            #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 0) == 1)
+            #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11) == 1)
+            #expect(try table.counts()["default"] == [.running: 1])
+        }
+    }
+
+    @Test func aFileFromANewerVersionIsRefused() throws {
+        try withTable { table, path in
+            try table.connection.run("UPDATE eventide_schema SET version = 99")
+            #expect(throws: SQLiteTaskTableError.newerSchema(found: 99, supported: SQLiteTaskTable.schemaVersion)) {
+                _ = try SQLiteTaskTable(path: path)
+            }
+        }
+    }
+}
