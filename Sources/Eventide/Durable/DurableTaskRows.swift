@@ -71,16 +71,23 @@ package enum TaskResolution: Sendable, Equatable {
 
 /// One task as stored, for `TaskQueue.task(id)` and the dashboard.
 public struct DurableTaskRecord: Sendable, Equatable {
+    /// The task's id in its store.
     public var id: Int64
+    /// Its registered kind (`DurableTask.name`).
     public var kind: String
+    /// The queue it runs in.
     public var queue: String
+    /// Where it is in its life.
     public var state: DurableTaskState
+    /// Lower runs first.
     public var priority: Int
     /// Runs started so far.
     public var attempt: Int
+    /// Runs allowed in all.
     public var maxAttempts: Int
+    /// The key that keeps a second such task out while this one waits or runs.
     public var uniqueKey: String?
-    /// Milliseconds since the Unix epoch.
+    /// When it was stored, in milliseconds since the Unix epoch (as every time here).
     public var createdAt: Int64
     /// When it is or was due.
     public var runAt: Int64
@@ -96,8 +103,9 @@ public struct DurableTaskRecord: Sendable, Equatable {
 public struct DurableTaskFailure: Sendable, Equatable, Codable {
     /// Which run (1 = the first).
     public var attempt: Int
-    /// Milliseconds since the Unix epoch.
+    /// When it failed, in milliseconds since the Unix epoch.
     public var at: Int64
+    /// What the run threw (its description).
     public var error: String
 
     /// A failed run `attempt` at `at` (milliseconds since the Unix epoch) with `error`.
