@@ -67,6 +67,8 @@ package enum TaskResolution: Sendable, Equatable {
     case cancel(reason: String)
     /// Postponed by the task itself to `until`, without spending an attempt.
     case snooze(until: Int64)
+    /// Interrupted by a shutdown: available again at once, without spending an attempt.
+    case putBack
 }
 
 /// One task as stored, for `TaskQueue.task(id)` and the dashboard.

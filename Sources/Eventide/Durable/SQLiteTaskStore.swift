@@ -78,6 +78,9 @@ package final class SQLiteTaskStore: Sendable {
         }
     }
 
+    /// The store's time: milliseconds since the Unix epoch.
+    package func now() -> Int64 { clock() }
+
     /// Jobs handed over and not taken by the writer yet (for tests).
     package var pendingJobs: Int { state.withLock { $0.jobs.count } }
 

@@ -157,6 +157,11 @@ package final class SQLiteTaskTable {
                             errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?3, 'error', ?4))
                         WHERE id = ?1 AND state = 'running'
                         """, [.integer(id), .text(state.rawValue), .integer(now), .text(error)])
+                case .putBack:
+                    try connection.run("""
+                        UPDATE eventide_tasks SET state = 'available', run_at = ?2, attempt = attempt - 1, worker = NULL
+                        WHERE id = ?1 AND state = 'running'
+                        """, [.integer(id), .integer(now)])
                 case .snooze(let until):
                     try connection.run("""
                         UPDATE eventide_tasks SET state = 'scheduled', run_at = ?2, attempt = attempt - 1, worker = NULL

@@ -1,0 +1,69 @@
+import EventideUVLoop
+import Logging
+
+/// A background task that survives a crash: its arguments are its stored fields, its
+/// kind is `name`, and `run` is called (at least once) by a worker of the `TaskQueue`
+/// that stores it, after the response that added it was committed.
+///
+/// ```swift
+/// struct SendWelcome: DurableTask {
+///     static let name = "send_welcome"
+///     var email: String
+///     func run(_ context: DurableTaskContext) async throws {
+///         try await mailer.send(to: email, template: "welcome")
+///     }
+/// }
+/// ```
+///
+/// `run` may see the same task twice (a worker killed after the work, before its result
+/// was stored): `context.attempt` tells which run this is. Throwing schedules a retry;
+/// throwing `DurableTaskError.cancel` or `.snooze(for:)` stops or postpones it.
+public protocol DurableTask: Codable, Sendable {
+    /// The stable kind stored with each task: keep it when renaming the type.
+    static var name: String { get }
+    /// Does the work. Runs in a Swift task; blocking work goes through
+    /// `context.runBlocking`, never onto a loop thread.
+    func run(_ context: DurableTaskContext) async throws
+}
+
+/// What `run` throws to end a task other than by failing.
+public enum DurableTaskError: Error, Sendable, Equatable {
+    /// Stop for good: the task becomes `cancelled`, not retried.
+    case cancel(reason: String)
+    /// Run again after `duration`, without spending an attempt.
+    case snooze(for: Duration)
+}
+
+/// What a running durable task knows about itself.
+public struct DurableTaskContext: Sendable {
+    /// The task's id in its store.
+    public let id: Int64
+    /// Which run this is: 1 the first time.
+    public let attempt: Int
+    /// Runs allowed in all.
+    public let maxAttempts: Int
+    /// The queue it runs in.
+    public let queue: String
+    /// The queue's logger with `task-id` and `task` metadata.
+    public let logger: Logger
+    let blockingPool: WorkerPool
+
+    /// Runs blocking `work` (file or database I/O, a long computation) on the queue's
+    /// blocking thread pool and returns its result, without holding a loop thread or a
+    /// thread of Swift's cooperative pool.
+    ///
+    /// - Throws: what `work` throws; `CancellationError` when the pool has stopped.
+    public func runBlocking<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let submitted = blockingPool.submit { cancelled in
+                if cancelled { return continuation.resume(throwing: CancellationError()) }  // dropped at shutdown
+                continuation.resume(with: Swift.Result { try work() })
+            }
+            if !submitted { continuation.resume(throwing: CancellationError()) }
+        }
+    }
+
+    /// Whether the task was asked to stop (its timeout passed or the queue is shutting
+    /// down): long work should check it, or call `Task.checkCancellation()`.
+    public var isCancelled: Bool { Task.isCancelled }
+}

@@ -1,0 +1,180 @@
+import EventideUVLoop
+import Foundation
+import Logging
+
+/// Durable background tasks: stored before the response that added them leaves, run at
+/// least once by this process's workers (or another process's), retried with backoff,
+/// unique by key, cancellable. Works with a `Server` (`ServerConfiguration.taskQueue`,
+/// `tasks.add(durable:)`) or without one (`enqueue` from a script, a CLI, a test).
+///
+/// ```swift
+/// let queue = try TaskQueue(store: .sqlite(path: "tasks.db"), tasks: [SendWelcome.self])
+/// queue.start()                                   // a Server starts it for you
+/// let receipt = try await queue.enqueue(SendWelcome(email: "a@b.c"))
+/// print(try await queue.task(id: receipt.id)?.state ?? .available)
+/// ```
+public final class TaskQueue: Sendable {
+    /// Where the tasks are stored.
+    public enum Store: Sendable {
+        /// An SQLite file (created when missing), in WAL mode. One process runs the
+        /// workers of a file: tasks it finds `running` at start are a dead run's.
+        case sqlite(path: String, durability: Durability = .full)
+    }
+
+    /// When a commit counts as durable.
+    public enum Durability: Sendable {
+        /// Each commit is on disk before the response leaves (SQLite `synchronous=FULL`):
+        /// survives a power cut. The default.
+        case full
+        /// Commits are in the write-ahead log, flushed at checkpoints (`synchronous=NORMAL`):
+        /// survives a crash of the process, not of the machine; several times faster.
+        case normal
+    }
+
+    /// Who runs the tasks.
+    public enum Workers: Sendable {
+        /// This process, in Swift tasks: up to `concurrency` at a time per queue, or the
+        /// count `queues` names for a queue.
+        case local(concurrency: Int = 10, queues: [String: Int] = [:])
+        /// No one here: this process only stores tasks (other processes run them).
+        case none
+    }
+
+    /// Timing rules of the queue. Every field has a default.
+    public struct Configuration: Sendable {
+        /// The wait before retry `attempt` + 1 after failed run `attempt` (1 = the first).
+        /// Default: Sidekiq's `attempt⁴ + 15 s + random(0..<10) × (attempt + 1) s`
+        /// (16 s to 25 s after the first failure, about 2 h after the tenth).
+        public var retryBackoff: @Sendable (_ attempt: Int) -> Duration
+        /// How long one run may take unless its options say otherwise. Default 15 minutes.
+        public var timeout: Duration
+        /// How often idle workers look for due tasks (stored by another process, or
+        /// scheduled for later); tasks stored by this process wake them at once. Default 1 s.
+        public var pollInterval: Duration
+        /// How long `shutdown` lets running tasks finish before it cancels them and puts
+        /// them back (no attempt spent). Default 25 s.
+        public var shutdownTimeout: Duration
+        /// How long completed tasks are kept. Default 24 hours.
+        public var keepCompleted: Duration
+        /// How long discarded and cancelled tasks are kept. Default 7 days.
+        public var keepFailed: Duration
+        /// Threads of the pool `DurableTaskContext.runBlocking` uses. Default 4.
+        public var blockingThreads: Int
+
+        /// The defaults, changed where given.
+        public init(
+            retryBackoff: @escaping @Sendable (_ attempt: Int) -> Duration = TaskQueue.Configuration.sidekiqBackoff,
+            timeout: Duration = .seconds(15 * 60), pollInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(25),
+            keepCompleted: Duration = .seconds(24 * 3600), keepFailed: Duration = .seconds(7 * 24 * 3600), blockingThreads: Int = 4
+        ) {
+            self.retryBackoff = retryBackoff
+            self.timeout = timeout
+            self.pollInterval = pollInterval
+            self.shutdownTimeout = shutdownTimeout
+            self.keepCompleted = keepCompleted
+            self.keepFailed = keepFailed
+            self.blockingThreads = max(1, blockingThreads)
+        }
+
+        /// `attempt⁴ + 15 + random(0..<10) × (attempt + 1)` seconds.
+        public static let sidekiqBackoff: @Sendable (Int) -> Duration = { attempt in
+            let base = min(attempt, 100)
+            return .seconds(base * base * base * base + 15 + Int.random(in: 0..<10) * (base + 1))
+        }
+    }
+
+    /// What storing a task did.
+    public struct Receipt: Sendable, Equatable {
+        /// The id of the task that will run: the new one, or the one holding its unique key.
+        public let id: Int64
+        /// Whether a task holding the same unique key was there already (nothing was added).
+        public let isDuplicate: Bool
+    }
+
+    package let store: SQLiteTaskStore
+    let kinds: [String: any DurableTask.Type]
+    let workers: Workers
+    let configuration: Configuration
+    let logger: Logger
+    let blockingPool: WorkerPool
+    /// This process's workers, by queue (empty until `start`).
+    let runners = Locked<[String: QueueRunner]>([:])
+    /// Names this process's runs in the store, so a restart can tell a dead run's rows.
+    let workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+
+    /// A queue over `store` for the task types `tasks` (a stored kind not among them is
+    /// discarded with an error when a worker takes it).
+    ///
+    /// - Throws: when the store cannot be opened (a file that cannot be created, or one
+    ///   written by a newer Eventide).
+    public init(
+        store: Store, tasks: [any DurableTask.Type], workers: Workers = .local(), configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "eventide.tasks")
+    ) throws {
+        switch store {
+        case .sqlite(let path, let durability):
+            self.store = try SQLiteTaskStore(path: path, durability: durability == .full ? .full : .normal)
+        }
+        var kinds: [String: any DurableTask.Type] = [:]
+        for type in tasks { kinds[type.name] = type }
+        self.kinds = kinds
+        self.workers = workers
+        self.configuration = configuration
+        self.logger = logger
+        self.blockingPool = WorkerPool(threads: configuration.blockingThreads)
+    }
+
+    /// Stores `task` and returns once it is durable (a script's or a test's enqueue; a
+    /// handler uses `tasks.add(durable:)`, which commits with its response).
+    ///
+    /// - Throws: `EncodingError` when the task does not encode; the store's error when the
+    ///   commit fails (nothing is stored then).
+    @discardableResult
+    public func enqueue<Task: DurableTask>(_ task: Task, options: DurableTaskOptions = DurableTaskOptions()) async throws -> Receipt {
+        let outcomes = try await store.enqueue([try Self.row(for: task, options: options, now: store.now())])
+        wake(queue: options.queue)
+        return Receipt(outcomes[0])
+    }
+
+    /// The task with `id` as stored (nil: none, or deleted after its retention).
+    public func task(id: Int64) async throws -> DurableTaskRecord? {
+        try await store.perform { table, _ in try table.record(id: id) }
+    }
+
+    /// Cancels a task that has not started (a running one runs on). Returns its state
+    /// afterwards, nil when there is no such task.
+    @discardableResult
+    public func cancel(id: Int64) async throws -> DurableTaskState? {
+        try await store.perform { table, now in try table.cancel(id: id, now: now) }
+    }
+
+    /// Makes a waiting, failed, cancelled or completed task run again now (one more
+    /// attempt if it had used them all). Returns its state afterwards.
+    @discardableResult
+    public func retry(id: Int64) async throws -> DurableTaskState? {
+        let state = try await store.perform { table, now in try table.retry(id: id, now: now) }
+        if let queue = try await task(id: id)?.queue { wake(queue: queue) }
+        return state
+    }
+
+    /// How many tasks each queue holds in each state.
+    public func counts() async throws -> [String: [DurableTaskState: Int]] {
+        try await store.perform { table, _ in try table.counts() }
+    }
+
+    /// The row to store for `task`.
+    static func row<Task: DurableTask>(for task: Task, options: DurableTaskOptions, now: Int64) throws -> NewDurableTask {
+        NewDurableTask(
+            kind: Task.name, queue: options.queue, arguments: Array(try JSONEncoder().encode(task)), priority: options.priority,
+            runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey)
+    }
+}
+
+extension TaskQueue.Receipt {
+    init(_ outcome: EnqueueOutcome) {
+        switch outcome {
+        case .inserted(let id): self.init(id: id, isDuplicate: false)
+        case .duplicate(of: let id): self.init(id: id, isDuplicate: true)
+        }
+    }
+}

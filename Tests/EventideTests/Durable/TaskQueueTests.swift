@@ -1,0 +1,199 @@
+import Eventide
+import Foundation
+import Testing
+
+/// `TaskQueue` without a server: stored tasks run at least once, fail into retries and
+/// then `discarded`, stop, postpone, time out, survive a restart.
+@Suite struct TaskQueueTests {
+    /// Records each run in the test's journal; fails as long as `failuresLeft` says.
+    struct Note: DurableTask {
+        static let name = "note"
+        var text: String
+        var failures = 0
+        var snoozeFirst = false
+        var sleepSeconds = 0.0
+
+        func run(_ context: DurableTaskContext) async throws {
+            TaskQueueTests.journal(for: text).record("\(text)#\(context.attempt)")
+            if snoozeFirst && context.attempt == 1 && TaskQueueTests.journal(for: text).all.count == 1 {
+                throw DurableTaskError.snooze(for: .milliseconds(30))
+            }
+            if sleepSeconds > 0 { try await Task.sleep(for: .seconds(sleepSeconds)) }
+            if context.attempt <= failures { throw NoteFailure(attempt: context.attempt) }
+            if text.hasPrefix("cancel") { throw DurableTaskError.cancel(reason: "not wanted") }
+            _ = try await context.runBlocking { text.count }
+        }
+    }
+
+    struct NoteFailure: Error, CustomStringConvertible {
+        let attempt: Int
+        var description: String { "failure \(attempt)" }
+    }
+
+    /// Journals by task text, so parallel tests do not see each other's runs.
+    static let journals = Watched<[String: Journal]>([:])
+    static func journal(for text: String) -> Journal {
+        journals.update { all in
+            if let journal = all[text] { return journal }
+            let journal = Journal()
+            all[text] = journal
+            return journal
+        }
+    }
+
+    static let fast = TaskQueue.Configuration(retryBackoff: { _ in .milliseconds(20) }, pollInterval: .milliseconds(20), shutdownTimeout: .milliseconds(200))
+
+    func withFile<Result>(_ body: (String) async throws -> Result) async throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-queue-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await body(directory.appendingPathComponent("tasks.db").path)
+    }
+
+    /// Waits (polling the store every 10 ms, up to 20 s) until task `id` is in a final state.
+    func settled(_ queue: TaskQueue, _ id: Int64) async throws -> DurableTaskRecord {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let record = try await queue.task(id: id), record.state.isFinal { return record }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw CancellationError()
+    }
+
+    @Test func anEnqueuedTaskRunsOnce() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            queue.start()
+            let text = "once-\(UUID())"
+            let receipt = try await queue.enqueue(Note(text: text))
+            #expect(!receipt.isDuplicate)
+            let record = try await settled(queue, receipt.id)
+            #expect(record.state == .completed && record.attempt == 1 && record.errors.isEmpty)
+            #expect(Self.journal(for: text).all == ["\(text)#1"])
+            await queue.shutdown()
+        }
+    }
+
+    @Test func failuresAreRetriedWithBackoffThenDiscarded() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            queue.start()
+            let text = "fails-\(UUID())"
+            let receipt = try await queue.enqueue(Note(text: text, failures: 5), options: .init(maxAttempts: 3))
+            let record = try await settled(queue, receipt.id)
+            #expect(record.state == .discarded)
+            #expect(record.attempt == 3)
+            #expect(record.errors.map(\.error) == ["failure 1", "failure 2", "failure 3"])
+            #expect(record.errors.map(\.attempt) == [1, 2, 3])
+            // The backoff shows in the timestamps: each failure at least 20 ms after the last.
+            let gaps = zip(record.errors.dropFirst(), record.errors).map { $0.at - $1.at }
+            #expect(gaps.allSatisfy { $0 >= 20 })
+            #expect(Self.journal(for: text).all == ["\(text)#1", "\(text)#2", "\(text)#3"])
+            await queue.shutdown()
+        }
+    }
+
+    @Test func aTaskSucceedingOnItsSecondAttemptCompletes() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            queue.start()
+            let text = "second-\(UUID())"
+            let record = try await settled(queue, try await queue.enqueue(Note(text: text, failures: 1)).id)
+            #expect(record.state == .completed && record.attempt == 2 && record.errors.count == 1)
+            await queue.shutdown()
+        }
+    }
+
+    @Test func poisonRowsAreDiscardedAndTheRestRuns() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], workers: .none, configuration: Self.fast)
+            // Rows as an older or a different build would have stored them.
+            let ids = try await queue.store.enqueue([
+                NewDurableTask(kind: "renamed_kind", arguments: Array(#"{"text":"x"}"#.utf8), runAt: 0),
+                NewDurableTask(kind: Note.name, arguments: Array(#"{"body":42}"#.utf8), runAt: 0),
+            ]).map(\.id)
+            await queue.shutdown()
+            let worker = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            worker.start()
+            let text = "healthy-\(UUID())"
+            let good = try await worker.enqueue(Note(text: text))
+            let unknown = try await settled(worker, ids[0])
+            let undecodable = try await settled(worker, ids[1])
+            #expect(unknown.state == .discarded && unknown.errors.first?.error == #"unknown task kind "renamed_kind""#)
+            #expect(undecodable.state == .discarded && undecodable.errors.first?.error.hasPrefix("arguments do not decode") == true)
+            #expect(try await settled(worker, good.id).state == .completed)
+            await worker.shutdown()
+        }
+    }
+
+    @Test func uniqueKeysCancelAndSnooze() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            queue.start()
+            let later = DurableTaskOptions(delay: .seconds(3600), uniqueKey: "welcome:a")
+            let first = try await queue.enqueue(Note(text: "later-\(UUID())"), options: later)
+            let second = try await queue.enqueue(Note(text: "later-\(UUID())"), options: later)
+            #expect(second.id == first.id && second.isDuplicate)
+            #expect(try await queue.task(id: first.id)?.state == .scheduled)
+            #expect(try await queue.cancel(id: first.id) == .cancelled)
+            #expect(try await queue.enqueue(Note(text: "later-\(UUID())"), options: later).isDuplicate == false)  // key freed
+
+            let snoozer = "snooze-\(UUID())"
+            let snoozed = try await settled(queue, try await queue.enqueue(Note(text: snoozer, snoozeFirst: true)).id)
+            #expect(snoozed.state == .completed && snoozed.attempt == 1)  // the snooze spent no attempt
+            #expect(Self.journal(for: snoozer).all == ["\(snoozer)#1", "\(snoozer)#1"])
+
+            let stopper = "cancel-\(UUID())"
+            let stopped = try await settled(queue, try await queue.enqueue(Note(text: stopper)).id)
+            #expect(stopped.state == .cancelled && stopped.errors.first?.error == "not wanted")
+            let counts = try await queue.counts()["default"] ?? [:]
+            #expect(counts[.cancelled] == 2 && counts[.completed] == 1 && counts[.scheduled] == 1)
+            await queue.shutdown()
+        }
+    }
+
+    @Test func aRunPastItsTimeoutFails() async throws {
+        try await withFile { path in
+            var configuration = Self.fast
+            configuration.timeout = .milliseconds(100)
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: configuration)
+            queue.start()
+            let record = try await settled(queue, try await queue.enqueue(Note(text: "slow-\(UUID())", sleepSeconds: 30), options: .init(maxAttempts: 1)).id)
+            #expect(record.state == .discarded)
+            #expect(record.errors.first?.error == "timed out after 0.1 seconds")
+            await queue.shutdown()
+        }
+    }
+
+    @Test func shutdownPutsRunningTasksBackAndARestartRunsThem() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            queue.start()
+            let text = "long-\(UUID())"
+            let receipt = try await queue.enqueue(Note(text: text, sleepSeconds: 30))
+            while Self.journal(for: text).all.isEmpty { try await Task.sleep(for: .milliseconds(5)) }  // it started
+            #expect(await queue.shutdown() == 1)
+            let restarted = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], workers: .none, configuration: Self.fast)
+            let record = try #require(try await restarted.task(id: receipt.id))
+            #expect(record.state == .available && record.attempt == 0)  // no attempt spent
+            await restarted.shutdown()
+        }
+    }
+
+    @Test func aRunLeftByADeadProcessIsRescuedAtStart() async throws {
+        try await withFile { path in
+            let crashed = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], workers: .none, configuration: Self.fast)
+            let text = "rescued-\(UUID())"
+            let receipt = try await crashed.enqueue(Note(text: text))
+            // As a process killed mid-run leaves it: claimed, running, never resolved.
+            _ = try await crashed.store.perform { table, now in try table.claim(queue: "default", limit: 1, worker: "dead", now: now) }
+            await crashed.shutdown()
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            queue.start()
+            let record = try await settled(queue, receipt.id)
+            #expect(record.state == .completed && record.attempt == 2)  // the dead run counted
+            #expect(Self.journal(for: text).all == ["\(text)#2"])
+            await queue.shutdown()
+        }
+    }
+}
