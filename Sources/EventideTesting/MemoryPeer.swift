@@ -16,7 +16,8 @@ final class MemoryServer: Sendable {
 
     init(router: Router, configuration: ServerConfiguration, logger: Logger, observer: @escaping TaskObserver) throws {
         let routes = try router.freeze()
-        let service = BackgroundTaskLifecycle.Shared(configuration: configuration.backgroundTasks, logger: logger)
+        let service = BackgroundTaskLifecycle.Shared(
+            configuration: configuration.backgroundTasks, logger: logger, taskQueue: configuration.taskQueue)
         let thread = try EventLoopThread()
         let loop = thread.loop
         self.thread = thread

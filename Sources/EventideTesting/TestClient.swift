@@ -60,7 +60,9 @@ public final class TestClient: Sendable {
     /// A client for `router`'s routes. `configuration` sets limits, timeouts and
     /// background-task behaviour as on a server (`.live` serves on 127.0.0.1, an ephemeral
     /// port and one loop, without handling signals). `readTimeout`: how long a read may
-    /// wait before it fails the test instead of hanging it (default 120 s).
+    /// wait before it fails the test instead of hanging it (default 120 s). A
+    /// `configuration.taskQueue` is started here and left running: the test calls
+    /// `await queue.shutdown()` when it is done with it.
     public init(
         router: Router, taskMode: TaskMode = .inline, transport: Transport = .inMemory,
         configuration: ServerConfiguration = ServerConfiguration(),
@@ -70,6 +72,7 @@ public final class TestClient: Sendable {
         self.taskMode = taskMode
         self.transport = transport
         self.readTimeout = readTimeout
+        configuration.taskQueue?.start()
         let recorder = TaskRecorder(mode: taskMode)
         self.recorder = recorder
         switch transport {
@@ -87,7 +90,7 @@ public final class TestClient: Sendable {
             live.handlesSignals = false
             let server = try Server(router: router, configuration: live, logger: logger, taskObserver: { entries, id in
                 recorder.observe(entries, requestID: id)
-            })
+            }, managesTaskQueue: false)
             recorder.counters = server.backgroundTasks.counters
             try server.start()
             backend = .live(server, port: server.port!)

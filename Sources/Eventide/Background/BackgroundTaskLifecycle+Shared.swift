@@ -5,18 +5,21 @@ import Synchronization
 
 extension BackgroundTaskLifecycle {
     /// The part of the task lifecycle every loop shares: admission against the capacity,
-    /// ids, counters, and the blocking thread pool. One per server.
+    /// ids, counters, the blocking thread pool, and the durable-task queue. One per server.
     package final class Shared: Sendable {
         let configuration: BackgroundTaskConfiguration
+        /// Where `tasks.add(durable:)` stores its tasks (nil: durable tasks refused).
+        package let taskQueue: TaskQueue?
         package let counters = BackgroundTaskCounters()
         let logger: Logger
         private let nextID = Atomic<UInt64>(0)
         private let closed = Atomic<Bool>(false)
         private let poolStorage: Locked<WorkerPool?> = Locked(nil)
 
-        package init(configuration: BackgroundTaskConfiguration, logger: Logger) {
+        package init(configuration: BackgroundTaskConfiguration, logger: Logger, taskQueue: TaskQueue? = nil) {
             self.configuration = configuration
             self.logger = logger
+            self.taskQueue = taskQueue
         }
 
         /// The blocking pool, started on first use so servers without blocking tasks

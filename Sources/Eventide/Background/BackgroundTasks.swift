@@ -49,6 +49,17 @@ public struct BackgroundTasks: Sendable {
         try context.append(task)
     }
 
+    /// Adds a durable task: it is committed to the server's `TaskQueue` together with the
+    /// request's other durable tasks, in one transaction, before the response leaves (a
+    /// failed commit answers 503 with `Retry-After` instead, nothing stored). Not stored
+    /// when the handler throws or answers 400 or above, unless `options.always`.
+    ///
+    /// - Throws: `DurableTaskUnavailable` when the server has no task queue or `Task` is
+    ///   not registered with it (a programming error: the request answers 500).
+    public func add<Task: DurableTask>(durable task: Task, options: DurableTaskOptions = DurableTaskOptions()) throws {
+        try context.appendDurable(task, options: options)
+    }
+
     /// How many tasks this request has added so far.
     public var count: Int { context.taskCount }
 }

@@ -14,6 +14,9 @@ package final class RequestContext: Sendable {
         var tasks: [BackgroundTaskLifecycle.Entry] = []
         var dependencies: [ObjectIdentifier: any Sendable] = [:]
         var sealed = false
+        /// Durable tasks to commit before the response leaves, and whether each is `always`.
+        var durable: [(row: NewDurableTask, always: Bool)] = []
+        var durableSealed = false
     }
 
     package init(requestID: RequestID, service: BackgroundTaskLifecycle.Shared) {
@@ -51,6 +54,33 @@ package final class RequestContext: Sendable {
             state.sealed = true
             defer { state.tasks = [] }
             return state.tasks
+        }
+    }
+
+    /// Adds a durable task to commit with the response.
+    ///
+    /// - Throws: `DurableTaskUnavailable` when the server has no task queue, the kind is not
+    ///   registered with it, or the response is already committed; `EncodingError` when
+    ///   the task does not encode.
+    func appendDurable<Task: DurableTask>(_ task: Task, options: DurableTaskOptions) throws {
+        guard let queue = service.taskQueue else { throw DurableTaskUnavailable.noTaskQueue }
+        guard queue.kinds[Task.name] != nil else { throw DurableTaskUnavailable.unregistered(kind: Task.name) }
+        let row = try TaskQueue.row(for: task, options: options, now: queue.store.now())
+        try state.withLock { (state: inout State) throws(DurableTaskUnavailable) in
+            guard !state.durableSealed else { throw DurableTaskUnavailable.requestFinished }
+            state.durable.append((row, options.always))
+        }
+    }
+
+    var hasDurableTasks: Bool { state.withLock { !$0.durable.isEmpty } }
+
+    /// Ends the durable part of the request: later `add(durable:)` calls throw. Returns the
+    /// rows to commit: all of them, or only the `always` ones when the request `failed`.
+    func sealDurable(failed: Bool) -> [NewDurableTask] {
+        state.withLock { state in
+            state.durableSealed = true
+            defer { state.durable = [] }
+            return state.durable.filter { !failed || $0.always }.map(\.row)
         }
     }
 

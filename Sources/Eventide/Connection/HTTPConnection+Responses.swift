@@ -10,6 +10,9 @@ extension HTTPConnection {
     /// last byte. `failed`: the handler threw. Returns true when the response is
     /// complete (not streamed).
     func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
+        if let context, context.hasDurableTasks, let queue = core.backgroundTasks.taskQueue {
+            return commitDurableTasks(of: context, to: queue, then: response, to: request, failed: failed)
+        }
         guard phase == .active else {
             // The connection died while the handler ran: the accepted work still runs.
             if let context { scheduleTasks(context, carried: core.tasks.admit(response.background), failed: failed, status: response.status) }
@@ -22,6 +25,39 @@ extension HTTPConnection {
             return send(rejection, to: request, context: context, failed: failed, carried: nil)
         }
         return send(response, to: request, context: context, failed: failed, carried: carried)
+    }
+
+    /// Commits the request's durable tasks (one transaction, grouped with other requests'
+    /// by the store), then sends `response`, or a 503 with `Retry-After` when the commit
+    /// failed: the response never leaves before its durable tasks are on disk. The
+    /// connection reads no further request meanwhile; the loop serves the others.
+    private func commitDurableTasks(
+        of context: RequestContext, to queue: TaskQueue, then response: Response, to request: HTTPRequestHead, failed: Bool
+    ) -> Bool {
+        let rows = context.sealDurable(failed: failed || response.status.code >= 400)
+        guard !rows.isEmpty else { return send(response, to: request, context: context, failed: failed) }
+        responding = true
+        core.taskStarted()
+        let this = LoopBound(self, loop: loop)
+        Task(executorPreference: loop.executor) {
+            var response = response
+            var failed = failed
+            do {
+                try await queue.commit(rows)
+            } catch {
+                let connection = this.value
+                connection.core.logLimited(.error, "durable tasks not committed: answering 503", kind: "durable-commit", metadata: [
+                    "connection": "\(connection.id)", "tasks": "\(rows.count)", "error": "\(error)",
+                ])
+                response = queue.commitFailureResponse
+                failed = true
+            }
+            let connection = this.value
+            connection.core.taskFinished()
+            connection.responding = false
+            if connection.send(response, to: request, context: context, failed: failed) { connection.process() }
+        }
+        return false
     }
 
     /// `send` once the carried tasks were admitted (`carried` nil: they were refused).

@@ -49,3 +49,21 @@ public struct DurableTaskOptions: Sendable {
         return now
     }
 }
+
+/// Why `tasks.add(durable:)` refused a task.
+public enum DurableTaskUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server was configured without `ServerConfiguration.taskQueue`.
+    case noTaskQueue
+    /// The task's type is not among the `TaskQueue`'s `tasks`.
+    case unregistered(kind: String)
+    /// The request's response was already committed.
+    case requestFinished
+
+    public var description: String {
+        switch self {
+        case .noTaskQueue: "durable task added, but the server has no ServerConfiguration.taskQueue"
+        case .unregistered(let kind): "durable task kind \"\(kind)\" is not registered with the TaskQueue"
+        case .requestFinished: "durable task added after the request's response was committed"
+        }
+    }
+}

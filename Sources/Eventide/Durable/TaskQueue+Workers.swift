@@ -32,6 +32,11 @@ extension TaskQueue {
     /// Returns how many were put back.
     @discardableResult
     public func shutdown() async -> Int {
+        let first = shutDown.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return 0 }
         let all = runners.withLock { Array($0.values) }
         var putBack = 0
         await withTaskGroup(of: Int.self) { group in

@@ -60,12 +60,15 @@ public final class TaskQueue: Sendable {
         public var keepFailed: Duration
         /// Threads of the pool `DurableTaskContext.runBlocking` uses. Default 4.
         public var blockingThreads: Int
+        /// The `Retry-After` seconds of the 503 answered when a commit fails. Default 1.
+        public var retryAfterSeconds: Int
 
         /// The defaults, changed where given.
         public init(
             retryBackoff: @escaping @Sendable (_ attempt: Int) -> Duration = TaskQueue.Configuration.sidekiqBackoff,
             timeout: Duration = .seconds(15 * 60), pollInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(25),
-            keepCompleted: Duration = .seconds(24 * 3600), keepFailed: Duration = .seconds(7 * 24 * 3600), blockingThreads: Int = 4
+            keepCompleted: Duration = .seconds(24 * 3600), keepFailed: Duration = .seconds(7 * 24 * 3600), blockingThreads: Int = 4,
+            retryAfterSeconds: Int = 1
         ) {
             self.retryBackoff = retryBackoff
             self.timeout = timeout
@@ -74,6 +77,7 @@ public final class TaskQueue: Sendable {
             self.keepCompleted = keepCompleted
             self.keepFailed = keepFailed
             self.blockingThreads = max(1, blockingThreads)
+            self.retryAfterSeconds = retryAfterSeconds
         }
 
         /// `attempt⁴ + 15 + random(0..<10) × (attempt + 1)` seconds.
@@ -99,6 +103,8 @@ public final class TaskQueue: Sendable {
     let blockingPool: WorkerPool
     /// This process's workers, by queue (empty until `start`).
     let runners = Locked<[String: QueueRunner]>([:])
+    /// Whether `shutdown` ran (it runs once).
+    let shutDown = Locked(false)
     /// Names this process's runs in the store, so a restart can tell a dead run's rows.
     let workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
 
@@ -134,6 +140,19 @@ public final class TaskQueue: Sendable {
         let outcomes = try await store.enqueue([try Self.row(for: task, options: options, now: store.now())])
         wake(queue: options.queue)
         return Receipt(outcomes[0])
+    }
+
+    /// Commits a request's durable tasks (`tasks.add(durable:)`) and wakes their workers.
+    func commit(_ rows: [NewDurableTask]) async throws {
+        _ = try await store.enqueue(rows)
+        for queue in Set(rows.map(\.queue)) { wake(queue: queue) }
+    }
+
+    /// The answer to a request whose durable tasks could not be committed.
+    var commitFailureResponse: Response {
+        var response = Response.text("503 Service Unavailable: the task store cannot take tasks now\n", status: .serviceUnavailable)
+        response.headers[.retryAfter] = "\(configuration.retryAfterSeconds)"
+        return response
     }
 
     /// The task with `id` as stored (nil: none, or deleted after its retention).

@@ -1,3 +1,4 @@
+import Dispatch
 import EventideUVLoop
 import Logging
 
@@ -28,6 +29,9 @@ public final class Server: Sendable {
     package let backgroundTasks: BackgroundTaskLifecycle.Shared
     /// Sees every request's task list before it starts (`BackgroundTaskLifecycle.observer`).
     let taskObserver: TaskObserver?
+    /// Whether this server starts and stops `configuration.taskQueue`'s workers (a
+    /// `TestClient` leaves that to its test).
+    private let managesTaskQueue: Bool
     let state = Locked(State())
 
     struct State {
@@ -55,17 +59,21 @@ public final class Server: Sendable {
     public convenience init(
         router: Router, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger = Logger(label: "eventide")
     ) throws {
-        try self.init(router: router, configuration: configuration, logger: logger, taskObserver: nil)
+        try self.init(router: router, configuration: configuration, logger: logger, taskObserver: nil, managesTaskQueue: true)
     }
 
     /// A server whose request task lists `taskObserver` sees first (`TestClient`).
-    package init(router: Router, configuration: ServerConfiguration, logger: Logger, taskObserver: TaskObserver?) throws {
+    package init(
+        router: Router, configuration: ServerConfiguration, logger: Logger, taskObserver: TaskObserver?, managesTaskQueue: Bool
+    ) throws {
         precondition(configuration.loops >= 1, "a server needs at least one loop")
         self.configuration = configuration
         self.routes = try router.freeze()
         self.logger = logger
-        self.backgroundTasks = BackgroundTaskLifecycle.Shared(configuration: configuration.backgroundTasks, logger: logger)
+        self.backgroundTasks = BackgroundTaskLifecycle.Shared(
+            configuration: configuration.backgroundTasks, logger: logger, taskQueue: configuration.taskQueue)
         self.taskObserver = taskObserver
+        self.managesTaskQueue = managesTaskQueue
     }
 
 
@@ -108,6 +116,7 @@ public final class Server: Sendable {
         loop.run()
         try loop.close()
         try joinThreads()
+        stopTaskQueue()
         return state.withLock { $0.report } ?? finalReport()
     }
 
@@ -152,6 +161,7 @@ public final class Server: Sendable {
     public func wait() throws -> ShutdownReport {
         precondition(!state.withLock { $0.hostLoop }, "wait() would block the host's loop: use onStop or await stopped()")
         try joinThreads()
+        stopTaskQueue()
         return state.withLock { $0.report } ?? finalReport()
     }
 
@@ -170,6 +180,7 @@ public final class Server: Sendable {
         shutdown()
         let report = await stopped()
         try joinThreads()
+        if managesTaskQueue { await configuration.taskQueue?.shutdown() }
         return report
     }
 
@@ -193,6 +204,20 @@ public final class Server: Sendable {
             return state.started
         }
         precondition(!alreadyStarted, "a Server can be started once")
+        if managesTaskQueue { configuration.taskQueue?.start() }
+    }
+
+    /// Stops the durable-task workers once the server stopped serving (their running
+    /// tasks finish within the queue's shutdown timeout or go back to the store). Called
+    /// on the thread that ran or waited for the server, never on a loop thread.
+    private func stopTaskQueue() {
+        guard managesTaskQueue, let queue = configuration.taskQueue else { return }
+        let stopped = DispatchSemaphore(value: 0)
+        Task {
+            await queue.shutdown()
+            stopped.signal()
+        }
+        stopped.wait()
     }
 
     /// Starts loops `first..<configuration.loops`, each on its own thread, all bound

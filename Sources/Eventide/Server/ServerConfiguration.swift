@@ -39,6 +39,9 @@ public struct ServerConfiguration: Sendable {
     public var serverName: String?
     /// Background task pool size, capacity and failure behaviour (see its fields).
     public var backgroundTasks: BackgroundTaskConfiguration
+    /// Where `tasks.add(durable:)` commits durable tasks, and whose workers the server
+    /// starts and, at shutdown, stops (nil, the default: durable tasks are refused).
+    public var taskQueue: TaskQueue?
 
     /// Creates a configuration; every argument has the default documented on its field.
     public init(
@@ -55,7 +58,8 @@ public struct ServerConfiguration: Sendable {
         lingerTimeout: Duration = .seconds(2),
         handlesSignals: Bool = true,
         serverName: String? = nil,
-        backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration()
+        backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration(),
+        taskQueue: TaskQueue? = nil
     ) {
         self.host = host
         self.port = port
@@ -71,6 +75,7 @@ public struct ServerConfiguration: Sendable {
         self.handlesSignals = handlesSignals
         self.serverName = serverName
         self.backgroundTasks = backgroundTasks
+        self.taskQueue = taskQueue
     }
 }
 

@@ -1,0 +1,145 @@
+import Eventide
+import EventideTesting
+import Foundation
+import Testing
+
+/// `tasks.add(durable:)` in a request: committed before the response leaves, over a
+/// socket and in memory, with the request's outcome rules and a failing store.
+@Suite struct DurableRequestTests {
+    struct Welcome: DurableTask {
+        static let name = "welcome"
+        var email: String
+        func run(_ context: DurableTaskContext) async throws {
+            DurableRequestTests.sent.update { $0.append(email) }
+        }
+    }
+
+    struct NotRegistered: DurableTask {
+        static let name = "not_registered"
+        func run(_ context: DurableTaskContext) async throws {}
+    }
+
+    static let sent = Watched<[String]>([])
+
+    static func router(journal: Journal) -> Router {
+        let router = Router()
+        router.sync.post("/signup/{email}") { request, tasks in
+            let email = try request.pathParameters.require("email")
+            try tasks.add(durable: Welcome(email: email), options: .init(uniqueKey: "welcome:\(email)"))
+            try tasks.add({ journal.record("in-process for \(email)") })
+            return HTTPResponse.Status.accepted
+        }
+        router.post("/refused/{email}") { request, tasks -> String in
+            try tasks.add(durable: Welcome(email: try request.pathParameters.require("email")))
+            throw HTTPError(.conflict, "taken")
+        }
+        router.post("/always/{email}") { request, tasks in
+            try tasks.add(durable: Welcome(email: try request.pathParameters.require("email")), options: .init(always: true))
+            return Response.text("bad", status: .badRequest)
+        }
+        router.sync.post("/unregistered") { _, tasks in
+            try tasks.add(durable: NotRegistered())
+            return "never"
+        }
+        return router
+    }
+
+    func withQueue<Result>(workers: TaskQueue.Workers = .none, _ body: (TaskQueue) async throws -> Result) async throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-durable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let queue = try TaskQueue(
+            store: .sqlite(path: directory.appendingPathComponent("tasks.db").path), tasks: [Welcome.self], workers: workers,
+            configuration: TaskQueue.Configuration(pollInterval: .milliseconds(20)))
+        let result = try await body(queue)
+        await queue.shutdown()
+        return result
+    }
+
+    func stored(_ queue: TaskQueue) async throws -> Int {
+        try await queue.counts().values.flatMap(\.values).reduce(0, +)
+    }
+
+    @Test(arguments: [TestClient.Transport.inMemory, .live])
+    func theResponseLeavesAfterTheCommit(transport: TestClient.Transport) async throws {
+        try await withQueue { queue in
+            let journal = Journal()
+            let client = try TestClient(
+                router: Self.router(journal: journal), transport: transport, configuration: ServerConfiguration(taskQueue: queue))
+            defer { #expect(throws: Never.self) { try client.shutdown() } }
+            let response = try await client.execute(.post, "/signup/a@b.c")
+            #expect(response.status == .accepted)
+            // Answered, so stored: no wait.
+            #expect(try await queue.counts()["default"]?[.available] == 1)
+            #expect(journal.all == ["in-process for a@b.c"])
+            // The same key again: answered, nothing added.
+            #expect(try await client.execute(.post, "/signup/a@b.c").status == .accepted)
+            #expect(try await stored(queue) == 1)
+        }
+    }
+
+    @Test func aFailedRequestCommitsOnlyItsAlwaysTasks() async throws {
+        try await withQueue { queue in
+            let client = try TestClient(router: Self.router(journal: Journal()), configuration: ServerConfiguration(taskQueue: queue))
+            defer { #expect(throws: Never.self) { try client.shutdown() } }
+            #expect(try await client.execute(.post, "/refused/x@y.z").status == .conflict)
+            #expect(try await stored(queue) == 0)
+            #expect(try await client.execute(.post, "/always/x@y.z").status == .badRequest)
+            #expect(try await stored(queue) == 1)
+        }
+    }
+
+    @Test func aFailedCommitAnswers503AndStoresNothing() async throws {
+        try await withQueue { queue in
+            let journal = Journal()
+            let client = try TestClient(
+                router: Self.router(journal: journal), transport: .live, configuration: ServerConfiguration(taskQueue: queue))
+            defer { #expect(throws: Never.self) { try client.shutdown() } }
+            // The file may not grow: as on a full disk, the commit fails.
+            try await queue.store.perform { table, _ in
+                let pages = try table.connection.query("PRAGMA page_count") { $0.int(at: 0) }.first ?? 1
+                try table.connection.execute("PRAGMA max_page_count = \(pages)")
+            }
+            var refused: EventideTesting.TestResponse?
+            for i in 0..<200 {  // until the pages the file had are full
+                let response = try await client.execute(.post, "/signup/user\(i)-\(String(repeating: "x", count: 400))@b.c")
+                if response.status == .serviceUnavailable {
+                    refused = response
+                    break
+                }
+            }
+            let response = try #require(refused)
+            #expect(response.headers[.retryAfter] == "1")
+            let before = try await stored(queue)
+            // The cause goes away: the server answers again and stores again.
+            try await queue.store.perform { table, _ in try table.connection.execute("PRAGMA max_page_count = 1073741823") }
+            #expect(try await client.execute(.post, "/signup/again@b.c").status == .accepted)
+            #expect(try await stored(queue) == before + 1)
+            // The refused request's in-process task did not run either.
+            #expect(journal.all.count == before + 1)
+        }
+    }
+
+    @Test func durableTasksWithoutAQueueOrUnregisteredAnswer500() async throws {
+        try await withQueue { queue in
+            let withoutQueue = try TestClient(router: Self.router(journal: Journal()))
+            defer { #expect(throws: Never.self) { try withoutQueue.shutdown() } }
+            #expect(try await withoutQueue.execute(.post, "/signup/a@b.c").status == .internalServerError)
+            let client = try TestClient(router: Self.router(journal: Journal()), configuration: ServerConfiguration(taskQueue: queue))
+            defer { #expect(throws: Never.self) { try client.shutdown() } }
+            #expect(try await client.execute(.post, "/unregistered").status == .internalServerError)
+            #expect(try await stored(queue) == 0)
+        }
+    }
+
+    @Test func aCommittedTaskRunsOnTheQueuesWorkers() async throws {
+        try await withQueue(workers: .local(concurrency: 2)) { queue in
+            let client = try TestClient(
+                router: Self.router(journal: Journal()), transport: .live, configuration: ServerConfiguration(taskQueue: queue))
+            defer { #expect(throws: Never.self) { try client.shutdown() } }
+            let email = "worker-\(UUID())@b.c"
+            #expect(try await client.execute(.post, "/signup/\(email)").status == .accepted)
+            #expect(await Self.sent.wait(timeout: 20) { $0.contains(email) })
+        }
+    }
+}
