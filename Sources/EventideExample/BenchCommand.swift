@@ -9,14 +9,19 @@ import Glibc
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Serve the benchmark routes: /plaintext, /json, /send-notification/{email}, /slow/{ms}."
+        abstract: "Serve the benchmark routes: /plaintext, /json, /send-notification/{email}, /slow/{ms}, "
+            + "and with --task-store /durable-notification/{email}."
     )
 
     @OptionGroup var options: ServerOptions
     @OptionGroup var workdir: WorkdirOption
+    @OptionGroup var tasks: TaskStoreOptions
 
     func run() throws {
-        try options.serve(BenchRoutes.make(workdir: workdir), label: "bench")
+        let router = BenchRoutes.make(workdir: workdir)
+        let queue = try tasks.makeQueue(workdir: workdir, logger: options.listen.makeLogger(label: "tasks"))
+        if queue != nil { BenchRoutes.addDurable(to: router) }
+        try options.serve(router, label: "bench") { $0.taskQueue = queue }
     }
 }
 

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Eventide
+import EventideUVLoop
+import Logging
+
+/// The durable twin of the tutorial's notification task: appends
+/// `notification for {email}: some notification` to `log.txt` in the work directory of
+/// whichever process runs it (the serving one, or a worker of the same store).
+struct DurableNotification: DurableTask {
+    static let name = "durable_notification"
+    var email: String
+
+    /// Where runs in this process append: set once at start-up from `--workdir`.
+    static let logPath = Locked("log.txt")
+
+    func run(_ context: DurableTaskContext) async throws {
+        let path = Self.logPath.withLock { $0 }
+        try await context.runBlocking { try appendNotification(path, email) }
+    }
+}
+
+/// `--task-store` and friends: a durable-task queue for the example's routes.
+struct TaskStoreOptions: ParsableArguments {
+    @Option(help: "An SQLite file for durable tasks (relative: inside --workdir). Enables POST /durable-notification/{email}.")
+    var taskStore: String?
+
+    @Option(help: "Durable-task workers in this process (0: none, another process runs the tasks).")
+    var localWorkers = 10
+
+    @Flag(help: "Commit with synchronous=NORMAL (survives a process crash, not a power cut) instead of FULL.")
+    var relaxedDurability = false
+
+    /// The queue these options describe (nil without `--task-store`), its log in `workdir`.
+    func makeQueue(workdir: WorkdirOption, logger: Logger) throws -> TaskQueue? {
+        guard let taskStore else { return nil }
+        DurableNotification.logPath.withLock { $0 = workdir.path("log.txt") }
+        let path = taskStore.hasPrefix("/") ? taskStore : workdir.path(taskStore)
+        return try TaskQueue(
+            store: .sqlite(path: path, durability: relaxedDurability ? .normal : .full), tasks: [DurableNotification.self],
+            workers: localWorkers > 0 ? .local(concurrency: localWorkers) : .none, logger: logger)
+    }
+}
+
+extension BenchRoutes {
+    /// `POST /durable-notification/{email}`: one durable task per request, answered once
+    /// it is committed.
+    static func addDurable(to router: Router) {
+        router.sync.post("/durable-notification/{email}") { request, tasks in
+            try tasks.add(durable: DurableNotification(email: try request.pathParameters.require("email")))
+            return try Response.json(Message(message: "Notification queued"))
+        }
+    }
+}
