@@ -9,18 +9,23 @@ final class ExampleProcess {
     private let stderr = Pipe()
     private let output: PipeText
     private let exited = Gate()
+    /// Whether this process made `workdir` (and removes it when done).
+    private let ownsWorkdir: Bool
 
     struct LaunchError: Error, CustomStringConvertible {
         let description: String
     }
 
-    init(_ arguments: [String]) throws {
+    /// `workdir`: a directory to share with an earlier process (a restart); by default a
+    /// new one, removed afterwards.
+    init(_ arguments: [String], workdir shared: URL? = nil) throws {
         let executable = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             .deletingLastPathComponent().appendingPathComponent("eventide-example")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw LaunchError(description: "\(executable.path) not built: run `swift build` before `swift test`")
         }
-        workdir = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-\(UUID().uuidString)")
+        ownsWorkdir = shared == nil
+        workdir = shared ?? FileManager.default.temporaryDirectory.appendingPathComponent("eventide-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         process.executableURL = executable
         process.arguments = arguments + ["--port", "0", "--workdir", workdir.path, "--log-level", "info"]
@@ -62,6 +67,6 @@ final class ExampleProcess {
 
     deinit {
         if process.isRunning { process.terminate() }
-        try? FileManager.default.removeItem(at: workdir)
+        if ownsWorkdir { try? FileManager.default.removeItem(at: workdir) }
     }
 }
