@@ -25,7 +25,7 @@ struct TaskStoreOptions: ParsableArguments {
     var taskStore: String?
 
     @Option(help: "Durable-task workers in this process (0: none, another process runs the tasks).")
-    var localWorkers = 10
+    var localWorkers = 100
 
     @Flag(help: "Commit with synchronous=NORMAL (survives a process crash, not a power cut) instead of FULL.")
     var relaxedDurability = false

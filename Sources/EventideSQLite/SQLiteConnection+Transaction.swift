@@ -38,6 +38,26 @@ extension SQLiteConnection {
         return result
     }
 
+    /// Runs `body` inside the open transaction as a savepoint: released when it returns,
+    /// rolled back to (its changes undone, the transaction still open) when it throws. Lets
+    /// one transaction hold several independent pieces of work, each of which may fail
+    /// alone.
+    public func savepoint<Result>(_ body: () throws -> Result) throws -> Result {
+        try cached("SAVEPOINT eventide").run()
+        let result: Result
+        do {
+            result = try body()
+        } catch {
+            if isInTransaction {
+                try? cached("ROLLBACK TO eventide").run()
+                try? cached("RELEASE eventide").run()
+            }
+            throw error
+        }
+        try cached("RELEASE eventide").run()
+        return result
+    }
+
     /// Rolls back the open transaction, if any. Some errors (SQLITE_FULL, SQLITE_IOERR,
     /// SQLITE_NOMEM...) make SQLite roll back on its own, and then there is none.
     private func rollBack() {

@@ -60,6 +60,19 @@ public struct BackgroundTasks: Sendable {
         try context.appendDurable(task, options: options)
     }
 
+    /// Commits the durable tasks added so far now, in one transaction (grouped with other
+    /// requests'), instead of with the response, and returns what each became: for a
+    /// response that names its task (`/tasks/{id}`). They stay stored even if the handler
+    /// fails afterwards; durable tasks added later commit with the response as usual.
+    ///
+    /// - Throws: `DurableTaskUnavailable.noTaskQueue`, or the store's error (nothing of
+    ///   these tasks is stored then; uncaught, the request answers 500).
+    @discardableResult
+    public func commitDurable() async throws -> [TaskQueue.Receipt] {
+        let (queue, rows) = try context.takeDurable()
+        return try await queue.commitReturning(rows)
+    }
+
     /// How many tasks this request has added so far.
     public var count: Int { context.taskCount }
 }

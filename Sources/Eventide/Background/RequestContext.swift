@@ -74,6 +74,15 @@ package final class RequestContext: Sendable {
 
     var hasDurableTasks: Bool { state.withLock { !$0.durable.isEmpty } }
 
+    /// Takes the durable tasks added so far (all of them: the handler commits them itself).
+    func takeDurable() throws(DurableTaskUnavailable) -> (TaskQueue, [NewDurableTask]) {
+        guard let queue = service.taskQueue else { throw .noTaskQueue }
+        return (queue, state.withLock { state in
+            defer { state.durable = [] }
+            return state.durable.map(\.row)
+        })
+    }
+
     /// Ends the durable part of the request: later `add(durable:)` calls throw. Returns the
     /// rows to commit: all of them, or only the `always` ones when the request `failed`.
     func sealDurable(failed: Bool) -> [NewDurableTask] {

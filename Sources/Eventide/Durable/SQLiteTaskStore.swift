@@ -6,14 +6,22 @@ import Foundation  // Thread, Date
 ///
 /// The writer thread owns the only read-write connection (`SQLiteTaskTable`); callers on
 /// any thread (loop threads included) hand it jobs and are resumed with the results, so
-/// SQLite never runs on a loop thread. **Group commit**: every `enqueue` that arrives
-/// while a transaction is in flight waits for the next one, which takes them all: one
-/// fsync for a whole batch of requests, never one per request.
+/// SQLite never runs on a loop thread. **Group commit**: everything handed over while a
+/// turn is in flight (requests' enqueues, workers' claims and results) goes into the next
+/// turn, which is one transaction: one fsync for all of it, never one per request. Each
+/// job is a savepoint in it, so one failing job fails alone; callers are resumed after
+/// the commit, so an enqueue returns only once it is durable.
 package final class SQLiteTaskStore: Sendable {
     private enum Job {
         case insert([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)
-        case run(@Sendable (SQLiteTaskTable, Int64) -> Void)
+        /// `execute` runs in the turn's transaction and returns what delivers its result
+        /// after the commit (given the commit's error, if any); `fail` answers a job that
+        /// never ran (the turn's transaction could not begin).
+        case run(execute: @Sendable (SQLiteTaskTable, Int64) -> Delivery, fail: @Sendable (any Error) -> Void)
     }
+
+    /// Tells a caller its result once the turn is committed (or why it is not).
+    private typealias Delivery = @Sendable ((any Error)?) -> Void
 
     private struct State {
         var jobs: [Job] = []
@@ -72,7 +80,13 @@ package final class SQLiteTaskStore: Sendable {
     /// its result (claims, resolutions, queries).
     package func perform<Result: Sendable>(_ body: @escaping @Sendable (SQLiteTaskTable, Int64) throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            submit(.run({ table, now in continuation.resume(with: Swift.Result { try body(table, now) }) })) {
+            submit(.run(execute: { table, now in
+                let result = Swift.Result { try table.connection.savepoint { try body(table, now) } }
+                return { commitError in
+                    if let commitError { return continuation.resume(throwing: commitError) }
+                    continuation.resume(with: result)
+                }
+            }, fail: { continuation.resume(throwing: $0) })) {
                 continuation.resume(throwing: SQLiteTaskStoreError.closed)
             }
         }
@@ -108,7 +122,7 @@ package final class SQLiteTaskStore: Sendable {
         if accepted { wake.signal() } else { refused() }
     }
 
-    /// The writer thread: takes whatever was handed over since its last turn.
+    /// The writer thread: each turn takes whatever was handed over since the last one.
     private func serve(_ table: SQLiteTaskTable) {
         while true {
             wake.wait()
@@ -116,38 +130,69 @@ package final class SQLiteTaskStore: Sendable {
                 defer { state.jobs = [] }
                 return (state.jobs, state.closed)
             }
-            var inserts: [([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)] = []
-            for job in jobs {
-                switch job {
-                case .insert(let tasks, let continuation):
-                    inserts.append((tasks, continuation))
-                case .run(let body):
-                    commit(inserts, into: table)
-                    inserts = []
-                    body(table, clock())
-                }
-            }
-            commit(inserts, into: table)
+            if !jobs.isEmpty { turn(jobs, on: table) }
             if closed && state.withLock({ $0.jobs.isEmpty }) { break }
         }
         try? table.connection.close()
         stopped.signal()
     }
 
-    /// One transaction for every insert taken this turn; each caller gets its own outcomes.
-    private func commit(_ inserts: [([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)], into table: SQLiteTaskTable) {
-        guard !inserts.isEmpty else { return }
-        do {
-            let outcomes = try table.insert(inserts.flatMap(\.0), now: clock())
-            state.withLock { $0.insertCommits += 1 }
-            var start = 0
-            for (tasks, continuation) in inserts {
-                continuation.resume(returning: Array(outcomes[start..<start + tasks.count]))
-                start += tasks.count
+    /// One transaction: the turn's inserts first (one savepoint for all of them: a failed
+    /// insert batch writes nothing of any caller's tasks), then the other jobs in order;
+    /// then the commit, then every caller's result.
+    private func turn(_ jobs: [Job], on table: SQLiteTaskTable) {
+        var inserts: [([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)] = []
+        var others: [(execute: @Sendable (SQLiteTaskTable, Int64) -> Delivery, fail: @Sendable (any Error) -> Void)] = []
+        for job in jobs {
+            switch job {
+            case .insert(let tasks, let continuation): inserts.append((tasks, continuation))
+            case .run(let execute, let fail): others.append((execute, fail))
             }
+        }
+        let now = clock()
+        var deliveries: [Delivery] = []
+        var began = false
+        do {
+            try table.connection.transaction(.immediate) {
+                began = true
+                if !inserts.isEmpty { deliveries.append(insert(inserts, into: table, now: now)) }
+                for job in others {
+                    // Some errors (a full disk) make SQLite roll the whole transaction back
+                    // itself: what ran is undone, and nothing more may run outside it.
+                    guard table.connection.isInTransaction else { throw SQLiteTaskStoreError.turnRolledBack }
+                    deliveries.append(job.execute(table, now))
+                }
+                guard table.connection.isInTransaction else { throw SQLiteTaskStoreError.turnRolledBack }
+            }
+            if !inserts.isEmpty { state.withLock { $0.insertCommits += 1 } }
+            for deliver in deliveries { deliver(nil) }
+        } catch where began {
+            // Rolled back or COMMIT failed: nothing of the turn was written.
+            for deliver in deliveries { deliver(error) }
+            for job in others.dropFirst(deliveries.count - (inserts.isEmpty ? 0 : 1)) { job.fail(error) }
         } catch {
-            // One transaction: nothing of any caller's batch was written.
+            // BEGIN failed: no job ran.
             for (_, continuation) in inserts { continuation.resume(throwing: error) }
+            for job in others { job.fail(error) }
+        }
+    }
+
+    /// The turn's inserts as one savepoint; returns what to tell their callers.
+    private func insert(
+        _ inserts: [([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)], into table: SQLiteTaskTable, now: Int64
+    ) -> Delivery {
+        let outcomes = Result { try table.insert(inserts.flatMap(\.0), now: now) }
+        return { commitError in
+            switch (commitError, outcomes) {
+            case (let error?, _), (nil, .failure(let error)):
+                for (_, continuation) in inserts { continuation.resume(throwing: error) }
+            case (nil, .success(let outcomes)):
+                var start = 0
+                for (tasks, continuation) in inserts {
+                    continuation.resume(returning: Array(outcomes[start..<start + tasks.count]))
+                    start += tasks.count
+                }
+            }
         }
     }
 }
@@ -156,4 +201,7 @@ package final class SQLiteTaskStore: Sendable {
 package enum SQLiteTaskStoreError: Error, Equatable {
     /// `close()` was called.
     case closed
+    /// SQLite rolled the turn's transaction back on its own (a full disk, an I/O error):
+    /// none of the turn's jobs was stored.
+    case turnRolledBack
 }

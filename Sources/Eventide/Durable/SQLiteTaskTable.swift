@@ -37,9 +37,16 @@ package final class SQLiteTaskTable {
         try migrate()
     }
 
+    /// `body` as one unit of work: a savepoint inside the caller's open transaction (the
+    /// store's turn, which commits many units with one fsync), else a transaction of its own.
+    private func write<Result>(_ body: () throws -> Result) throws -> Result {
+        if connection.isInTransaction { return try connection.savepoint(body) }
+        return try connection.transaction(.immediate, body)
+    }
+
     /// Creates the table and its indexes when missing (idempotent).
     private func migrate() throws {
-        try connection.transaction(.immediate) {
+        try write {
             try connection.execute("""
                 CREATE TABLE IF NOT EXISTS eventide_schema (version INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS eventide_tasks (
@@ -79,7 +86,7 @@ package final class SQLiteTaskTable {
     /// not stored; its outcome names the holder (the unique index decides, not a check
     /// before the insert).
     package func insert(_ tasks: [NewDurableTask], now: Int64) throws -> [EnqueueOutcome] {
-        try connection.transaction(.immediate) {
+        try write {
             let insert = try connection.cached("""
                 INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -113,7 +120,7 @@ package final class SQLiteTaskTable {
     /// their attempt counted.
     package func claim(queue: String, limit: Int, worker: String, now: Int64) throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
-        let claimed = try connection.transaction(.immediate) {
+        let claimed = try write {
             try connection.query("""
                 UPDATE eventide_tasks SET state = 'running', attempt = attempt + 1, attempted_at = ?1, worker = ?2
                 WHERE id IN (
@@ -136,7 +143,7 @@ package final class SQLiteTaskTable {
     /// Records how runs ended, all in one transaction. Only a `running` task changes:
     /// one cancelled or rescued meanwhile keeps its newer state.
     package func resolve(_ resolutions: [(id: Int64, resolution: TaskResolution)], now: Int64) throws {
-        try connection.transaction(.immediate) {
+        try write {
             for (id, resolution) in resolutions {
                 switch resolution {
                 case .completed:
@@ -175,7 +182,7 @@ package final class SQLiteTaskTable {
     /// Makes tasks left `running` by workers other than `alive` available again, their
     /// attempt kept counted (at least once: the run may have happened). Returns how many.
     package func rescue(keeping alive: Set<String>, now: Int64) throws -> Int {
-        try connection.transaction(.immediate) {
+        try write {
             let running = try connection.query("SELECT id, worker FROM eventide_tasks WHERE state = 'running'") {
                 ($0.int64(at: 0), $0.string(at: 1) ?? "")
             }
@@ -194,7 +201,7 @@ package final class SQLiteTaskTable {
     /// Cancels a task that is not running yet; returns its state afterwards (nil: no
     /// such task). A running task keeps running (its worker cancels it).
     package func cancel(id: Int64, now: Int64) throws -> DurableTaskState? {
-        try connection.transaction(.immediate) {
+        try write {
             try connection.run("""
                 UPDATE eventide_tasks SET state = 'cancelled', finished_at = ?2
                 WHERE id = ?1 AND state IN ('scheduled', 'available', 'retryable')
@@ -206,7 +213,7 @@ package final class SQLiteTaskTable {
     /// Makes a finished or waiting task available now, with one more attempt allowed if
     /// it had used them all. Returns its state afterwards (nil: no such task).
     package func retry(id: Int64, now: Int64) throws -> DurableTaskState? {
-        try connection.transaction(.immediate) {
+        try write {
             try connection.run("""
                 UPDATE eventide_tasks SET state = 'available', run_at = ?2, finished_at = NULL,
                     max_attempts = max(max_attempts, attempt + 1)
@@ -247,7 +254,7 @@ package final class SQLiteTaskTable {
     /// Deletes completed tasks finished before `completedBefore`, and discarded and
     /// cancelled ones finished before `othersBefore`. Returns how many.
     package func deleteFinished(completedBefore: Int64, othersBefore: Int64) throws -> Int {
-        try connection.transaction(.immediate) {
+        try write {
             try connection.run("DELETE FROM eventide_tasks WHERE state = 'completed' AND finished_at < ?", [.integer(completedBefore)])
             var deleted = connection.changes
             try connection.run(

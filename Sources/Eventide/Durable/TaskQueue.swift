@@ -33,9 +33,10 @@ public final class TaskQueue: Sendable {
 
     /// Who runs the tasks.
     public enum Workers: Sendable {
-        /// This process, in Swift tasks: up to `concurrency` at a time per queue, or the
+        /// This process, in Swift tasks: up to `concurrency` at a time per queue (default
+        /// 100: tasks mostly wait on I/O; CPU-bound work goes through `runBlocking`), or the
         /// count `queues` names for a queue.
-        case local(concurrency: Int = 10, queues: [String: Int] = [:])
+        case local(concurrency: Int = 100, queues: [String: Int] = [:])
         /// No one here: this process only stores tasks (other processes run them).
         case none
     }
@@ -144,8 +145,15 @@ public final class TaskQueue: Sendable {
 
     /// Commits a request's durable tasks (`tasks.add(durable:)`) and wakes their workers.
     func commit(_ rows: [NewDurableTask]) async throws {
-        _ = try await store.enqueue(rows)
+        _ = try await commitReturning(rows)
+    }
+
+    /// `commit`, returning what each row became.
+    func commitReturning(_ rows: [NewDurableTask]) async throws -> [Receipt] {
+        guard !rows.isEmpty else { return [] }
+        let outcomes = try await store.enqueue(rows)
         for queue in Set(rows.map(\.queue)) { wake(queue: queue) }
+        return outcomes.map(Receipt.init)
     }
 
     /// The answer to a request whose durable tasks could not be committed.

@@ -41,3 +41,36 @@ import Testing
         #expect(app.waitForExit() == 0)
     }
 }
+
+/// The durable-tasks tutorial app, run as a user runs it.
+@Suite(.serialized) struct DurableTutorialTests {
+    @Test func aFlakyWelcomeIsRetriedUntilSentAndItsStateIsVisible() throws {
+        let app = try ExampleProcess(["durable"])
+        let client = try RawClient(port: app.port)
+        try client.send("POST /signup/flaky@example.com HTTP/1.1\r\nHost: x\r\n\r\n")
+        let accepted = try client.readResponse()
+        #expect(accepted.status == 202)
+        let url = try #require(try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: String])["task"]!
+        // The same signup again while the first waits for its retry: the same task.
+        try client.send("POST /signup/flaky@example.com HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try JSONSerialization.jsonObject(with: Data(client.readResponse().body)) as? [String: String] == ["task": url])
+
+        var status: [String: Any] = [:]
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while Date() < deadline {  // two retries, 1 s then 2 s after the failures
+            try client.send("GET \(url) HTTP/1.1\r\nHost: x\r\n\r\n")
+            status = try #require(try JSONSerialization.jsonObject(with: Data(client.readResponse().body)) as? [String: Any])
+            if status["state"] as? String == "completed" { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(status["state"] as? String == "completed")
+        #expect(status["attempt"] as? Int == 3)
+        #expect(status["errors"] as? [String] == ["mail server down (attempt 1)", "mail server down (attempt 2)"])
+        #expect(app.file("mail.txt") == "welcome mail to flaky@example.com\n")
+
+        try client.send("GET /tasks/999 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().status == 404)
+        app.signal(SIGTERM)
+        #expect(app.waitForExit() == 0)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Eventide
+import EventideUVLoop
+import Logging
+
+/// The durable-tasks tutorial: a signup whose welcome mail must go out even if the
+/// server is killed right after answering. The "mail" is a line in `mail.txt`; an
+/// address containing "flaky" fails twice first, to show the retries.
+struct DurableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "durable",
+        abstract: "POST /signup/{email} with a durable welcome task; GET /tasks/{id} shows its state."
+    )
+
+    @OptionGroup var options: ServerOptions
+    @OptionGroup var workdir: WorkdirOption
+
+    @Option(help: "The SQLite file of the tasks (relative: inside --workdir).")
+    var taskStore = "tasks.db"
+
+    /// The welcome mail, stored with the response and sent at least once.
+    struct SendWelcome: DurableTask {
+        static let name = "send_welcome"
+        var email: String
+
+        /// Where this process "sends" mail: set at start-up from `--workdir`.
+        static let outbox = Locked("mail.txt")
+
+        func run(_ context: DurableTaskContext) async throws {
+            if email.contains("flaky") && context.attempt < 3 {
+                throw MailServerDown(attempt: context.attempt)
+            }
+            let outbox = Self.outbox.withLock { $0 }
+            try await context.runBlocking { try LogFile.append("welcome mail to \(email)\n", to: outbox) }
+        }
+    }
+
+    struct MailServerDown: Error, CustomStringConvertible {
+        let attempt: Int
+        var description: String { "mail server down (attempt \(attempt))" }
+    }
+
+    /// `GET /tasks/{id}`'s body.
+    struct TaskStatus: Encodable {
+        let id: Int64
+        let kind: String
+        let state: String
+        let attempt: Int
+        let maxAttempts: Int
+        let errors: [String]
+    }
+
+    func run() throws {
+        SendWelcome.outbox.withLock { $0 = workdir.path("mail.txt") }
+        let path = taskStore.hasPrefix("/") ? taskStore : workdir.path(taskStore)
+        // Retries after 1 s, then 2 s: short, so the tutorial shows them (the default
+        // backoff waits 16 s or more).
+        let queue = try TaskQueue(
+            store: .sqlite(path: path), tasks: [SendWelcome.self],
+            configuration: TaskQueue.Configuration(retryBackoff: { attempt in .seconds(attempt) }),
+            logger: options.listen.makeLogger(label: "tasks"))
+
+        let router = Router()
+        router.post("/signup/{email}") { request, tasks in
+            let email = try request.pathParameters.require("email")
+            try tasks.add(durable: SendWelcome(email: email), options: .init(maxAttempts: 5, uniqueKey: "welcome:\(email)"))
+            // Committed now rather than with the response: the answer names the task.
+            let receipt = try await tasks.commitDurable()[0]
+            return try Response.json(["task": "/tasks/\(receipt.id)"], status: .accepted)
+        }
+        router.get("/tasks/{id}") { request, _ in
+            guard let id = request.pathParameters.get("id", as: Int64.self), let task = try await queue.task(id: id) else {
+                throw HTTPError(.notFound, "no such task")
+            }
+            return try Response.json(TaskStatus(
+                id: task.id, kind: task.kind, state: task.state.rawValue, attempt: task.attempt, maxAttempts: task.maxAttempts,
+                errors: task.errors.map(\.error)))
+        }
+        try options.serve(router, label: "durable") { $0.taskQueue = queue }
+    }
+}
