@@ -115,20 +115,38 @@ package final class SQLiteTaskTable {
         ) { $0.int64(at: 0) }.first
     }
 
+    /// Which queues a claim takes from.
+    package enum QueueSelection: Sendable, Hashable {
+        /// This queue.
+        case named(String)
+        /// Every queue but these (the workers of the queues nobody named).
+        case allExcept(Set<String>)
+    }
+
     /// Takes up to `limit` due tasks of `queue` for `worker`: highest priority (lowest
     /// number) first, then the earliest due, then the oldest. They become `running` with
     /// their attempt counted.
     package func claim(queue: String, limit: Int, worker: String, now: Int64) throws -> [ClaimedTask] {
+        try claim(.named(queue), limit: limit, worker: worker, now: now)
+    }
+
+    /// `claim(queue:...)` for a selection of queues.
+    package func claim(_ queues: QueueSelection, limit: Int, worker: String, now: Int64) throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
+        let (filter, queueValue): (String, SQLiteValue) = switch queues {
+        case .named(let name): ("queue = ?3", .text(name))
+        case .allExcept(let names):
+            ("queue NOT IN (SELECT value FROM json_each(?3))", .text(String(decoding: try JSONEncoder().encode(names.sorted()), as: UTF8.self)))
+        }
         let claimed = try write {
             try connection.query("""
                 UPDATE eventide_tasks SET state = 'running', attempt = attempt + 1, attempted_at = ?1, worker = ?2
                 WHERE id IN (
                     SELECT id FROM eventide_tasks
-                    WHERE queue = ?3 AND state IN ('scheduled', 'available', 'retryable') AND run_at <= ?1
+                    WHERE \(filter) AND state IN ('scheduled', 'available', 'retryable') AND run_at <= ?1
                     ORDER BY priority, run_at, id LIMIT ?4)
                 RETURNING id, kind, queue, arguments, priority, attempt, max_attempts, run_at
-                """, [.integer(now), .text(worker), .text(queue), SQLiteValue(limit)]
+                """, [.integer(now), .text(worker), queueValue, SQLiteValue(limit)]
             ) { row in
                 (ClaimedTask(
                     id: row.int64(at: 0), kind: row.string(at: 1) ?? "", queue: row.string(at: 2) ?? "",

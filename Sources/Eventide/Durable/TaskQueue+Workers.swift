@@ -10,9 +10,11 @@ extension TaskQueue {
         guard case .local(let concurrency, let perQueue) = workers else { return }
         let started = runners.withLock { runners -> Bool in
             guard runners.isEmpty else { return false }
-            for queue in Set(perQueue.keys).union(["default"]) {
-                runners[queue] = QueueRunner(queue: queue, capacity: max(1, perQueue[queue] ?? concurrency), owner: self)
+            // A runner per queue given its own concurrency, and one for every other queue.
+            for (queue, capacity) in perQueue {
+                runners[queue] = QueueRunner(queues: .named(queue), capacity: max(1, capacity), owner: self)
             }
+            runners[Self.otherQueues] = QueueRunner(queues: .allExcept(Set(perQueue.keys)), capacity: max(1, concurrency), owner: self)
             return true
         }
         guard started else { return }
@@ -48,9 +50,12 @@ extension TaskQueue {
         return putBack
     }
 
+    /// The key of the runner of the queues without a concurrency of their own.
+    static let otherQueues = ""
+
     /// Wakes the workers of `queue` (a task was stored for it by this process).
     func wake(queue: String) {
-        runners.withLock { $0[queue] }?.signal.fire()
+        runners.withLock { $0[queue] ?? $0[Self.otherQueues] }?.signal.fire()
     }
 
     /// Runs one claimed task and returns how its run ended, for the store.
@@ -131,7 +136,7 @@ extension DurableTask {
 /// The workers of one queue in this process: claims up to `capacity` due tasks at a time,
 /// runs each in a Swift task, stores how it ended, and waits for a wake-up or the poll.
 final class QueueRunner: Sendable {
-    let queue: String
+    let queues: SQLiteTaskTable.QueueSelection
     let capacity: Int
     let signal = WakeSignal()
     private unowned let owner: TaskQueue
@@ -143,8 +148,8 @@ final class QueueRunner: Sendable {
     }
     private let state = Locked(State())
 
-    init(queue: String, capacity: Int, owner: TaskQueue) {
-        self.queue = queue
+    init(queues: SQLiteTaskTable.QueueSelection, capacity: Int, owner: TaskQueue) {
+        self.queues = queues
         self.capacity = capacity
         self.owner = owner
     }
@@ -166,12 +171,12 @@ final class QueueRunner: Sendable {
 
     /// Claims up to `limit` due tasks and starts them; returns how many.
     private func claimAndRun(limit: Int) async -> Int {
-        let (queue, worker) = (self.queue, owner.workerID)
+        let (queues, worker) = (self.queues, owner.workerID)
         let claimed: [ClaimedTask]
         do {
-            claimed = try await owner.store.perform { table, now in try table.claim(queue: queue, limit: limit, worker: worker, now: now) }
+            claimed = try await owner.store.perform { table, now in try table.claim(queues, limit: limit, worker: worker, now: now) }
         } catch {
-            owner.logger.error("durable tasks: claim failed", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            owner.logger.error("durable tasks: claim failed", metadata: ["queues": "\(queues)", "error": "\(error)"])
             return 0
         }
         for task in claimed {
@@ -202,7 +207,7 @@ final class QueueRunner: Sendable {
             state.lastCleanup = now
             return true
         }
-        guard due, queue == "default" else { return }  // one runner cleans for all queues
+        guard due, case .allExcept = queues else { return }  // one runner cleans for all queues
         do {
             try await owner.store.perform { table, now in
                 _ = try table.deleteFinished(

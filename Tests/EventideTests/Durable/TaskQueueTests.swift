@@ -74,6 +74,22 @@ import Testing
         }
     }
 
+    @Test func tasksOfEveryQueueRunWhetherItsConcurrencyIsNamedOrNot() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(
+                store: .sqlite(path: path), tasks: [Note.self], workers: .local(concurrency: 4, queues: ["mail": 1]),
+                configuration: Self.fast)
+            queue.start()
+            let ids = try await [
+                queue.enqueue(Note(text: "mail-\(UUID())"), options: .init(queue: "mail")),
+                queue.enqueue(Note(text: "reports-\(UUID())"), options: .init(queue: "reports")),
+                queue.enqueue(Note(text: "default-\(UUID())")),
+            ].map(\.id)
+            for id in ids { #expect(try await settled(queue, id).state == .completed) }
+            await queue.shutdown()
+        }
+    }
+
     @Test func failuresAreRetriedWithBackoffThenDiscarded() async throws {
         try await withFile { path in
             let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
