@@ -5,9 +5,10 @@ import Logging
 
 extension TaskQueue {
     /// Starts this process's workers (`Workers.local`), after making the tasks a dead run
-    /// left `running` available again. Idempotent; a `Server` with this queue calls it.
+    /// left `running` available again. Idempotent, and does nothing after `shutdown()`; a
+    /// `Server` with this queue calls it.
     public func start() {
-        guard case .local(let concurrency, let perQueue) = workers else { return }
+        guard case .local(let concurrency, let perQueue) = workers, !shutDown.withLock({ $0 }) else { return }
         let started = runners.withLock { runners -> Bool in
             guard runners.isEmpty else { return false }
             // A runner per queue given its own concurrency, and one for every other queue.
@@ -45,6 +46,7 @@ extension TaskQueue {
             for runner in all { group.addTask { await runner.stop(within: self.configuration.shutdownTimeout) } }
             for await count in group { putBack += count }
         }
+        runners.withLock { $0 = [:] }
         store.close()
         _ = blockingPool.shutdown(dropQueued: true, join: false)
         return putBack
@@ -139,7 +141,9 @@ final class QueueRunner: Sendable {
     let queues: SQLiteTaskTable.QueueSelection
     let capacity: Int
     let signal = WakeSignal()
-    private unowned let owner: TaskQueue
+    /// Strong: a queue dropped without `shutdown()` keeps its workers (and itself) alive
+    /// rather than leaving them a dangling owner; `shutdown()` ends the cycle.
+    private let owner: TaskQueue
     private struct State {
         var running: [Int64: Task<Void, Never>] = [:]
         var stopping = false
