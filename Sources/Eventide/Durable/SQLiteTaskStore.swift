@@ -14,6 +14,8 @@ import Foundation  // Thread, Date
 package final class SQLiteTaskStore: Sendable {
     private enum Job {
         case insert([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)
+        /// A run's end; all of a turn's go into one savepoint.
+        case resolve(Int64, @Sendable (_ now: Int64) -> TaskResolution, CheckedContinuation<Void, any Error>)
         /// `execute` runs in the turn's transaction and returns what delivers its result
         /// after the commit (given the commit's error, if any); `fail` answers a job that
         /// never ran (the turn's transaction could not begin).
@@ -73,6 +75,14 @@ package final class SQLiteTaskStore: Sendable {
         guard !tasks.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             submit(.insert(tasks, continuation)) { continuation.resume(throwing: SQLiteTaskStoreError.closed) }
+        }
+    }
+
+    /// Records how the run of task `id` ended (`resolution` gets the turn's time), batched
+    /// with every other result of the turn.
+    package func resolve(_ id: Int64, _ resolution: @escaping @Sendable (_ now: Int64) -> TaskResolution) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            submit(.resolve(id, resolution, continuation)) { continuation.resume(throwing: SQLiteTaskStoreError.closed) }
         }
     }
 
@@ -142,12 +152,25 @@ package final class SQLiteTaskStore: Sendable {
     /// then the commit, then every caller's result.
     private func turn(_ jobs: [Job], on table: SQLiteTaskTable) {
         var inserts: [([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)] = []
+        var resolutions: [(id: Int64, resolution: @Sendable (Int64) -> TaskResolution, continuation: CheckedContinuation<Void, any Error>)] = []
         var others: [(execute: @Sendable (SQLiteTaskTable, Int64) -> Delivery, fail: @Sendable (any Error) -> Void)] = []
         for job in jobs {
             switch job {
             case .insert(let tasks, let continuation): inserts.append((tasks, continuation))
+            case .resolve(let id, let resolution, let continuation): resolutions.append((id, resolution, continuation))
             case .run(let execute, let fail): others.append((execute, fail))
             }
+        }
+        if !resolutions.isEmpty {
+            let results = resolutions
+            others.insert((execute: { table, now in
+                let outcome = Result { try table.resolve(results.map { ($0.id, $0.resolution(now)) }, now: now) }
+                return { commitError in
+                    for result in results {
+                        if let commitError { result.continuation.resume(throwing: commitError) } else { result.continuation.resume(with: outcome) }
+                    }
+                }
+            }, fail: { error in for result in results { result.continuation.resume(throwing: error) } }), at: 0)
         }
         let now = clock()
         var deliveries: [Delivery] = []

@@ -70,6 +70,8 @@ package final class SQLiteTaskTable {
                     WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable');
                 CREATE INDEX IF NOT EXISTS eventide_tasks_due ON eventide_tasks (queue, priority, run_at, id)
                     WHERE state IN ('scheduled', 'available', 'retryable');
+                CREATE INDEX IF NOT EXISTS eventide_tasks_due_any_queue ON eventide_tasks (priority, run_at, id)
+                    WHERE state IN ('scheduled', 'available', 'retryable');
                 CREATE INDEX IF NOT EXISTS eventide_tasks_finished ON eventide_tasks (state, finished_at)
                     WHERE finished_at IS NOT NULL;
                 """)
@@ -135,6 +137,9 @@ package final class SQLiteTaskTable {
         guard limit > 0 else { return [] }
         let (filter, queueValue): (String, SQLiteValue) = switch queues {
         case .named(let name): ("queue = ?3", .text(name))
+        case .allExcept(let names) where names.isEmpty:
+            // No filter: the claim walks the any-queue index in its order and stops at `limit`.
+            ("?3 IS NULL", .null)
         case .allExcept(let names):
             ("queue NOT IN (SELECT value FROM json_each(?3))", .text(String(decoding: try JSONEncoder().encode(names.sorted()), as: UTF8.self)))
         }

@@ -189,7 +189,7 @@ final class QueueRunner: Sendable {
                 locked.running[task.id] = Task { [self] in
                     let resolution = await owner.execute(task, stopping: { [self] in isStopping })
                     do {
-                        try await owner.store.perform { table, now in try table.resolve([(task.id, resolution(now))], now: now) }
+                        try await owner.store.resolve(task.id, resolution)
                     } catch {
                         // Left running: the next start's rescue makes it available again.
                         owner.logger.error("durable tasks: storing a result failed", metadata: ["task-id": "\(task.id)", "error": "\(error)"])

@@ -192,7 +192,7 @@ public final class TaskQueue: Sendable {
     /// The row to store for `task`.
     static func row<Task: DurableTask>(for task: Task, options: DurableTaskOptions, now: Int64) throws -> NewDurableTask {
         NewDurableTask(
-            kind: Task.name, queue: options.queue, arguments: Array(try JSONEncoder().encode(task)), priority: options.priority,
+            kind: Task.name, queue: options.queue, arguments: try JSONBytesEncoder.encode(task), priority: options.priority,
             runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey)
     }
 }
