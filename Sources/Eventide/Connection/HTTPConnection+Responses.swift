@@ -10,7 +10,8 @@ extension HTTPConnection {
     /// last byte. `failed`: the handler threw. Returns true when the response is
     /// complete (not streamed).
     func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
-        if let context, context.hasDurableTasks, let queue = core.backgroundTasks.taskQueue {
+        // The queue first: a server without one pays no lock per request for this.
+        if let queue = core.backgroundTasks.taskQueue, let context, context.hasDurableTasks {
             return commitDurableTasks(of: context, to: queue, then: response, to: request, failed: failed)
         }
         guard phase == .active else {
