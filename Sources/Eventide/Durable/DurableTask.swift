@@ -55,9 +55,10 @@ public struct DurableTaskContext: Sendable {
     /// - Throws: what `work` throws; `CancellationError` when the pool has stopped.
     public func runBlocking<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
+            let context = self
             let submitted = blockingPool.submit { cancelled in
                 if cancelled { return continuation.resume(throwing: CancellationError()) }  // dropped at shutdown
-                continuation.resume(with: Swift.Result { try work() })
+                continuation.resume(with: Swift.Result { try Self.$current.withValue(context) { try work() } })
             }
             if !submitted { continuation.resume(throwing: CancellationError()) }
         }
@@ -66,4 +67,9 @@ public struct DurableTaskContext: Sendable {
     /// Whether the task was asked to stop (its timeout passed or the queue is shutting
     /// down): long work should check it, or call `Task.checkCancellation()`.
     public var isCancelled: Bool { Task.isCancelled }
+
+    /// The context of the durable task running in this Swift task (and in the work it
+    /// hands to `runBlocking`), for code that `run` calls without passing it along: a
+    /// logger, a metric tagged with the task id. Nil outside durable tasks.
+    @TaskLocal public static var current: DurableTaskContext?
 }

@@ -110,7 +110,7 @@ extension TaskQueue {
     /// `DurableTaskTimeout`.
     private static func run(_ task: any DurableTask, _ context: DurableTaskContext, timeout: Duration) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await task.run(context) }
+            group.addTask { try await DurableTaskContext.$current.withValue(context) { try await task.run(context) } }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 throw DurableTaskTimeout(timeout: timeout)

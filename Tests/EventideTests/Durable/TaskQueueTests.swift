@@ -14,6 +14,10 @@ import Testing
         var sleepSeconds = 0.0
 
         func run(_ context: DurableTaskContext) async throws {
+            // The task-local context is this run's, here and on the blocking pool.
+            guard DurableTaskContext.current?.id == context.id,
+                try await context.runBlocking({ DurableTaskContext.current?.attempt }) == context.attempt
+            else { throw NoteFailure(attempt: -1) }
             TaskQueueTests.journal(for: text).record("\(text)#\(context.attempt)")
             if snoozeFirst && context.attempt == 1 && TaskQueueTests.journal(for: text).all.count == 1 {
                 throw DurableTaskError.snooze(for: .milliseconds(30))
