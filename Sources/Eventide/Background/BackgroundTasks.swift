@@ -70,7 +70,7 @@ public struct BackgroundTasks: Sendable {
     @discardableResult
     public func commitDurable() async throws -> [TaskQueue.Receipt] {
         let (queue, rows) = try context.takeDurable()
-        return try await queue.commitReturning(rows)
+        return try await queue.commit(rows)
     }
 
     /// How many tasks this request has added so far.

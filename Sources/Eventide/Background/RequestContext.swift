@@ -72,8 +72,6 @@ package final class RequestContext: Sendable {
         }
     }
 
-    var hasDurableTasks: Bool { state.withLock { !$0.durable.isEmpty } }
-
     /// Takes the durable tasks added so far (all of them: the handler commits them itself).
     func takeDurable() throws(DurableTaskUnavailable) -> (TaskQueue, [NewDurableTask]) {
         guard let queue = service.taskQueue else { throw .noTaskQueue }

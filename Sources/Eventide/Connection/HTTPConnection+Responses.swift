@@ -11,8 +11,9 @@ extension HTTPConnection {
     /// complete (not streamed).
     func send(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) -> Bool {
         // The queue first: a server without one pays no lock per request for this.
-        if let queue = core.backgroundTasks.taskQueue, let context, context.hasDurableTasks {
-            return commitDurableTasks(of: context, to: queue, then: response, to: request, failed: failed)
+        if let queue = core.backgroundTasks.taskQueue, let context {
+            let rows = context.sealDurable(failed: failed || response.status.code >= 400)
+            if !rows.isEmpty { return commit(rows, to: queue, then: response, to: request, context: context, failed: failed) }
         }
         guard phase == .active else {
             // The connection died while the handler ran: the accepted work still runs.
@@ -32,33 +33,22 @@ extension HTTPConnection {
     /// by the store), then sends `response`, or a 503 with `Retry-After` when the commit
     /// failed: the response never leaves before its durable tasks are on disk. The
     /// connection reads no further request meanwhile; the loop serves the others.
-    private func commitDurableTasks(
-        of context: RequestContext, to queue: TaskQueue, then response: Response, to request: HTTPRequestHead, failed: Bool
+    private func commit(
+        _ rows: [NewDurableTask], to queue: TaskQueue, then response: Response, to request: HTTPRequestHead, context: RequestContext,
+        failed: Bool
     ) -> Bool {
-        let rows = context.sealDurable(failed: failed || response.status.code >= 400)
-        guard !rows.isEmpty else { return send(response, to: request, context: context, failed: failed) }
-        responding = true
-        core.taskStarted()
-        let this = LoopBound(self, loop: loop)
-        Task(executorPreference: loop.executor) {
-            var response = response
-            var failed = failed
+        respondLater(to: request, context: context) { this in
             do {
                 try await queue.commit(rows)
+                return (response, failed)
             } catch {
                 let connection = this.value
                 connection.core.logLimited(.error, "durable tasks not committed: answering 503", kind: "durable-commit", metadata: [
                     "connection": "\(connection.id)", "tasks": "\(rows.count)", "error": "\(error)",
                 ])
-                response = queue.commitFailureResponse
-                failed = true
+                return (queue.commitFailureResponse, true)
             }
-            let connection = this.value
-            connection.core.taskFinished()
-            connection.responding = false
-            if connection.send(response, to: request, context: context, failed: failed) { connection.process() }
         }
-        return false
     }
 
     /// `send` once the carried tasks were admitted (`carried` nil: they were refused).

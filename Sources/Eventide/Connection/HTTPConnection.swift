@@ -203,25 +203,34 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
                 return send(ErrorResponse.response(for: error, to: request), to: request.parsedHead, context: context, failed: true)
             }
         case .async(let handler):
-            responding = true
-            let this = LoopBound(self, loop: loop)
-            core.taskStarted()
-            Task(executorPreference: loop.executor) {
-                let response: Response
-                var failed = false
+            return respondLater(to: request.parsedHead, context: context) { _ in
                 do {
-                    response = try await handler(request)
+                    return (try await handler(request), false)
                 } catch {
-                    response = ErrorResponse.response(for: error, to: request)
-                    failed = true
+                    return (ErrorResponse.response(for: error, to: request), true)
                 }
-                let connection = this.value
-                connection.core.taskFinished()
-                connection.responding = false
-                if connection.send(response, to: request.parsedHead, context: context, failed: failed) { connection.process() }
             }
-            return false
         }
+    }
+
+    /// Holds the connection (no further request is read) while `produce` runs in a task
+    /// on the loop's executor, then sends what it produced: an `async` handler's answer,
+    /// or a response waiting for its durable tasks' commit. Returns false (not answered yet).
+    func respondLater(
+        to request: HTTPRequestHead, context: RequestContext?,
+        _ produce: @escaping @Sendable (LoopBound<HTTPConnection>) async -> (response: Response, failed: Bool)
+    ) -> Bool {
+        responding = true
+        core.taskStarted()
+        let this = LoopBound(self, loop: loop)
+        Task(executorPreference: loop.executor) {
+            let (response, failed) = await produce(this)
+            let connection = this.value
+            connection.core.taskFinished()
+            connection.responding = false
+            if connection.send(response, to: request, context: context, failed: failed) { connection.process() }
+        }
+        return false
     }
 
     func resumeStreamWaiters() {

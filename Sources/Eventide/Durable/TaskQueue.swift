@@ -143,13 +143,10 @@ public final class TaskQueue: Sendable {
         return Receipt(outcomes[0])
     }
 
-    /// Commits a request's durable tasks (`tasks.add(durable:)`) and wakes their workers.
-    func commit(_ rows: [NewDurableTask]) async throws {
-        _ = try await commitReturning(rows)
-    }
-
-    /// `commit`, returning what each row became.
-    func commitReturning(_ rows: [NewDurableTask]) async throws -> [Receipt] {
+    /// Commits a request's durable tasks (`tasks.add(durable:)`), wakes their workers and
+    /// returns what each row became.
+    @discardableResult
+    func commit(_ rows: [NewDurableTask]) async throws -> [Receipt] {
         guard !rows.isEmpty else { return [] }
         let outcomes = try await store.enqueue(rows)
         for queue in Set(rows.map(\.queue)) { wake(queue: queue) }
