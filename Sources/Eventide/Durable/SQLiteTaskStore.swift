@@ -161,6 +161,7 @@ package final class SQLiteTaskStore: Sendable {
             case .run(let execute, let fail): others.append((execute, fail))
             }
         }
+        // The turn's inserts, then its results, each as one job of their own.
         if !resolutions.isEmpty {
             let results = resolutions
             others.insert((execute: { table, now in
@@ -172,13 +173,17 @@ package final class SQLiteTaskStore: Sendable {
                 }
             }, fail: { error in for result in results { result.continuation.resume(throwing: error) } }), at: 0)
         }
+        if !inserts.isEmpty {
+            let batch = inserts
+            others.insert((execute: { [self] table, now in insert(batch, into: table, now: now) },
+                           fail: { error in for (_, continuation) in batch { continuation.resume(throwing: error) } }), at: 0)
+        }
         let now = clock()
         var deliveries: [Delivery] = []
         var began = false
         do {
             try table.connection.transaction(.immediate) {
                 began = true
-                if !inserts.isEmpty { deliveries.append(insert(inserts, into: table, now: now)) }
                 for job in others {
                     // Some errors (a full disk) make SQLite roll the whole transaction back
                     // itself: what ran is undone, and nothing more may run outside it.
@@ -192,10 +197,9 @@ package final class SQLiteTaskStore: Sendable {
         } catch where began {
             // Rolled back or COMMIT failed: nothing of the turn was written.
             for deliver in deliveries { deliver(error) }
-            for job in others.dropFirst(deliveries.count - (inserts.isEmpty ? 0 : 1)) { job.fail(error) }
+            for job in others.dropFirst(deliveries.count) { job.fail(error) }
         } catch {
             // BEGIN failed: no job ran.
-            for (_, continuation) in inserts { continuation.resume(throwing: error) }
             for job in others { job.fail(error) }
         }
     }
