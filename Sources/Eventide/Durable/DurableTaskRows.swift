@@ -14,10 +14,13 @@ package struct NewDurableTask: Sendable, Equatable {
     /// While a task with this key is scheduled, available, running or retryable, no
     /// second one with it is stored.
     package var uniqueKey: String?
+    /// When set and the task is due at once, it is stored already `running` for this
+    /// worker (attempt 1): the process that stores it runs it without claiming it.
+    package var claimedBy: String?
 
     package init(
         kind: String, queue: String = "default", arguments: [UInt8], priority: Int = 0, runAt: Int64, maxAttempts: Int = 20,
-        uniqueKey: String? = nil
+        uniqueKey: String? = nil, claimedBy: String? = nil
     ) {
         self.kind = kind
         self.queue = queue
@@ -26,20 +29,24 @@ package struct NewDurableTask: Sendable, Equatable {
         self.runAt = runAt
         self.maxAttempts = maxAttempts
         self.uniqueKey = uniqueKey
+        self.claimedBy = claimedBy
     }
 }
 
 /// What storing one task did.
 package enum EnqueueOutcome: Sendable, Equatable {
-    /// Stored with this id.
+    /// Stored with this id (`running` for its `claimedBy` worker when that was set and
+    /// the task was due: see `claimed`).
     case inserted(Int64)
+    /// Stored `running` with this id for the task's `claimedBy` worker.
+    case claimed(Int64)
     /// Not stored: the task with this id holds its unique key.
     case duplicate(of: Int64)
 
     /// The id of the task that will run: the new one or the one that won the key.
     package var id: Int64 {
         switch self {
-        case .inserted(let id), .duplicate(of: let id): id
+        case .inserted(let id), .claimed(let id), .duplicate(of: let id): id
         }
     }
 }

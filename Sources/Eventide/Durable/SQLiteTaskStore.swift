@@ -1,4 +1,5 @@
 import Dispatch
+import EventideSQLite
 import EventideUVLoop
 import Foundation  // Thread, Date
 
@@ -11,15 +12,24 @@ import Foundation  // Thread, Date
 /// turn, which is one transaction: one fsync for all of it, never one per request. Each
 /// job is a savepoint in it, so one failing job fails alone; callers are resumed after
 /// the commit, so an enqueue returns only once it is durable.
-package final class SQLiteTaskStore: Sendable {
+///
+/// With `Durability.full`, a turn that stores tasks or carries a caller's change
+/// (`cancel`, `retry`) is fsynced before its callers hear of it. A turn made only of the
+/// workers' own bookkeeping (claims, results, rescue, retention) is not: SQLite writes it
+/// to the write-ahead log with `synchronous=NORMAL`, and the next fsynced commit makes it
+/// durable with its own (the log is one file, synced whole). A power cut can lose the
+/// last results, so those tasks run again: at least once still holds, and a crash of the
+/// process loses nothing (the log is in the kernel's cache).
+package final class SQLiteTaskStore: TaskStore {
     private enum Job {
         case insert([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)
-        /// A run's end; all of a turn's go into one savepoint.
-        case resolve(Int64, @Sendable (_ now: Int64) -> TaskResolution, CheckedContinuation<Void, any Error>)
+        /// Runs' ends; all of a turn's go into one savepoint.
+        case resolve([TaskResult], CheckedContinuation<Void, any Error>)
         /// `execute` runs in the turn's transaction and returns what delivers its result
         /// after the commit (given the commit's error, if any); `fail` answers a job that
-        /// never ran (the turn's transaction could not begin).
-        case run(execute: @Sendable (SQLiteTaskTable, Int64) -> Delivery, fail: @Sendable (any Error) -> Void)
+        /// never ran (the turn's transaction could not begin). `bookkeeping`: the
+        /// workers' own change, which needs no fsync of its own.
+        case run(execute: @Sendable (SQLiteTaskTable, Int64) -> Delivery, fail: @Sendable (any Error) -> Void, bookkeeping: Bool)
     }
 
     /// Tells a caller its result once the turn is committed (or why it is not).
@@ -33,6 +43,9 @@ package final class SQLiteTaskStore: Sendable {
     }
 
     private let state = Locked(State())
+    private let durability: SQLiteTaskTable.Durability
+    /// The most unfinished tasks the store takes (nil: no limit).
+    private let maxQueued: Int?
     /// Signalled once per job handed over and once by `close`.
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
@@ -44,10 +57,12 @@ package final class SQLiteTaskStore: Sendable {
     ///
     /// - Throws: `SQLiteError` or `SQLiteTaskTableError` when the file cannot be used.
     package init(
-        path: String, durability: SQLiteTaskTable.Durability = .full,
+        path: String, durability: SQLiteTaskTable.Durability = .full, maxQueued: Int? = nil,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) throws {
         self.clock = clock
+        self.durability = durability
+        self.maxQueued = maxQueued
         let opened = Locked<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -78,17 +93,49 @@ package final class SQLiteTaskStore: Sendable {
         }
     }
 
-    /// Records how the run of task `id` ended (`resolution` gets the turn's time), batched
-    /// with every other result of the turn.
-    package func resolve(_ id: Int64, _ resolution: @escaping @Sendable (_ now: Int64) -> TaskResolution) async throws {
+    package func resolve(_ results: [TaskResult]) async throws {
+        guard !results.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            submit(.resolve(id, resolution, continuation)) { continuation.resume(throwing: SQLiteTaskStoreError.closed) }
+            submit(.resolve(results, continuation)) { continuation.resume(throwing: SQLiteTaskStoreError.closed) }
+        }
+    }
+
+    package func claim(_ queues: TaskQueueSelection, limit: Int, worker: String) async throws -> [ClaimedTask] {
+        try await perform(bookkeeping: true) { table, now in try table.claim(queues, limit: limit, worker: worker, now: now) }
+    }
+
+    package func rescue(keeping alive: Set<String>) async throws -> Int {
+        try await perform(bookkeeping: true) { table, now in try table.rescue(keeping: alive, now: now) }
+    }
+
+    package func record(id: Int64) async throws -> DurableTaskRecord? {
+        try await perform { table, _ in try table.record(id: id) }
+    }
+
+    package func cancel(id: Int64) async throws -> DurableTaskState? {
+        try await perform { table, now in try table.cancel(id: id, now: now) }
+    }
+
+    package func retry(id: Int64) async throws -> DurableTaskState? {
+        try await perform { table, now in try table.retry(id: id, now: now) }
+    }
+
+    package func counts() async throws -> [String: [DurableTaskState: Int]] {
+        try await perform { table, _ in try table.counts() }
+    }
+
+    package func deleteFinished(completedBefore: Int64, othersBefore: Int64) async throws -> Int {
+        try await perform(bookkeeping: true) { table, _ in
+            try table.deleteFinished(completedBefore: completedBefore, othersBefore: othersBefore)
         }
     }
 
     /// Runs `body` on the writer thread with the table and the store's time, and returns
-    /// its result (claims, resolutions, queries).
-    package func perform<Result: Sendable>(_ body: @escaping @Sendable (SQLiteTaskTable, Int64) throws -> Result) async throws -> Result {
+    /// its result once committed. `bookkeeping`: a worker's change that needs no fsync of
+    /// its own (see the type's comment).
+    package func perform<Result: Sendable>(
+        bookkeeping: Bool = false, _ body: @escaping @Sendable (SQLiteTaskTable, Int64) throws -> Result
+    ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             submit(.run(execute: { table, now in
                 let result = Swift.Result { try table.connection.savepoint { try body(table, now) } }
@@ -96,7 +143,7 @@ package final class SQLiteTaskStore: Sendable {
                     if let commitError { return continuation.resume(throwing: commitError) }
                     continuation.resume(with: result)
                 }
-            }, fail: { continuation.resume(throwing: $0) })) {
+            }, fail: { continuation.resume(throwing: $0) }, bookkeeping: bookkeeping)) {
                 continuation.resume(throwing: SQLiteTaskStoreError.closed)
             }
         }
@@ -148,36 +195,40 @@ package final class SQLiteTaskStore: Sendable {
     }
 
     /// One transaction: the turn's inserts first (one savepoint for all of them: a failed
-    /// insert batch writes nothing of any caller's tasks), then the other jobs in order;
-    /// then the commit, then every caller's result.
+    /// insert batch writes nothing of any caller's tasks), then its results, then the other
+    /// jobs in order; then the commit, then every caller's result.
     private func turn(_ jobs: [Job], on table: SQLiteTaskTable) {
-        var inserts: [([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)] = []
-        var resolutions: [(id: Int64, resolution: @Sendable (Int64) -> TaskResolution, continuation: CheckedContinuation<Void, any Error>)] = []
+        var inserts: [Insert] = []
+        var results: [([TaskResult], CheckedContinuation<Void, any Error>)] = []
         var others: [(execute: @Sendable (SQLiteTaskTable, Int64) -> Delivery, fail: @Sendable (any Error) -> Void)] = []
+        var bookkeepingOnly = true
         for job in jobs {
             switch job {
             case .insert(let tasks, let continuation): inserts.append((tasks, continuation))
-            case .resolve(let id, let resolution, let continuation): resolutions.append((id, resolution, continuation))
-            case .run(let execute, let fail): others.append((execute, fail))
+            case .resolve(let tasks, let continuation): results.append((tasks, continuation))
+            case .run(let execute, let fail, let bookkeeping):
+                others.append((execute, fail))
+                bookkeepingOnly = bookkeepingOnly && bookkeeping
             }
         }
-        // The turn's inserts, then its results, each as one job of their own.
-        if !resolutions.isEmpty {
-            let results = resolutions
+        if !results.isEmpty {
+            let batch = results
             others.insert((execute: { table, now in
-                let outcome = Result { try table.resolve(results.map { ($0.id, $0.resolution(now)) }, now: now) }
+                let outcome = Result { try table.resolve(batch.flatMap(\.0), now: now) }
                 return { commitError in
-                    for result in results {
-                        if let commitError { result.continuation.resume(throwing: commitError) } else { result.continuation.resume(with: outcome) }
+                    for (_, continuation) in batch {
+                        if let commitError { continuation.resume(throwing: commitError) } else { continuation.resume(with: outcome) }
                     }
                 }
-            }, fail: { error in for result in results { result.continuation.resume(throwing: error) } }), at: 0)
+            }, fail: { error in for (_, continuation) in batch { continuation.resume(throwing: error) } }), at: 0)
         }
         if !inserts.isEmpty {
+            bookkeepingOnly = false
             let batch = inserts
             others.insert((execute: { [self] table, now in insert(batch, into: table, now: now) },
                            fail: { error in for (_, continuation) in batch { continuation.resume(throwing: error) } }), at: 0)
         }
+        setSynchronous(durability == .normal || bookkeepingOnly ? .normal : .full, on: table)
         let now = clock()
         var deliveries: [Delivery] = []
         var began = false
@@ -196,6 +247,7 @@ package final class SQLiteTaskStore: Sendable {
             for deliver in deliveries { deliver(nil) }
         } catch where began {
             // Rolled back or COMMIT failed: nothing of the turn was written.
+            table.forgetUnfinished()
             for deliver in deliveries { deliver(error) }
             for job in others.dropFirst(deliveries.count) { job.fail(error) }
         } catch {
@@ -204,23 +256,62 @@ package final class SQLiteTaskStore: Sendable {
         }
     }
 
-    /// The turn's inserts as one savepoint; returns what to tell their callers.
-    private func insert(
-        _ inserts: [([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)], into table: SQLiteTaskTable, now: Int64
-    ) -> Delivery {
-        let outcomes = Result { try table.insert(inserts.flatMap(\.0), now: now) }
+    /// What `synchronous` the connection has (nil: not set by a turn yet). Writer thread only.
+    private nonisolated(unsafe) var currentSynchronous: SQLiteConnection.Synchronous?
+
+    /// Switches the connection's `synchronous` between turns when it changes (a pragma
+    /// that cannot fail on an open connection; if it did, the turn keeps the last level).
+    private func setSynchronous(_ level: SQLiteConnection.Synchronous, on table: SQLiteTaskTable) {
+        guard currentSynchronous != level else { return }
+        if (try? table.connection.setSynchronous(level)) != nil { currentSynchronous = level }
+    }
+
+    private typealias Insert = (tasks: [NewDurableTask], continuation: CheckedContinuation<[EnqueueOutcome], any Error>)
+
+    /// The turn's inserts as one savepoint; returns what to tell their callers. A caller
+    /// whose tasks would take the store past `maxQueued` is refused alone (`TaskStoreFull`).
+    private func insert(_ inserts: [Insert], into table: SQLiteTaskTable, now: Int64) -> Delivery {
+        let admitted = Result { try admit(inserts, table: table) }
+        let outcomes = admitted.flatMap { admitted in Result { try table.insert(admitted.accepted.flatMap(\.tasks), now: now) } }
+        if case .failure = outcomes { table.forgetUnfinished() }
         return { commitError in
+            let accepted: [Insert], refused: [CheckedContinuation<[EnqueueOutcome], any Error>]
+            switch admitted {
+            case .success(let split): (accepted, refused) = split
+            case .failure(let error):
+                for insert in inserts { insert.continuation.resume(throwing: commitError ?? error) }
+                return
+            }
+            for continuation in refused { continuation.resume(throwing: commitError ?? TaskStoreFull(maxQueued: self.maxQueued ?? 0)) }
             switch (commitError, outcomes) {
             case (let error?, _), (nil, .failure(let error)):
-                for (_, continuation) in inserts { continuation.resume(throwing: error) }
+                for insert in accepted { insert.continuation.resume(throwing: error) }
             case (nil, .success(let outcomes)):
                 var start = 0
-                for (tasks, continuation) in inserts {
-                    continuation.resume(returning: Array(outcomes[start..<start + tasks.count]))
-                    start += tasks.count
+                for insert in accepted {
+                    insert.continuation.resume(returning: Array(outcomes[start..<start + insert.tasks.count]))
+                    start += insert.tasks.count
                 }
             }
         }
+    }
+
+    /// Splits a turn's inserts into those that fit under `maxQueued`, in order, and the
+    /// callers refused.
+    private func admit(_ inserts: [Insert], table: SQLiteTaskTable) throws -> (accepted: [Insert], refused: [CheckedContinuation<[EnqueueOutcome], any Error>]) {
+        guard let maxQueued else { return (inserts, []) }
+        var unfinished = try table.unfinished()
+        var accepted: [Insert] = []
+        var refused: [CheckedContinuation<[EnqueueOutcome], any Error>] = []
+        for insert in inserts {
+            if unfinished + insert.tasks.count > maxQueued {
+                refused.append(insert.continuation)
+            } else {
+                unfinished += insert.tasks.count
+                accepted.append(insert)
+            }
+        }
+        return (accepted, refused)
     }
 }
 

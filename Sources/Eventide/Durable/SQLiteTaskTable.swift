@@ -15,6 +15,8 @@ import Foundation
 /// rules can be tested without waiting.
 package final class SQLiteTaskTable {
     package let connection: SQLiteConnection
+    /// Rows that count against `maxQueued`, kept as rows change (nil: count them again).
+    private var unfinishedCount: Int?
 
     /// The schema version this code writes; `migrate` brings older files up to it.
     package static let schemaVersion = 1
@@ -86,28 +88,51 @@ package final class SQLiteTaskTable {
 
     /// Stores `tasks` in one transaction, in order. A task whose unique key is held is
     /// not stored; its outcome names the holder (the unique index decides, not a check
-    /// before the insert).
+    /// before the insert). A due task with `claimedBy` is stored `running` for it.
     package func insert(_ tasks: [NewDurableTask], now: Int64) throws -> [EnqueueOutcome] {
         try write {
             let insert = try connection.cached("""
-                INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
+                    attempt, attempted_at, worker)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11)
                 ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable')
                 DO NOTHING
                 """)
-            return try tasks.map { task in
-                let state: DurableTaskState = task.runAt > now ? .scheduled : .available
+            let outcomes = try tasks.map { task -> EnqueueOutcome in
+                let claimed = task.claimedBy != nil && task.runAt <= now
+                let state: DurableTaskState = claimed ? .running : task.runAt > now ? .scheduled : .available
                 try insert.run([
                     .text(task.kind), .text(task.queue), .blob(task.arguments), .text(state.rawValue), SQLiteValue(task.priority),
                     SQLiteValue(task.maxAttempts), task.uniqueKey.map { .text($0) } ?? .null, .integer(now), .integer(task.runAt),
+                    .integer(claimed ? 1 : 0), claimed ? .text(task.claimedBy ?? "") : .null,
                 ])
-                if connection.changes == 1 { return .inserted(connection.lastInsertRowID) }
+                if connection.changes == 1 { return claimed ? .claimed(connection.lastInsertRowID) : .inserted(connection.lastInsertRowID) }
                 guard let key = task.uniqueKey, let holder = try holder(of: key) else {
                     throw SQLiteTaskTableError.lostUniqueHolder(key: task.uniqueKey ?? "")
                 }
                 return .duplicate(of: holder)
             }
+            adjustUnfinished(by: outcomes.count { if case .duplicate = $0 { false } else { true } })
+            return outcomes
         }
+    }
+
+    /// Tasks scheduled, available, running or retryable: what `maxQueued` limits.
+    package func unfinished() throws -> Int {
+        if let unfinishedCount { return unfinishedCount }
+        let count = try connection.query(
+            "SELECT count(*) FROM eventide_tasks WHERE state IN ('scheduled', 'available', 'running', 'retryable')"
+        ) { $0.int(at: 0) }.first ?? 0
+        unfinishedCount = count
+        return count
+    }
+
+    /// Forgets the unfinished count (a savepoint was rolled back after it changed): the
+    /// next `unfinished()` counts the rows again.
+    package func forgetUnfinished() { unfinishedCount = nil }
+
+    private func adjustUnfinished(by delta: Int) {
+        if let count = unfinishedCount { unfinishedCount = count + delta }
     }
 
     private func holder(of key: String) throws -> Int64? {
@@ -115,14 +140,6 @@ package final class SQLiteTaskTable {
             "SELECT id FROM eventide_tasks WHERE unique_key = ? AND state IN ('scheduled', 'available', 'running', 'retryable')",
             [.text(key)]
         ) { $0.int64(at: 0) }.first
-    }
-
-    /// Which queues a claim takes from.
-    package enum QueueSelection: Sendable, Hashable {
-        /// This queue.
-        case named(String)
-        /// Every queue but these (the workers of the queues nobody named).
-        case allExcept(Set<String>)
     }
 
     /// Takes up to `limit` due tasks of `queue` for `worker`: highest priority (lowest
@@ -133,7 +150,7 @@ package final class SQLiteTaskTable {
     }
 
     /// `claim(queue:...)` for a selection of queues.
-    package func claim(_ queues: QueueSelection, limit: Int, worker: String, now: Int64) throws -> [ClaimedTask] {
+    package func claim(_ queues: TaskQueueSelection, limit: Int, worker: String, now: Int64) throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         let (filter, queueValue): (String, SQLiteValue) = switch queues {
         case .named(let name): ("queue = ?3", .text(name))
@@ -165,15 +182,17 @@ package final class SQLiteTaskTable {
 
     /// Records how runs ended, all in one transaction. Only a `running` task changes:
     /// one cancelled or rescued meanwhile keeps its newer state.
-    package func resolve(_ resolutions: [(id: Int64, resolution: TaskResolution)], now: Int64) throws {
+    package func resolve(_ results: [TaskResult], now: Int64) throws {
         try write {
-            for (id, resolution) in resolutions {
-                switch resolution {
+            for result in results {
+                let id = result.id
+                switch result.resolution {
                 case .completed:
                     try connection.run("""
                         UPDATE eventide_tasks SET state = 'completed', finished_at = ?2, worker = NULL
                         WHERE id = ?1 AND state = 'running'
                         """, [.integer(id), .integer(now)])
+                    adjustUnfinished(by: -connection.changes)
                 case .retry(let at, let error):
                     try connection.run("""
                         UPDATE eventide_tasks SET state = 'retryable', run_at = ?2, worker = NULL,
@@ -181,12 +200,13 @@ package final class SQLiteTaskTable {
                         WHERE id = ?1 AND state = 'running'
                         """, [.integer(id), .integer(at), .integer(now), .text(error)])
                 case .discard(let error), .cancel(reason: let error):
-                    let state: DurableTaskState = if case .discard = resolution { .discarded } else { .cancelled }
+                    let state: DurableTaskState = if case .discard = result.resolution { .discarded } else { .cancelled }
                     try connection.run("""
                         UPDATE eventide_tasks SET state = ?2, finished_at = ?3, worker = NULL,
                             errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?3, 'error', ?4))
                         WHERE id = ?1 AND state = 'running'
                         """, [.integer(id), .text(state.rawValue), .integer(now), .text(error)])
+                    adjustUnfinished(by: -connection.changes)
                 case .putBack:
                     try connection.run("""
                         UPDATE eventide_tasks SET state = 'available', run_at = ?2, attempt = attempt - 1, worker = NULL
@@ -229,6 +249,7 @@ package final class SQLiteTaskTable {
                 UPDATE eventide_tasks SET state = 'cancelled', finished_at = ?2
                 WHERE id = ?1 AND state IN ('scheduled', 'available', 'retryable')
                 """, [.integer(id), .integer(now)])
+            adjustUnfinished(by: -connection.changes)
             return try record(id: id)?.state
         }
     }
@@ -237,11 +258,13 @@ package final class SQLiteTaskTable {
     /// it had used them all. Returns its state afterwards (nil: no such task).
     package func retry(id: Int64, now: Int64) throws -> DurableTaskState? {
         try write {
+            let before = try record(id: id)?.state
             try connection.run("""
                 UPDATE eventide_tasks SET state = 'available', run_at = ?2, finished_at = NULL,
                     max_attempts = max(max_attempts, attempt + 1)
                 WHERE id = ?1 AND state IN ('scheduled', 'retryable', 'discarded', 'cancelled', 'completed')
                 """, [.integer(id), .integer(now)])
+            if connection.changes == 1, let before, before.isFinal { adjustUnfinished(by: 1) }
             return try record(id: id)?.state
         }
     }

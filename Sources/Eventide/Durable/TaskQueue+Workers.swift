@@ -21,7 +21,7 @@ extension TaskQueue {
         guard started else { return }
         let rescue = Task { [self, workerID] in
             do {
-                let rescued = try await store.perform { table, now in try table.rescue(keeping: [workerID], now: now) }
+                let rescued = try await store.rescue(keeping: [workerID])
                 if rescued > 0 { logger.warning("durable tasks left running by a stopped process made available again", metadata: ["count": "\(rescued)"]) }
             } catch {
                 logger.error("durable tasks: rescue failed: \(error)")
@@ -47,7 +47,7 @@ extension TaskQueue {
             for await count in group { putBack += count }
         }
         runners.withLock { $0 = [:] }
-        store.close()
+        await store.close()
         _ = blockingPool.shutdown(dropQueued: true, join: false)
         return putBack
     }
@@ -61,48 +61,48 @@ extension TaskQueue {
     }
 
     /// Runs one claimed task and returns how its run ended, for the store.
-    func execute(_ claimed: ClaimedTask, stopping: @Sendable () -> Bool) async -> @Sendable (Int64) -> TaskResolution {
+    func execute(_ claimed: ClaimedTask, stopping: @Sendable () -> Bool) async -> TaskResolution {
         var logger = self.logger
         logger[metadataKey: "task-id"] = "\(claimed.id)"
         logger[metadataKey: "task"] = "\(claimed.kind)"
         guard let type = kinds[claimed.kind] else {
             logger.error("durable task discarded: kind not registered with this TaskQueue")
-            return { _ in .discard(error: "unknown task kind \"\(claimed.kind)\"") }
+            return .discard(error: "unknown task kind \"\(claimed.kind)\"")
         }
         let task: any DurableTask
         do {
             task = try type.decoded(from: claimed.arguments)
         } catch {
             logger.error("durable task discarded: its arguments do not decode", metadata: ["error": "\(error)"])
-            return { _ in .discard(error: "arguments do not decode: \(error)") }
+            return .discard(error: "arguments do not decode: \(error)")
         }
         let context = DurableTaskContext(
             id: claimed.id, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts, queue: claimed.queue, logger: logger,
             blockingPool: blockingPool)
         do {
             try await Self.run(task, context, timeout: configuration.timeout)
-            return { _ in .completed }
+            return .completed
         } catch DurableTaskError.cancel(let reason) {
             logger.info("durable task cancelled itself", metadata: ["reason": "\(reason)"])
-            return { _ in .cancel(reason: reason) }
+            return .cancel(reason: reason)
         } catch DurableTaskError.snooze(let duration) {
-            return { now in .snooze(until: now + Int64(duration.wholeMilliseconds)) }
+            return .snooze(until: store.now() + Int64(duration.wholeMilliseconds))
         } catch is CancellationError where stopping() {
             // Shutdown, not failure: back to the queue with the attempt not spent.
-            return { _ in .putBack }
+            return .putBack
         } catch {
             let description = "\(error)"
             if claimed.attempt >= claimed.maxAttempts {
                 logger.error("durable task discarded after its last attempt", metadata: [
                     "attempt": "\(claimed.attempt)", "error": "\(description)",
                 ])
-                return { _ in .discard(error: description) }
+                return .discard(error: description)
             }
             let backoff = configuration.retryBackoff(claimed.attempt)
             logger.warning("durable task failed; will retry", metadata: [
                 "attempt": "\(claimed.attempt)", "error": "\(description)", "retry-in": "\(backoff)",
             ])
-            return { now in .retry(at: now + Int64(backoff.wholeMilliseconds), error: description) }
+            return .retry(at: store.now() + Int64(backoff.wholeMilliseconds), error: description)
         }
     }
 
@@ -138,7 +138,7 @@ extension DurableTask {
 /// The workers of one queue in this process: claims up to `capacity` due tasks at a time,
 /// runs each in a Swift task, stores how it ended, and waits for a wake-up or the poll.
 final class QueueRunner: Sendable {
-    let queues: SQLiteTaskTable.QueueSelection
+    let queues: TaskQueueSelection
     let capacity: Int
     let signal = WakeSignal()
     /// Strong: a queue dropped without `shutdown()` keeps its workers (and itself) alive
@@ -152,7 +152,7 @@ final class QueueRunner: Sendable {
     }
     private let state = Locked(State())
 
-    init(queues: SQLiteTaskTable.QueueSelection, capacity: Int, owner: TaskQueue) {
+    init(queues: TaskQueueSelection, capacity: Int, owner: TaskQueue) {
         self.queues = queues
         self.capacity = capacity
         self.owner = owner
@@ -178,7 +178,7 @@ final class QueueRunner: Sendable {
         let (queues, worker) = (self.queues, owner.workerID)
         let claimed: [ClaimedTask]
         do {
-            claimed = try await owner.store.perform { table, now in try table.claim(queues, limit: limit, worker: worker, now: now) }
+            claimed = try await owner.store.claim(queues, limit: limit, worker: worker)
         } catch {
             owner.logger.error("durable tasks: claim failed", metadata: ["queues": "\(queues)", "error": "\(error)"])
             return 0
@@ -189,7 +189,7 @@ final class QueueRunner: Sendable {
                 locked.running[task.id] = Task { [self] in
                     let resolution = await owner.execute(task, stopping: { [self] in isStopping })
                     do {
-                        try await owner.store.resolve(task.id, resolution)
+                        try await owner.store.resolve([TaskResult(id: task.id, resolution)])
                     } catch {
                         // Left running: the next start's rescue makes it available again.
                         owner.logger.error("durable tasks: storing a result failed", metadata: ["task-id": "\(task.id)", "error": "\(error)"])
@@ -213,10 +213,8 @@ final class QueueRunner: Sendable {
         }
         guard due, case .allExcept = queues else { return }  // one runner cleans for all queues
         do {
-            try await owner.store.perform { table, now in
-                _ = try table.deleteFinished(
-                    completedBefore: now - Int64(keepCompleted.wholeMilliseconds), othersBefore: now - Int64(keepFailed.wholeMilliseconds))
-            }
+            _ = try await owner.store.deleteFinished(
+                completedBefore: now - Int64(keepCompleted.wholeMilliseconds), othersBefore: now - Int64(keepFailed.wholeMilliseconds))
         } catch {
             owner.logger.error("durable tasks: retention cleanup failed: \(error)")
         }

@@ -63,13 +63,18 @@ public final class TaskQueue: Sendable {
         public var blockingThreads: Int
         /// The `Retry-After` seconds of the 503 answered when a commit fails. Default 1.
         public var retryAfterSeconds: Int
+        /// The most unfinished tasks (scheduled, available, running or retryable) the
+        /// store holds: a request whose durable tasks would pass it is answered `503` with
+        /// `Retry-After`, and `enqueue` throws `TaskStoreFull`; nothing of it is stored.
+        /// Default 1,000,000; nil: no limit.
+        public var maxQueued: Int?
 
         /// The defaults, changed where given.
         public init(
             retryBackoff: @escaping @Sendable (_ attempt: Int) -> Duration = TaskQueue.Configuration.sidekiqBackoff,
             timeout: Duration = .seconds(15 * 60), pollInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(25),
             keepCompleted: Duration = .seconds(24 * 3600), keepFailed: Duration = .seconds(7 * 24 * 3600), blockingThreads: Int = 4,
-            retryAfterSeconds: Int = 1
+            retryAfterSeconds: Int = 1, maxQueued: Int? = 1_000_000
         ) {
             self.retryBackoff = retryBackoff
             self.timeout = timeout
@@ -79,6 +84,7 @@ public final class TaskQueue: Sendable {
             self.keepFailed = keepFailed
             self.blockingThreads = max(1, blockingThreads)
             self.retryAfterSeconds = retryAfterSeconds
+            self.maxQueued = maxQueued.map { max(0, $0) }
         }
 
         /// `attempt⁴ + 15 + random(0..<10) × (attempt + 1)` seconds.
@@ -96,7 +102,7 @@ public final class TaskQueue: Sendable {
         public let isDuplicate: Bool
     }
 
-    package let store: SQLiteTaskStore
+    package let store: any TaskStore
     let kinds: [String: any DurableTask.Type]
     let workers: Workers
     let configuration: Configuration
@@ -120,7 +126,7 @@ public final class TaskQueue: Sendable {
     ) throws {
         switch store {
         case .sqlite(let path, let durability):
-            self.store = try SQLiteTaskStore(path: path, durability: durability == .full ? .full : .normal)
+            self.store = try SQLiteTaskStore(path: path, durability: durability == .full ? .full : .normal, maxQueued: configuration.maxQueued)
         }
         var kinds: [String: any DurableTask.Type] = [:]
         for type in tasks { kinds[type.name] = type }
@@ -134,8 +140,9 @@ public final class TaskQueue: Sendable {
     /// Stores `task` and returns once it is durable (a script's or a test's enqueue; a
     /// handler uses `tasks.add(durable:)`, which commits with its response).
     ///
-    /// - Throws: `EncodingError` when the task does not encode; the store's error when the
-    ///   commit fails (nothing is stored then).
+    /// - Throws: `EncodingError` when the task does not encode; `TaskStoreFull` past
+    ///   `Configuration.maxQueued`; the store's error when the commit fails (nothing is
+    ///   stored then).
     @discardableResult
     public func enqueue<Task: DurableTask>(_ task: Task, options: DurableTaskOptions = DurableTaskOptions()) async throws -> Receipt {
         let outcomes = try await store.enqueue([try Self.row(for: task, options: options, now: store.now())])
@@ -162,28 +169,28 @@ public final class TaskQueue: Sendable {
 
     /// The task with `id` as stored (nil: none, or deleted after its retention).
     public func task(id: Int64) async throws -> DurableTaskRecord? {
-        try await store.perform { table, _ in try table.record(id: id) }
+        try await store.record(id: id)
     }
 
     /// Cancels a task that has not started (a running one runs on). Returns its state
     /// afterwards, nil when there is no such task.
     @discardableResult
     public func cancel(id: Int64) async throws -> DurableTaskState? {
-        try await store.perform { table, now in try table.cancel(id: id, now: now) }
+        try await store.cancel(id: id)
     }
 
     /// Makes a waiting, failed, cancelled or completed task run again now (one more
     /// attempt if it had used them all). Returns its state afterwards.
     @discardableResult
     public func retry(id: Int64) async throws -> DurableTaskState? {
-        let state = try await store.perform { table, now in try table.retry(id: id, now: now) }
+        let state = try await store.retry(id: id)
         if let queue = try await task(id: id)?.queue { wake(queue: queue) }
         return state
     }
 
     /// How many tasks each queue holds in each state.
     public func counts() async throws -> [String: [DurableTaskState: Int]] {
-        try await store.perform { table, _ in try table.counts() }
+        try await store.counts()
     }
 
     /// The row to store for `task`.
@@ -197,7 +204,7 @@ public final class TaskQueue: Sendable {
 extension TaskQueue.Receipt {
     init(_ outcome: EnqueueOutcome) {
         switch outcome {
-        case .inserted(let id): self.init(id: id, isDuplicate: false)
+        case .inserted(let id), .claimed(let id): self.init(id: id, isDuplicate: false)
         case .duplicate(of: let id): self.init(id: id, isDuplicate: true)
         }
     }

@@ -44,13 +44,15 @@ import Testing
         return router
     }
 
-    func withQueue<Result>(workers: TaskQueue.Workers = .none, _ body: (TaskQueue) async throws -> Result) async throws -> Result {
+    func withQueue<Result>(
+        workers: TaskQueue.Workers = .none, maxQueued: Int? = 1_000_000, _ body: (TaskQueue) async throws -> Result
+    ) async throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-durable-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let queue = try TaskQueue(
             store: .sqlite(path: directory.appendingPathComponent("tasks.db").path), tasks: [Welcome.self], workers: workers,
-            configuration: TaskQueue.Configuration(pollInterval: .milliseconds(20)))
+            configuration: TaskQueue.Configuration(pollInterval: .milliseconds(20), maxQueued: maxQueued))
         let result = try await body(queue)
         await queue.shutdown()
         return result
@@ -96,7 +98,7 @@ import Testing
                 router: Self.router(journal: journal), transport: .live, configuration: ServerConfiguration(taskQueue: queue))
             defer { #expect(throws: Never.self) { try client.shutdown() } }
             // The file may not grow: as on a full disk, the commit fails.
-            try await queue.store.perform { table, _ in
+            try await queue.sqliteStore.perform { table, _ in
                 let pages = try table.connection.query("PRAGMA page_count") { $0.int(at: 0) }.first ?? 1
                 try table.connection.execute("PRAGMA max_page_count = \(pages)")
             }
@@ -112,11 +114,31 @@ import Testing
             #expect(response.headers[.retryAfter] == "1")
             let before = try await stored(queue)
             // The cause goes away: the server answers again and stores again.
-            try await queue.store.perform { table, _ in try table.connection.execute("PRAGMA max_page_count = 1073741823") }
+            try await queue.sqliteStore.perform { table, _ in try table.connection.execute("PRAGMA max_page_count = 1073741823") }
             #expect(try await client.execute(.post, "/signup/again@b.c").status == .accepted)
             #expect(try await stored(queue) == before + 1)
             // The refused request's in-process task did not run either.
             #expect(journal.all.count == before + 1)
+        }
+    }
+
+    @Test func aFullStoreAnswers503WithRetryAfterOverASocket() async throws {
+        try await withQueue(maxQueued: 2) { queue in
+            let journal = Journal()
+            let client = try TestClient(
+                router: Self.router(journal: journal), transport: .live, configuration: ServerConfiguration(taskQueue: queue))
+            defer { #expect(throws: Never.self) { try client.shutdown() } }
+            #expect(try await client.execute(.post, "/signup/a@b.c").status == .accepted)
+            #expect(try await client.execute(.post, "/signup/b@b.c").status == .accepted)
+            let refused = try await client.execute(.post, "/signup/c@b.c")
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(try await stored(queue) == 2)
+            // The refused request's in-process task did not run either.
+            #expect(journal.all == ["in-process for a@b.c", "in-process for b@b.c"])
+            // A task leaving the queue makes room again.
+            #expect(try await queue.cancel(id: 1) == .cancelled)
+            #expect(try await client.execute(.post, "/signup/c@b.c").status == .accepted)
         }
     }
 
@@ -141,5 +163,12 @@ import Testing
             #expect(try await client.execute(.post, "/signup/\(email)").status == .accepted)
             #expect(await Self.sent.wait(timeout: 20) { $0.contains(email) })
         }
+    }
+}
+
+extension TaskQueue {
+    /// The queue's store as the SQLite store it is in these tests.
+    var sqliteStore: SQLiteTaskStore {
+        get throws { try #require(store as? SQLiteTaskStore) }
     }
 }

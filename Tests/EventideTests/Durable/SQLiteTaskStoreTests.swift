@@ -4,12 +4,12 @@ import Testing
 
 /// The SQLite store's writer thread and group commit, on a real file.
 @Suite struct SQLiteTaskStoreTests {
-    func withStore<Result>(_ body: (SQLiteTaskStore, String) async throws -> Result) async throws -> Result {
+    func withStore<Result>(maxQueued: Int? = nil, _ body: (SQLiteTaskStore, String) async throws -> Result) async throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("tasks.db").path
-        let store = try SQLiteTaskStore(path: path, clock: { 1_000 })
+        let store = try SQLiteTaskStore(path: path, maxQueued: maxQueued, clock: { 1_000 })
         defer { store.close() }
         return try await body(store, path)
     }
@@ -75,6 +75,49 @@ import Testing
         try await withStore { store, _ in
             store.close()
             await #expect(throws: SQLiteTaskStoreError.closed) { try await store.enqueue([self.task("late")]) }
+        }
+    }
+
+    @Test func maxQueuedRefusesTheCallerThatWouldPassIt() async throws {
+        try await withStore(maxQueued: 3) { store, path in
+            #expect(try await store.enqueue([task("a"), task("b")]) == [.inserted(1), .inserted(2)])
+            await #expect(throws: TaskStoreFull(maxQueued: 3)) { try await store.enqueue([self.task("c"), self.task("d")]) }
+            #expect(try await store.counts()["default"]?[.available] == 2)  // nothing of the refused call
+            #expect(try await store.enqueue([task("c")]) == [.inserted(3)])
+            await #expect(throws: TaskStoreFull(maxQueued: 3)) { try await store.enqueue([self.task("d")]) }
+            // A finished task frees its place.
+            let claimed = try await store.claim(.named("default"), limit: 1, worker: "w")
+            try await store.resolve([TaskResult(id: claimed[0].id, .completed)])
+            #expect(try await store.enqueue([task("d")]) == [.inserted(4)])
+            // A new store on the file counts what the file holds.
+            store.close()
+            let reopened = try SQLiteTaskStore(path: path, maxQueued: 3, clock: { 1_000 })
+            defer { reopened.close() }
+            await #expect(throws: TaskStoreFull(maxQueued: 3)) { try await reopened.enqueue([self.task("e")]) }
+            #expect(try await reopened.cancel(id: 4) == .cancelled)
+            #expect(try await reopened.enqueue([task("e")]) == [.inserted(5)])
+            #expect(try await reopened.retry(id: 4) == .available)  // back among the unfinished: past the limit, but a retry is not refused
+            await #expect(throws: TaskStoreFull(maxQueued: 3)) { try await reopened.enqueue([self.task("f")]) }
+        }
+    }
+
+    @Test func aTaskStoredForItsWorkerIsRunningAtOnce() async throws {
+        try await withStore { store, _ in
+            var due = task("now")
+            due.claimedBy = "me"
+            var later = task("later")
+            later.claimedBy = "me"
+            later.runAt = 5_000
+            #expect(try await store.enqueue([due, later]) == [.claimed(1), .inserted(2)])
+            let running = try #require(try await store.record(id: 1))
+            #expect(running.state == .running)
+            #expect(running.attempt == 1)
+            #expect(running.attemptedAt == 1_000)
+            #expect(try await store.record(id: 2)?.state == .scheduled)
+            // Nobody else can claim it; a restart of another worker rescues it.
+            #expect(try await store.claim(.named("default"), limit: 10, worker: "other").isEmpty)
+            #expect(try await store.rescue(keeping: ["other"]) == 1)
+            #expect(try await store.claim(.named("default"), limit: 10, worker: "other").map(\.attempt) == [2])
         }
     }
 

@@ -206,7 +206,7 @@ import Testing
             let text = "rescued-\(UUID())"
             let receipt = try await crashed.enqueue(Note(text: text))
             // As a process killed mid-run leaves it: claimed, running, never resolved.
-            _ = try await crashed.store.perform { table, now in try table.claim(queue: "default", limit: 1, worker: "dead", now: now) }
+            _ = try await crashed.store.claim(.named("default"), limit: 1, worker: "dead")
             await crashed.shutdown()
             let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
             queue.start()

@@ -1,0 +1,83 @@
+/// Where a `TaskQueue` keeps its durable tasks: an SQLite file (`SQLiteTaskStore`) on
+/// one machine, PostgreSQL for many. Every change is made for a batch of tasks at a time
+/// (insert many, claim many, resolve many), because group commit is what makes durable
+/// tasks cheap: a store takes the calls that arrive while one commit is in flight into
+/// the next one. A call returns once what it changed is committed.
+///
+/// Times are milliseconds since the Unix epoch on the store's clock (`now()`), so every
+/// process of a fleet agrees on what is due.
+package protocol TaskStore: Sendable {
+    /// The store's time.
+    func now() -> Int64
+
+    /// Stores `tasks` in one transaction (all or none), in order, and returns what each
+    /// became: a new row, or the id of the task already holding its unique key. A task
+    /// with `claimedBy` set and due now is stored `running` for that worker (the process
+    /// that stored it runs it at once: no claim needed).
+    ///
+    /// - Throws: `TaskStoreFull` when the store holds `maxQueued` unfinished tasks
+    ///   already (nothing is stored), or the store's error.
+    func enqueue(_ tasks: [NewDurableTask]) async throws -> [EnqueueOutcome]
+
+    /// Takes up to `limit` due tasks of `queues` for `worker`: the lowest priority number
+    /// first, then the earliest due, then the oldest. They become `running` with their
+    /// attempt counted, and are returned in that order.
+    func claim(_ queues: TaskQueueSelection, limit: Int, worker: String) async throws -> [ClaimedTask]
+
+    /// Records how runs ended. Only a task still `running` changes (one cancelled or
+    /// rescued meanwhile keeps its newer state).
+    func resolve(_ results: [TaskResult]) async throws
+
+    /// Makes the tasks left `running` by workers not in `alive` available again, their
+    /// attempt kept counted (the run may have happened). Returns how many.
+    func rescue(keeping alive: Set<String>) async throws -> Int
+
+    /// The task `id` as stored (nil: none).
+    func record(id: Int64) async throws -> DurableTaskRecord?
+
+    /// Cancels task `id` unless it is running or finished; returns its state afterwards.
+    func cancel(id: Int64) async throws -> DurableTaskState?
+
+    /// Makes task `id` available now unless it is running, with one more attempt allowed
+    /// if it had used them all; returns its state afterwards.
+    func retry(id: Int64) async throws -> DurableTaskState?
+
+    /// How many tasks each queue holds in each state.
+    func counts() async throws -> [String: [DurableTaskState: Int]]
+
+    /// Deletes completed tasks finished before `completedBefore`, and discarded and
+    /// cancelled ones finished before `othersBefore`. Returns how many.
+    func deleteFinished(completedBefore: Int64, othersBefore: Int64) async throws -> Int
+
+    /// Finishes the calls in flight and releases the store; later calls throw.
+    func close() async
+}
+
+/// Which queues a claim takes from.
+package enum TaskQueueSelection: Sendable, Hashable {
+    /// This queue.
+    case named(String)
+    /// Every queue but these (the workers of the queues nobody named).
+    case allExcept(Set<String>)
+}
+
+/// How one run of a task ended, for `TaskStore.resolve`.
+package struct TaskResult: Sendable, Equatable {
+    package var id: Int64
+    package var resolution: TaskResolution
+
+    package init(id: Int64, _ resolution: TaskResolution) {
+        self.id = id
+        self.resolution = resolution
+    }
+}
+
+/// A store refused new tasks: it holds its `maxQueued` unfinished tasks already.
+public struct TaskStoreFull: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The limit (`TaskQueue.Configuration.maxQueued`).
+    public let maxQueued: Int
+
+    package init(maxQueued: Int) { self.maxQueued = maxQueued }
+
+    public var description: String { "the task store holds its limit of \(maxQueued) unfinished tasks" }
+}
