@@ -6,16 +6,16 @@ import Logging
 /// The durable twin of the tutorial's notification task: appends
 /// `notification for {email}: some notification` to `log.txt` in the work directory of
 /// whichever process runs it (the serving one, or a worker of the same store).
-struct DurableNotification: DurableTask {
+struct DurableNotification: BlockingDurableTask {
     static let name = "durable_notification"
     var email: String
 
     /// Where runs in this process append: set once at start-up from `--workdir`.
     static let logPath = Locked("log.txt")
 
-    func run(_ context: DurableTaskContext) async throws {
-        let path = Self.logPath.withLock { $0 }
-        try await context.runBlocking { try appendNotification(path, email) }
+    /// A file append blocks: the queue runs it on its blocking pool.
+    func run(_ context: DurableTaskContext) throws {
+        try appendNotification(Self.logPath.withLock { $0 }, email)
     }
 }
 

@@ -37,6 +37,9 @@ package final class BackgroundTaskLifecycle {
     private var finishedBatch: [Int] = []
     /// Pool-only lists started during one loop iteration go to the pool together.
     private var poolQueue: PoolSubmissionQueue?
+    /// Blocking durable tasks handed over during one loop iteration go to the task
+    /// queue's pool together.
+    private var durablePoolQueue: PoolSubmissionQueue?
     private var closed = false
     /// Called when the last running list finished (shutdown waits for it).
     var onIdle: (() -> Void)?
@@ -133,12 +136,26 @@ package final class BackgroundTaskLifecycle {
         queue.submit(job)
     }
 
-    /// Hands queued pool jobs over and releases the loop handle used for that. Called
+    /// Starts the durable tasks a request committed for this process's workers (its
+    /// response was written, or its connection closed): blocking ones go to the task
+    /// queue's pool with the others of this loop iteration.
+    func startDurable(_ handOff: DurableHandOff) {
+        guard !handOff.isEmpty else { return }
+        handOff.start { [self] job in
+            guard !closed, let queue = service.taskQueue else { return job(true) }
+            if durablePoolQueue == nil { durablePoolQueue = PoolSubmissionQueue(loop: loop, pool: queue.blockingPool) }
+            durablePoolQueue?.submit(job)
+        }
+    }
+
+    /// Hands queued pool jobs over and releases the loop handles used for that. Called
     /// when the server stops on this loop; later pool lists are cancelled.
     package func close() {
         closed = true
         poolQueue?.close()
         poolQueue = nil
+        durablePoolQueue?.close()
+        durablePoolQueue = nil
     }
 
     private func makeExecutor(requestID: RequestID, logger: Logger) -> BackgroundTaskExecutor {

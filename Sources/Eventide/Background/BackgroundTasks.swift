@@ -70,7 +70,9 @@ public struct BackgroundTasks: Sendable {
     @discardableResult
     public func commitDurable() async throws -> [TaskQueue.Receipt] {
         let (queue, rows) = try context.takeDurable()
-        return try await queue.commit(rows)
+        let (receipts, handOff) = try await queue.commit(rows)
+        context.addHandOff(handOff)
+        return receipts
     }
 
     /// How many tasks this request has added so far.

@@ -17,6 +17,8 @@ package final class RequestContext: Sendable {
         /// Durable tasks to commit before the response leaves, and whether each is `always`.
         var durable: [(row: NewDurableTask, always: Bool)] = []
         var durableSealed = false
+        /// Committed durable tasks this process's workers start once the response is written.
+        var handOff = DurableHandOff()
     }
 
     package init(requestID: RequestID, service: BackgroundTaskLifecycle.Shared) {
@@ -88,6 +90,20 @@ package final class RequestContext: Sendable {
             state.durableSealed = true
             defer { state.durable = [] }
             return state.durable.filter { !failed || $0.always }.map(\.row)
+        }
+    }
+
+    /// Keeps committed tasks to start once the response is written.
+    func addHandOff(_ handOff: DurableHandOff) {
+        guard !handOff.isEmpty else { return }
+        state.withLock { $0.handOff.append(contentsOf: handOff) }
+    }
+
+    /// Takes the committed tasks to start once the response is written.
+    func takeHandOff() -> DurableHandOff {
+        state.withLock { state in
+            defer { state.handOff = DurableHandOff() }
+            return state.handOff
         }
     }
 

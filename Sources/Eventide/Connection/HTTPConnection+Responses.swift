@@ -39,7 +39,7 @@ extension HTTPConnection {
     ) -> Bool {
         respondLater(to: request, context: context) { this in
             do {
-                try await queue.commit(rows)
+                context.addHandOff(try await queue.commit(rows).handOff)
                 return (response, failed)
             } catch {
                 let connection = this.value

@@ -26,6 +26,35 @@ public protocol DurableTask: Codable, Sendable {
     func run(_ context: DurableTaskContext) async throws
 }
 
+/// A durable task whose work blocks (file or database I/O, a synchronous client): its
+/// `run` is called on the queue's blocking thread pool, as FastAPI runs a plain `def`
+/// task on its thread pool, with no Swift task around it.
+///
+/// ```swift
+/// struct WriteReport: BlockingDurableTask {
+///     static let name = "write_report"
+///     var month: String
+///     func run(_ context: DurableTaskContext) throws {
+///         try Report(month: month).write(to: "reports/\(month).csv")
+///     }
+/// }
+/// ```
+///
+/// A blocking run cannot be interrupted: past its timeout, or at shutdown, it is asked
+/// to stop (`context.isCancelled` turns true) and counted as timed out or put back when
+/// it ends; long work should check `isCancelled` between steps.
+public protocol BlockingDurableTask: DurableTask {
+    /// Does the work, on a thread of the queue's blocking pool.
+    func run(_ context: DurableTaskContext) throws
+}
+
+extension BlockingDurableTask {
+    /// Runs the blocking `run` on the blocking pool (for callers in async code).
+    public func run(_ context: DurableTaskContext) async throws {
+        try await context.runBlocking { try self.run(context) }
+    }
+}
+
 /// What `run` throws to end a task other than by failing.
 public enum DurableTaskError: Error, Sendable, Equatable {
     /// Stop for good: the task becomes `cancelled`, not retried.
@@ -47,6 +76,9 @@ public struct DurableTaskContext: Sendable {
     /// The queue's logger with `task-id` and `task` metadata.
     public let logger: Logger
     let blockingPool: WorkerPool
+    /// Whether the worker asked this run to stop (a blocking run has no Swift task whose
+    /// cancellation could say so).
+    let stopRequested: @Sendable () -> Bool
 
     /// Runs blocking `work` (file or database I/O, a long computation) on the queue's
     /// blocking thread pool and returns its result, without holding a loop thread or a
@@ -66,7 +98,7 @@ public struct DurableTaskContext: Sendable {
 
     /// Whether the task was asked to stop (its timeout passed or the queue is shutting
     /// down): long work should check it, or call `Task.checkCancellation()`.
-    public var isCancelled: Bool { Task.isCancelled }
+    public var isCancelled: Bool { Task.isCancelled || stopRequested() }
 
     /// The context of the durable task running in this Swift task (and in the work it
     /// hands to `runBlocking`), for code that `run` calls without passing it along: a

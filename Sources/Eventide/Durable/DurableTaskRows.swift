@@ -17,10 +17,12 @@ package struct NewDurableTask: Sendable, Equatable {
     /// When set and the task is due at once, it is stored already `running` for this
     /// worker (attempt 1): the process that stores it runs it without claiming it.
     package var claimedBy: String?
+    /// How long one run may take, in milliseconds (nil: the queue's default).
+    package var timeout: Int64?
 
     package init(
         kind: String, queue: String = "default", arguments: [UInt8], priority: Int = 0, runAt: Int64, maxAttempts: Int = 20,
-        uniqueKey: String? = nil, claimedBy: String? = nil
+        uniqueKey: String? = nil, claimedBy: String? = nil, timeout: Int64? = nil
     ) {
         self.kind = kind
         self.queue = queue
@@ -30,6 +32,7 @@ package struct NewDurableTask: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.uniqueKey = uniqueKey
         self.claimedBy = claimedBy
+        self.timeout = timeout
     }
 }
 
@@ -61,6 +64,32 @@ package struct ClaimedTask: Sendable, Equatable {
     /// 1 on the first run.
     package var attempt: Int
     package var maxAttempts: Int
+    /// When it was due (its wait before this run started is measured from here).
+    package var runAt: Int64
+    /// How long this run may take, in milliseconds (nil: the queue's default).
+    package var timeout: Int64?
+
+    /// The task `row` became when it was stored with `id`, running for its `claimedBy`.
+    package init(stored row: NewDurableTask, id: Int64) {
+        self.init(
+            id: id, kind: row.kind, queue: row.queue, arguments: row.arguments, priority: row.priority, attempt: 1,
+            maxAttempts: row.maxAttempts, runAt: row.runAt, timeout: row.timeout)
+    }
+
+    package init(
+        id: Int64, kind: String, queue: String, arguments: [UInt8], priority: Int, attempt: Int, maxAttempts: Int, runAt: Int64,
+        timeout: Int64?
+    ) {
+        self.id = id
+        self.kind = kind
+        self.queue = queue
+        self.arguments = arguments
+        self.priority = priority
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.runAt = runAt
+        self.timeout = timeout
+    }
 }
 
 /// How a run ended, as the store records it.

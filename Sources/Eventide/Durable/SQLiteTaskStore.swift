@@ -24,7 +24,7 @@ package final class SQLiteTaskStore: TaskStore {
     private enum Job {
         case insert([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)
         /// Runs' ends; all of a turn's go into one savepoint.
-        case resolve([TaskResult], CheckedContinuation<Void, any Error>)
+        case resolve([TaskResult], @Sendable ((any Error)?) -> Void)
         /// `execute` runs in the turn's transaction and returns what delivers its result
         /// after the commit (given the commit's error, if any); `fail` answers a job that
         /// never ran (the turn's transaction could not begin). `bookkeeping`: the
@@ -37,6 +37,10 @@ package final class SQLiteTaskStore: TaskStore {
 
     private struct State {
         var jobs: [Job] = []
+        /// Whether a job someone waits for is among `jobs` (not only results).
+        var urgent = false
+        /// Whether the writer was woken for results already since its last turn.
+        var resultsSignalled = false
         var closed = false
         /// Insert transactions committed (for tests and metrics).
         var insertCommits = 0
@@ -93,11 +97,9 @@ package final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    package func resolve(_ results: [TaskResult]) async throws {
-        guard !results.isEmpty else { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            submit(.resolve(results, continuation)) { continuation.resume(throwing: SQLiteTaskStoreError.closed) }
-        }
+    package func resolve(_ results: [TaskResult], completion: @escaping @Sendable ((any Error)?) -> Void) {
+        guard !results.isEmpty else { return completion(nil) }
+        submit(.resolve(results, completion), urgent: false) { completion(SQLiteTaskStoreError.closed) }
     }
 
     package func claim(_ queues: TaskQueueSelection, limit: Int, worker: String) async throws -> [ClaimedTask] {
@@ -170,21 +172,43 @@ package final class SQLiteTaskStore: TaskStore {
         stopped.wait()
     }
 
-    private func submit(_ job: Job, refused: () -> Void) {
-        let accepted = state.withLock { state in
-            guard !state.closed else { return false }
+    /// How long results wait for company: a turn holding only results starts this long
+    /// after the first of them, so a busy queue's results share turns (and wake-ups)
+    /// instead of costing a turn each.
+    private static let resultsDelay = DispatchTimeInterval.milliseconds(2)
+
+    /// Hands `job` to the writer. `urgent`: a caller waits for it, so the writer starts a
+    /// turn now; results (not urgent) wake it at most once per turn.
+    private func submit(_ job: Job, urgent: Bool = true, refused: () -> Void) {
+        let signal = state.withLock { state -> Bool? in
+            guard !state.closed else { return nil }
             state.jobs.append(job)
-            return true
+            if urgent {
+                state.urgent = true
+                return true
+            }
+            defer { state.resultsSignalled = true }
+            return !state.resultsSignalled
         }
-        if accepted { wake.signal() } else { refused() }
+        switch signal {
+        case nil: refused()
+        case true?: wake.signal()
+        case false?: break
+        }
     }
 
     /// The writer thread: each turn takes whatever was handed over since the last one.
     private func serve(_ table: SQLiteTaskTable) {
         while true {
             wake.wait()
+            // Only results so far: give more of them (and any urgent job) a moment to join.
+            if !state.withLock({ $0.urgent || $0.closed }) { _ = wake.wait(timeout: .now() + Self.resultsDelay) }
             let (jobs, closed) = state.withLock { state in
-                defer { state.jobs = [] }
+                defer {
+                    state.jobs = []
+                    state.urgent = false
+                    state.resultsSignalled = false
+                }
                 return (state.jobs, state.closed)
             }
             if !jobs.isEmpty { turn(jobs, on: table) }
@@ -199,13 +223,13 @@ package final class SQLiteTaskStore: TaskStore {
     /// jobs in order; then the commit, then every caller's result.
     private func turn(_ jobs: [Job], on table: SQLiteTaskTable) {
         var inserts: [Insert] = []
-        var results: [([TaskResult], CheckedContinuation<Void, any Error>)] = []
+        var results: [([TaskResult], @Sendable ((any Error)?) -> Void)] = []
         var others: [(execute: @Sendable (SQLiteTaskTable, Int64) -> Delivery, fail: @Sendable (any Error) -> Void)] = []
         var bookkeepingOnly = true
         for job in jobs {
             switch job {
             case .insert(let tasks, let continuation): inserts.append((tasks, continuation))
-            case .resolve(let tasks, let continuation): results.append((tasks, continuation))
+            case .resolve(let tasks, let completion): results.append((tasks, completion))
             case .run(let execute, let fail, let bookkeeping):
                 others.append((execute, fail))
                 bookkeepingOnly = bookkeepingOnly && bookkeeping
@@ -214,13 +238,12 @@ package final class SQLiteTaskStore: TaskStore {
         if !results.isEmpty {
             let batch = results
             others.insert((execute: { table, now in
-                let outcome = Result { try table.resolve(batch.flatMap(\.0), now: now) }
-                return { commitError in
-                    for (_, continuation) in batch {
-                        if let commitError { continuation.resume(throwing: commitError) } else { continuation.resume(with: outcome) }
-                    }
+                var failure: (any Error)?
+                do { try table.resolve(batch.flatMap(\.0), now: now) } catch { failure = error }
+                return { [failure] commitError in
+                    for (_, completion) in batch { completion(commitError ?? failure) }
                 }
-            }, fail: { error in for (_, continuation) in batch { continuation.resume(throwing: error) } }), at: 0)
+            }, fail: { error in for (_, completion) in batch { completion(error) } }), at: 0)
         }
         if !inserts.isEmpty {
             bookkeepingOnly = false

@@ -19,7 +19,7 @@ package final class SQLiteTaskTable {
     private var unfinishedCount: Int?
 
     /// The schema version this code writes; `migrate` brings older files up to it.
-    package static let schemaVersion = 1
+    package static let schemaVersion = 2
 
     /// When a commit counts as durable (SQLite's `synchronous` in WAL mode).
     package enum Durability: Sendable {
@@ -66,7 +66,8 @@ package final class SQLiteTaskTable {
                     attempted_at INTEGER,
                     finished_at INTEGER,
                     worker TEXT,
-                    errors TEXT NOT NULL DEFAULT '[]'
+                    errors TEXT NOT NULL DEFAULT '[]',
+                    timeout_ms INTEGER
                 );
                 CREATE UNIQUE INDEX IF NOT EXISTS eventide_tasks_unique_key ON eventide_tasks (unique_key)
                     WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable');
@@ -82,6 +83,10 @@ package final class SQLiteTaskTable {
                 try connection.run("INSERT INTO eventide_schema (version) VALUES (?)", [SQLiteValue(Self.schemaVersion)])
             } else if let version = versions.first, version > Self.schemaVersion {
                 throw SQLiteTaskTableError.newerSchema(found: version, supported: Self.schemaVersion)
+            } else if let version = versions.first, version < Self.schemaVersion {
+                // Version 2: a task's own timeout (`DurableTaskOptions.timeout`).
+                if version < 2 { try connection.execute("ALTER TABLE eventide_tasks ADD COLUMN timeout_ms INTEGER") }
+                try connection.run("UPDATE eventide_schema SET version = ?", [SQLiteValue(Self.schemaVersion)])
             }
         }
     }
@@ -93,8 +98,8 @@ package final class SQLiteTaskTable {
         try write {
             let insert = try connection.cached("""
                 INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
-                    attempt, attempted_at, worker)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11)
+                    attempt, attempted_at, worker, timeout_ms)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
                 ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable')
                 DO NOTHING
                 """)
@@ -104,7 +109,7 @@ package final class SQLiteTaskTable {
                 try insert.run([
                     .text(task.kind), .text(task.queue), .blob(task.arguments), .text(state.rawValue), SQLiteValue(task.priority),
                     SQLiteValue(task.maxAttempts), task.uniqueKey.map { .text($0) } ?? .null, .integer(now), .integer(task.runAt),
-                    .integer(claimed ? 1 : 0), claimed ? .text(task.claimedBy ?? "") : .null,
+                    .integer(claimed ? 1 : 0), claimed ? .text(task.claimedBy ?? "") : .null, task.timeout.map { .integer($0) } ?? .null,
                 ])
                 if connection.changes == 1 { return claimed ? .claimed(connection.lastInsertRowID) : .inserted(connection.lastInsertRowID) }
                 guard let key = task.uniqueKey, let holder = try holder(of: key) else {
@@ -167,17 +172,17 @@ package final class SQLiteTaskTable {
                     SELECT id FROM eventide_tasks
                     WHERE \(filter) AND state IN ('scheduled', 'available', 'retryable') AND run_at <= ?1
                     ORDER BY priority, run_at, id LIMIT ?4)
-                RETURNING id, kind, queue, arguments, priority, attempt, max_attempts, run_at
+                RETURNING id, kind, queue, arguments, priority, attempt, max_attempts, run_at, timeout_ms
                 """, [.integer(now), .text(worker), queueValue, SQLiteValue(limit)]
             ) { row in
-                (ClaimedTask(
+                ClaimedTask(
                     id: row.int64(at: 0), kind: row.string(at: 1) ?? "", queue: row.string(at: 2) ?? "",
-                    arguments: row.blob(at: 3) ?? [], priority: row.int(at: 4), attempt: row.int(at: 5), maxAttempts: row.int(at: 6)),
-                 row.int64(at: 7))
+                    arguments: row.blob(at: 3) ?? [], priority: row.int(at: 4), attempt: row.int(at: 5), maxAttempts: row.int(at: 6),
+                    runAt: row.int64(at: 7), timeout: row.isNull(at: 8) ? nil : row.int64(at: 8))
             }
         }
         // RETURNING gives no order: restore the claim's.
-        return claimed.sorted { ($0.0.priority, $0.1, $0.0.id) < ($1.0.priority, $1.1, $1.0.id) }.map(\.0)
+        return claimed.sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
     }
 
     /// Records how runs ended, all in one transaction. Only a `running` task changes:

@@ -145,19 +145,47 @@ public final class TaskQueue: Sendable {
     ///   stored then).
     @discardableResult
     public func enqueue<Task: DurableTask>(_ task: Task, options: DurableTaskOptions = DurableTaskOptions()) async throws -> Receipt {
-        let outcomes = try await store.enqueue([try Self.row(for: task, options: options, now: store.now())])
-        wake(queue: options.queue)
-        return Receipt(outcomes[0])
+        let (receipts, handOff) = try await commit([try Self.row(for: task, options: options, now: store.now())])
+        handOff.start()
+        return receipts[0]
     }
 
-    /// Commits a request's durable tasks (`tasks.add(durable:)`), wakes their workers and
-    /// returns what each row became.
-    @discardableResult
-    func commit(_ rows: [NewDurableTask]) async throws -> [Receipt] {
-        guard !rows.isEmpty else { return [] }
-        let outcomes = try await store.enqueue(rows)
-        for queue in Set(rows.map(\.queue)) { wake(queue: queue) }
-        return outcomes.map(Receipt.init)
+    /// Commits a request's durable tasks (`tasks.add(durable:)`) and returns what each
+    /// row became, and the tasks stored running for this process's workers: the caller
+    /// starts them (once the response is written). Wakes the workers of the others.
+    func commit(_ rows: [NewDurableTask]) async throws -> (receipts: [Receipt], handOff: DurableHandOff) {
+        guard !rows.isEmpty else { return ([], DurableHandOff()) }
+        var rows = rows
+        // Due tasks go straight to this process's workers when they have a free slot and
+        // nothing waits before them: stored running, no claim needed.
+        let now = store.now()
+        var reserved: [QueueRunner?] = []
+        reserved.reserveCapacity(rows.count)
+        for index in rows.indices {
+            if rows[index].runAt <= now, let runner = runner(for: rows[index].queue), runner.reserve() {
+                rows[index].claimedBy = workerID
+                reserved.append(runner)
+            } else {
+                reserved.append(nil)
+            }
+        }
+        let outcomes: [EnqueueOutcome]
+        do {
+            outcomes = try await store.enqueue(rows)
+        } catch {
+            for runner in reserved { runner?.release() }
+            throw error
+        }
+        var handOff = DurableHandOff()
+        for (index, outcome) in outcomes.enumerated() {
+            switch (reserved[index], outcome) {
+            case (let runner?, .claimed(let id)): handOff.append(ClaimedTask(stored: rows[index], id: id), to: runner)
+            case (let runner?, _): runner.release()
+            case (nil, .inserted) where rows[index].runAt <= now: wake(queue: rows[index].queue)
+            case (nil, _): break
+            }
+        }
+        return (outcomes.map(Receipt.init), handOff)
     }
 
     /// The answer to a request whose durable tasks could not be committed.
@@ -197,7 +225,8 @@ public final class TaskQueue: Sendable {
     static func row<Task: DurableTask>(for task: Task, options: DurableTaskOptions, now: Int64) throws -> NewDurableTask {
         NewDurableTask(
             kind: Task.name, queue: options.queue, arguments: try JSONBytesEncoder.encode(task), priority: options.priority,
-            runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey)
+            runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey,
+            timeout: options.timeout.map { Int64($0.wholeMilliseconds) })
     }
 }
 

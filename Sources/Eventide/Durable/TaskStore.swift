@@ -24,9 +24,11 @@ package protocol TaskStore: Sendable {
     /// attempt counted, and are returned in that order.
     func claim(_ queues: TaskQueueSelection, limit: Int, worker: String) async throws -> [ClaimedTask]
 
-    /// Records how runs ended. Only a task still `running` changes (one cancelled or
-    /// rescued meanwhile keeps its newer state).
-    func resolve(_ results: [TaskResult]) async throws
+    /// Records how runs ended, without waiting: `completion` is called once that is
+    /// committed (with nil) or failed (with the error), on a thread of the store's. Only a
+    /// task still `running` changes (one cancelled or rescued meanwhile keeps its newer
+    /// state). Workers call it from wherever a run ended, a blocking pool thread included.
+    func resolve(_ results: [TaskResult], completion: @escaping @Sendable ((any Error)?) -> Void)
 
     /// Makes the tasks left `running` by workers not in `alive` available again, their
     /// attempt kept counted (the run may have happened). Returns how many.
@@ -51,6 +53,17 @@ package protocol TaskStore: Sendable {
 
     /// Finishes the calls in flight and releases the store; later calls throw.
     func close() async
+}
+
+extension TaskStore {
+    /// Records how runs ended and returns once that is committed.
+    package func resolve(_ results: [TaskResult]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            resolve(results) { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
+    }
 }
 
 /// Which queues a claim takes from.

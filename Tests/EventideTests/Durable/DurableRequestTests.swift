@@ -14,6 +14,26 @@ import Testing
         }
     }
 
+    /// Blocks its pool thread until its gate opens.
+    struct Hold: BlockingDurableTask {
+        static let name = "hold"
+        var gate: String
+        func run(_ context: DurableTaskContext) throws {
+            _ = DurableRequestTests.gate(gate).wait(timeout: 20)
+            DurableRequestTests.sent.update { $0.append(gate) }
+        }
+    }
+
+    static let gates = Watched<[String: Gate]>([:])
+    static func gate(_ name: String) -> Gate {
+        gates.update { all in
+            if let gate = all[name] { return gate }
+            let gate = Gate()
+            all[name] = gate
+            return gate
+        }
+    }
+
     struct NotRegistered: DurableTask {
         static let name = "not_registered"
         func run(_ context: DurableTaskContext) async throws {}
@@ -37,6 +57,10 @@ import Testing
             try tasks.add(durable: Welcome(email: try request.pathParameters.require("email")), options: .init(always: true))
             return Response.text("bad", status: .badRequest)
         }
+        router.sync.post("/hold/{gate}") { request, tasks in
+            try tasks.add(durable: Hold(gate: try request.pathParameters.require("gate")))
+            return HTTPResponse.Status.accepted
+        }
         router.sync.post("/unregistered") { _, tasks in
             try tasks.add(durable: NotRegistered())
             return "never"
@@ -51,11 +75,21 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let queue = try TaskQueue(
-            store: .sqlite(path: directory.appendingPathComponent("tasks.db").path), tasks: [Welcome.self], workers: workers,
+            store: .sqlite(path: directory.appendingPathComponent("tasks.db").path), tasks: [Welcome.self, Hold.self], workers: workers,
             configuration: TaskQueue.Configuration(pollInterval: .milliseconds(20), maxQueued: maxQueued))
         let result = try await body(queue)
         await queue.shutdown()
         return result
+    }
+
+    /// Waits (up to 20 s) until task `id` is in a final state.
+    func settled(_ queue: TaskQueue, _ id: Int64) async throws -> DurableTaskRecord {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if let record = try await queue.task(id: id), record.state.isFinal { return record }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw CancellationError()
     }
 
     func stored(_ queue: TaskQueue) async throws -> Int {
@@ -162,6 +196,38 @@ import Testing
             let email = "worker-\(UUID())@b.c"
             #expect(try await client.execute(.post, "/signup/\(email)").status == .accepted)
             #expect(await Self.sent.wait(timeout: 20) { $0.contains(email) })
+        }
+    }
+
+    @Test func aTaskGoesStraightToAFreeWorkerElseWaitsForOne() async throws {
+        try await withQueue(workers: .local(concurrency: 1)) { queue in
+            let client = try TestClient(
+                router: Self.router(journal: Journal()), transport: .live, configuration: ServerConfiguration(taskQueue: queue))
+            defer { #expect(throws: Never.self) { try client.shutdown() } }
+            let (first, second) = ("first-\(UUID())", "second-\(UUID())")
+            // Once the worker is idle (its start-up claim found nothing), a task is stored
+            // running for it: no claim in between (attempted when created).
+            var id: Int64 = 0
+            var handedOff = false
+            while !handedOff && id < 50 {
+                #expect(try await client.execute(.post, "/signup/idle\(id)-\(UUID())@b.c").status == .accepted)
+                id += 1
+                let record = try await settled(queue, id)
+                handedOff = record.attemptedAt == record.createdAt
+            }
+            #expect(handedOff)
+            #expect(try await client.execute(.post, "/hold/\(first)").status == .accepted)
+            let held = try #require(try await queue.task(id: id + 1))
+            #expect(held.state == .running && held.attempt == 1 && held.attemptedAt == held.createdAt)
+            // Its only slot is taken: the next task waits, available, and runs after it.
+            #expect(try await client.execute(.post, "/hold/\(second)").status == .accepted)
+            #expect(try await queue.task(id: id + 2)?.state == .available)
+            Self.gate(first).open()
+            Self.gate(second).open()
+            #expect(await Self.sent.wait(timeout: 20) { $0.contains(second) })
+            #expect(Self.sent.current.filter { $0 == first || $0 == second } == [first, second])
+            let waited = try #require(try await queue.task(id: id + 2))
+            #expect(waited.attempt == 1 && waited.attemptedAt.map { $0 >= waited.createdAt } == true)
         }
     }
 }

@@ -29,6 +29,23 @@ import Testing
         }
     }
 
+    /// A blocking task: runs on the queue's blocking pool; with `untilStopped`, loops
+    /// until asked to stop (its timeout, or shutdown).
+    struct Chore: BlockingDurableTask {
+        static let name = "chore"
+        var text: String
+        var untilStopped = false
+        /// Blocks this long whatever it is asked.
+        var deafSeconds = 0.0
+
+        func run(_ context: DurableTaskContext) throws {
+            guard DurableTaskContext.current?.id == context.id else { throw NoteFailure(attempt: -1) }
+            TaskQueueTests.journal(for: text).record("\(text)#\(context.attempt) on \(Thread.isMainThread ? "main" : "a pool thread")")
+            while untilStopped && !context.isCancelled { usleep(1_000) }
+            if deafSeconds > 0 { usleep(UInt32(deafSeconds * 1_000_000)) }
+        }
+    }
+
     struct NoteFailure: Error, CustomStringConvertible {
         let attempt: Int
         var description: String { "failure \(attempt)" }
@@ -182,6 +199,66 @@ import Testing
             #expect(record.state == .discarded)
             #expect(record.errors.first?.error == "timed out after 0.1 seconds")
             await queue.shutdown()
+        }
+    }
+
+    @Test func aTasksOwnTimeoutWinsOverTheQueues() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)  // 15 minutes
+            queue.start()
+            let options = DurableTaskOptions(maxAttempts: 1, timeout: .milliseconds(100))
+            let record = try await settled(queue, try await queue.enqueue(Note(text: "own-\(UUID())", sleepSeconds: 30), options: options).id)
+            #expect(record.state == .discarded)
+            #expect(record.errors.first?.error == "timed out after 0.1 seconds")
+            await queue.shutdown()
+        }
+    }
+
+    @Test func aBlockingTaskRunsOnThePoolAndIsAskedToStopAtItsTimeout() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Chore.self], configuration: Self.fast)
+            queue.start()
+            let text = "chore-\(UUID())"
+            let done = try await settled(queue, try await queue.enqueue(Chore(text: text)).id)
+            #expect(done.state == .completed && done.attempt == 1)
+            #expect(Self.journal(for: text).all == ["\(text)#1 on a pool thread"])
+            // A run that only ends when asked: its timeout asks, and the run counts as failed.
+            let options = DurableTaskOptions(maxAttempts: 1, timeout: .milliseconds(100))
+            let stopped = try await settled(queue, try await queue.enqueue(Chore(text: "\(text)-long", untilStopped: true), options: options).id)
+            #expect(stopped.state == .discarded)
+            #expect(stopped.errors.first?.error == "timed out after 0.1 seconds")
+            await queue.shutdown()
+        }
+    }
+
+    @Test func aBlockingRunThatStopsWhenAskedAtShutdownCompletes() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Chore.self], configuration: Self.fast)
+            queue.start()
+            let text = "polite-\(UUID())"
+            let receipt = try await queue.enqueue(Chore(text: text, untilStopped: true))
+            while Self.journal(for: text).all.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(await queue.shutdown() == 0)  // it ended within the shutdown timeout
+            let reopened = try TaskQueue(store: .sqlite(path: path), tasks: [Chore.self], workers: .none, configuration: Self.fast)
+            #expect(try await reopened.task(id: receipt.id)?.state == .completed)
+            await reopened.shutdown()
+        }
+    }
+
+    @Test func shutdownPutsABlockingRunBackWithoutWaitingForIt() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Chore.self], configuration: Self.fast)
+            queue.start()
+            let text = "stuck-\(UUID())"
+            let receipt = try await queue.enqueue(Chore(text: text, deafSeconds: 2))
+            while Self.journal(for: text).all.isEmpty { try await Task.sleep(for: .milliseconds(5)) }  // it started
+            let started = ContinuousClock.now
+            #expect(await queue.shutdown() == 1)  // the 200 ms shutdown timeout, then put back
+            #expect(ContinuousClock.now - started < .seconds(1.5))
+            let restarted = try TaskQueue(store: .sqlite(path: path), tasks: [Chore.self], workers: .none, configuration: Self.fast)
+            let record = try #require(try await restarted.task(id: receipt.id))
+            #expect(record.state == .available && record.attempt == 0)
+            await restarted.shutdown()
         }
     }
 

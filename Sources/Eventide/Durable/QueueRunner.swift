@@ -1,0 +1,262 @@
+import EventideUVLoop
+
+/// The workers of one queue (or of every queue without its own) in this process: runs up
+/// to `capacity` tasks at a time, each in a Swift task, stores how each ended, and claims
+/// more when it has room and tasks may be waiting: after a wake-up (tasks stored here
+/// that it did not take at once, a run ended while a backlog waits) or after the poll
+/// interval (tasks stored by another process, or due now).
+///
+/// Tasks this process stores while the runner has a free slot and no backlog skip the
+/// claim: they are stored running for it (`reserve`, then `adopt`). Its timeouts are
+/// kept by the runner's own loop, which cancels a run past its deadline, rather than by
+/// a timer task per run.
+final class QueueRunner: Sendable {
+    let queues: TaskQueueSelection
+    let capacity: Int
+    let signal = WakeSignal()
+    /// Strong: a queue dropped without `shutdown()` keeps its workers (and itself) alive
+    /// rather than leaving them a dangling owner; `shutdown()` ends the cycle.
+    private let owner: TaskQueue
+
+    private struct Run {
+        /// The Swift task of an async run (once started); nil for a blocking one.
+        var task: Task<Void, Never>?
+        /// Runs on the blocking pool: cannot be cancelled, only asked to stop.
+        let blocking: Bool
+        let deadline: ContinuousClock.Instant
+        let timeout: Duration
+        var timedOut = false
+    }
+
+    private struct State {
+        var running: [Int64: Run] = [:]
+        /// Slots promised to tasks being stored by this process.
+        var reserved = 0
+        var stopping = false
+        /// Whether due tasks may be waiting in the store (the last claim filled every
+        /// free slot, or tasks were stored that nobody took). True at start: a restart
+        /// finds what a dead run left.
+        var backlog = true
+        var loop: Task<Void, Never>?
+        var lastCleanup: Int64 = 0
+    }
+    private let state = Locked(State())
+
+    init(queues: TaskQueueSelection, capacity: Int, owner: TaskQueue) {
+        self.queues = queues
+        self.capacity = capacity
+        self.owner = owner
+    }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
+
+    func start(after rescue: Task<Void, Never>) {
+        let loop = Task { [self] in
+            await rescue.value
+            while !isStopping {
+                let free = state.withLock { capacity - $0.running.count - $0.reserved }
+                if free > 0 {
+                    let claimed = await claimAndRun(limit: free)
+                    state.withLock { $0.backlog = claimed == free }
+                    if claimed == free { continue }  // maybe more are due
+                }
+                await cleanUpIfDue()
+                await signal.wait(timeout: untilNextCheck())
+                cancelOverdueRuns()
+            }
+        }
+        state.withLock { $0.loop = loop }
+    }
+
+    // MARK: Tasks stored by this process
+
+    /// Promises a slot to a task this process is storing; false when there is none free
+    /// or due tasks may be waiting (they go first, by priority and due time).
+    func reserve() -> Bool {
+        state.withLock { state in
+            guard !state.stopping, !state.backlog, state.running.count + state.reserved < capacity else { return false }
+            state.reserved += 1
+            return true
+        }
+    }
+
+    /// Gives back a slot `reserve` promised (the task was not stored running for us).
+    func release() {
+        state.withLock { $0.reserved -= 1 }
+    }
+
+    /// Tasks were stored that nobody here took: claim them when there is room.
+    func noteWaiting() {
+        state.withLock { $0.backlog = true }
+        signal.fire()
+    }
+
+    /// Runs a task stored running for this runner in a slot `reserve` promised. After
+    /// `stop`, puts it back instead.
+    func adopt(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
+        let stopping = state.withLock { state in
+            state.reserved -= 1
+            if !state.stopping { register(task, in: &state) }
+            return state.stopping
+        }
+        guard stopping else { return launch(task, submit: submit) }
+        Task { [owner] in
+            // Left running if this fails: the next start's rescue makes it available.
+            try? await owner.store.resolve([TaskResult(id: task.id, .putBack)])
+        }
+    }
+
+    // MARK: Claiming and running
+
+    /// Claims up to `limit` due tasks and starts them; returns how many.
+    private func claimAndRun(limit: Int) async -> Int {
+        let claimed: [ClaimedTask]
+        do {
+            claimed = try await owner.store.claim(queues, limit: limit, worker: owner.workerID)
+        } catch {
+            owner.logger.error("durable tasks: claim failed", metadata: ["queues": "\(queues)", "error": "\(error)"])
+            return 0
+        }
+        state.withLock { state in
+            for task in claimed { register(task, in: &state) }
+        }
+        for task in claimed { launch(task) }
+        return claimed.count
+    }
+
+    /// Counts `task` as running, under the lock its removal takes: never after it.
+    /// `launch` starts it, outside the lock.
+    private func register(_ task: ClaimedTask, in locked: inout State) {
+        let timeout = task.timeout.map { Duration.milliseconds($0) } ?? owner.configuration.timeout
+        let blocking = owner.kinds[task.kind] is any BlockingDurableTask.Type
+        locked.running[task.id] = Run(task: nil, blocking: blocking, deadline: .now + timeout, timeout: timeout)
+    }
+
+    /// Starts registered `task`: a blocking one on the queue's blocking pool (through
+    /// `submit` when given), decoded there too; any other in a Swift task.
+    private func launch(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
+        let interrupted: @Sendable () -> TaskQueue.Interruption? = { [self] in interruption(of: task.id) }
+        if owner.kinds[task.kind] is any BlockingDurableTask.Type {
+            let job: WorkerPool.Job = { [self] cancelled in
+                // Dropped at shutdown before it started: back to the queue, unspent.
+                guard !cancelled else { return finish(task, .putBack) }
+                switch owner.prepare(task, interruption: interrupted) {
+                case .ready(let work as any BlockingDurableTask, let context):
+                    finish(task, owner.run(blocking: work, context, interruption: interrupted))
+                case .ready(let work, let context):
+                    start(work, context, of: task, interruption: interrupted)
+                case .unusable(let resolution):
+                    finish(task, resolution)
+                }
+            }
+            if let submit { return submit(job) }
+            if !owner.blockingPool.submit(job) { finish(task, .putBack) }
+            return
+        }
+        switch owner.prepare(task, interruption: interrupted) {
+        case .ready(let work, let context): start(work, context, of: task, interruption: interrupted)
+        case .unusable(let resolution): finish(task, resolution)
+        }
+    }
+
+    /// Runs an async task's `run` in a Swift task of its own (cancelled past its deadline).
+    private func start(
+        _ work: any DurableTask, _ context: DurableTaskContext, of task: ClaimedTask,
+        interruption: @escaping @Sendable () -> TaskQueue.Interruption?
+    ) {
+        let run = Task { [self] in finish(task, await owner.run(work, context, interruption: interruption)) }
+        state.withLock { $0.running[task.id]?.task = run }
+    }
+
+    /// Stores how run `task` ended (without waiting for the commit) and frees its slot.
+    private func finish(_ task: ClaimedTask, _ resolution: TaskResolution) {
+        owner.store.resolve([TaskResult(id: task.id, resolution)]) { [owner] error in
+            guard let error else { return }
+            // Left running: the next start's rescue makes it available.
+            owner.logger.error("durable tasks: storing a result failed", metadata: ["task-id": "\(task.id)", "error": "\(error)"])
+        }
+        let wake = state.withLock { state in
+            state.running[task.id] = nil
+            return state.backlog || state.stopping
+        }
+        if wake { signal.fire() }
+    }
+
+    /// Why run `id` was cancelled, if it was.
+    private func interruption(of id: Int64) -> TaskQueue.Interruption? {
+        state.withLock { state in
+            if let run = state.running[id], run.timedOut { return .timeout(run.timeout) }
+            return state.stopping ? .shutdown : nil
+        }
+    }
+
+    /// Cancels the runs past their deadline (each fails with `DurableTaskTimeout`).
+    private func cancelOverdueRuns() {
+        let now = ContinuousClock.now
+        let overdue = state.withLock { state -> [Task<Void, Never>] in
+            var overdue: [Task<Void, Never>] = []
+            for (id, run) in state.running where !run.timedOut && run.deadline <= now {
+                state.running[id]?.timedOut = true
+                if let task = run.task { overdue.append(task) }
+            }
+            return overdue
+        }
+        for task in overdue { task.cancel() }
+    }
+
+    /// How long the loop may sleep: the poll interval, or less when a run's deadline
+    /// comes first.
+    private func untilNextCheck() -> Duration {
+        let poll = owner.configuration.pollInterval
+        let earliest = state.withLock { state in
+            state.running.values.lazy.filter { !$0.timedOut }.map(\.deadline).min()
+        }
+        guard let earliest else { return poll }
+        return max(.zero, min(poll, earliest - .now))
+    }
+
+    /// Deletes finished tasks past their retention, at most once a minute.
+    private func cleanUpIfDue() async {
+        guard case .allExcept = queues else { return }  // one runner cleans for all queues
+        let (keepCompleted, keepFailed) = (owner.configuration.keepCompleted, owner.configuration.keepFailed)
+        let now = owner.store.now()
+        let due = state.withLock { state in
+            guard now - state.lastCleanup >= 60_000 else { return false }
+            state.lastCleanup = now
+            return true
+        }
+        guard due else { return }
+        do {
+            _ = try await owner.store.deleteFinished(
+                completedBefore: now - Int64(keepCompleted.wholeMilliseconds), othersBefore: now - Int64(keepFailed.wholeMilliseconds))
+        } catch {
+            owner.logger.error("durable tasks: retention cleanup failed: \(error)")
+        }
+    }
+
+    // MARK: Stopping
+
+    /// Stops claiming; waits up to `timeout` for running tasks, then cancels the async
+    /// ones (they are put back) and puts the blocking ones back without waiting (a thread
+    /// cannot be interrupted; its late result no longer applies, so the task runs again).
+    /// Returns how many were cut short.
+    func stop(within timeout: Duration) async -> Int {
+        let loop = state.withLock { state in
+            state.stopping = true
+            return state.loop
+        }
+        signal.fire()
+        await loop?.value
+        let deadline = ContinuousClock.now + timeout
+        while state.withLock({ !$0.running.isEmpty }), ContinuousClock.now < deadline {
+            await signal.wait(timeout: min(.milliseconds(50), deadline - .now))
+        }
+        let (tasks, blocking) = state.withLock { state in
+            (state.running.values.compactMap(\.task), state.running.filter(\.value.blocking).map(\.key))
+        }
+        if !blocking.isEmpty { try? await owner.store.resolve(blocking.map { TaskResult(id: $0, .putBack) }) }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        return tasks.count + blocking.count
+    }
+}
