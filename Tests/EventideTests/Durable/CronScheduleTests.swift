@@ -256,6 +256,20 @@ extension CronScheduleTests {
     }
 }
 
+extension CronScheduleTests {
+    /// West of UTC (New York) and a half-hour change (Lord Howe Island, +1030 to +1100).
+    @Test func otherZonesChanges() throws {
+        let newYork = TimeZone(identifier: "America/New_York")!
+        #expect(try times("30 2 * * *", after: "2024-03-09 12:00 -0500", count: 2, in: newYork)
+            == ["2024-03-10 03:00 -0400", "2024-03-11 02:30 -0400"])
+        #expect(try times("30 1 * * *", after: "2024-11-02 12:00 -0400", count: 2, in: newYork)
+            == ["2024-11-03 01:30 -0400", "2024-11-04 01:30 -0500"])
+        let lordHowe = TimeZone(identifier: "Australia/Lord_Howe")!
+        #expect(try times("15 2 * * *", after: "2024-10-05 12:00 +1030", count: 2, in: lordHowe)
+            == ["2024-10-06 02:30 +1100", "2024-10-07 02:15 +1100"])
+    }
+}
+
 // MARK: - Many calls
 
 extension CronScheduleTests {
