@@ -85,6 +85,8 @@ let package = Package(
                 "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                // A recording MetricsFactory for DurableTaskMetricsTests.
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
     ],
