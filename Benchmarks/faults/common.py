@@ -12,6 +12,8 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_BINARY = os.path.join(ROOT, ".build-faults", "release", "eventide-example")
+# Used when .build-faults has none: the ordinary release build.
+FALLBACK_BINARY = os.path.join(ROOT, ".build", "release", "eventide-example")
 BUILD_HINT = "swift build -c release --product eventide-example --scratch-path .build-faults"
 
 
@@ -32,6 +34,8 @@ def free_port():
 
 def binary_path(path=None):
     path = path or os.environ.get("EVENTIDE_BINARY") or DEFAULT_BINARY
+    if path == DEFAULT_BINARY and not os.access(path, os.X_OK) and os.access(FALLBACK_BINARY, os.X_OK):
+        path = FALLBACK_BINARY
     if not os.access(path, os.X_OK):
         sys.exit(f"{path} not found; build it first: {BUILD_HINT}")
     return path
@@ -40,11 +44,11 @@ def binary_path(path=None):
 class Server:
     """`eventide-example bench` on 127.0.0.1, stderr to a file in its workdir."""
 
-    def __init__(self, binary=None, extra=(), workdir=None, nofile=20000):
+    def __init__(self, binary=None, extra=(), workdir=None, nofile=20000, stderr_name="server.stderr"):
         self.binary = binary_path(binary)
         self.port = free_port()
         self.workdir = workdir or tempfile.mkdtemp(prefix="eventide-fault-")
-        self.stderr_path = os.path.join(self.workdir, "server.stderr")
+        self.stderr_path = os.path.join(self.workdir, stderr_name)
         args = [self.binary, "bench", "--host", "127.0.0.1", "--port", str(self.port),
                 "--workdir", self.workdir, "--log-level", "warning", *extra]
 

@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Serve the benchmark routes: /plaintext, /json, /send-notification/{email}, /slow/{ms}, "
-            + "and with --task-store /durable-notification/{email}."
+            + "and with --task-store /durable-notification/{email} and /durable-failing/{name}."
     )
 
     @OptionGroup var options: ServerOptions

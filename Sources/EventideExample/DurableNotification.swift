@@ -36,18 +36,26 @@ struct TaskStoreOptions: ParsableArguments {
         DurableNotification.logPath.withLock { $0 = workdir.path("log.txt") }
         let path = taskStore.hasPrefix("/") ? taskStore : workdir.path(taskStore)
         return try TaskQueue(
-            store: .sqlite(path: path, durability: relaxedDurability ? .normal : .full), tasks: [DurableNotification.self],
+            store: .sqlite(path: path, durability: relaxedDurability ? .normal : .full),
+            tasks: [DurableNotification.self, DurableFailing.self],
             workers: localWorkers > 0 ? .local(concurrency: localWorkers) : .none, logger: logger)
     }
 }
 
 extension BenchRoutes {
     /// `POST /durable-notification/{email}`: one durable task per request, answered once
-    /// it is committed.
+    /// it is committed. `POST /durable-failing/{name}`: one task that always throws (3
+    /// attempts, then discarded), for the fault tests.
     static func addDurable(to router: Router) {
         router.sync.post("/durable-notification/{email}") { request, tasks in
             try tasks.add(durable: DurableNotification(email: try request.pathParameters.require("email")))
             return try Response.json(Message(message: "Notification queued"))
+        }
+        router.sync.post("/durable-failing/{name}") { request, tasks in
+            try tasks.add(
+                durable: DurableFailing(label: try request.pathParameters.require("name")),
+                options: .init(maxAttempts: DurableFailing.attempts))
+            return try Response.json(Message(message: "Failing task queued"))
         }
     }
 }
