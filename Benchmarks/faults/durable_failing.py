@@ -16,7 +16,7 @@ The script waits (bounded) for each to reach `discarded` and reads its row.
 
 Pass when: the failing task is `discarded` with attempt 3 and three errors (attempts 1, 2, 3),
 the gaps between its `errors[].at` fall in the backoff's window (Sidekiq:
-attempt^4 + 15 + random(0..<10) x (attempt + 1) seconds, plus up to 2 s for the 1 s poll);
+n^4 + 15 + random(0..<10) x (n + 1) seconds with n = attempt - 1, plus up to 2 s for the 1 s poll);
 each poison row is `discarded` after one attempt with an error naming the cause, still so a
 few seconds later (no loop), and the server log has a line for each; the server's log has
 the two retries and the final discard of the failing task; every trickle request was
@@ -132,8 +132,9 @@ def main():
         if r["attempt"] != 3 or [e["attempt"] for e in errors] != [1, 2, 3]:
             ok = False
         for attempt, (before, after) in enumerate(zip(times, times[1:]), start=1):
-            low = attempt ** 4 + 15
-            high = low + 9 * (attempt + 1)
+            n = attempt - 1  # Sidekiq counts retries from 0
+            low = n ** 4 + 15
+            high = low + 9 * (n + 1)
             gap = (after - before) / 1000
             inside = low <= gap <= high + 2
             print(f"  backoff after attempt {attempt}: {gap:.3f} s (Sidekiq window {low}-{high} s, +2 s poll slack): "

@@ -54,7 +54,7 @@ struct DurableCommand: ParsableCommand {
         SendWelcome.outbox.withLock { $0 = workdir.path("mail.txt") }
         let path = taskStore.hasPrefix("/") ? taskStore : workdir.path(taskStore)
         // Retries after 1 s, then 2 s: short, so the tutorial shows them (the default
-        // backoff waits 16 s or more).
+        // backoff waits 15 s or more).
         let queue = try TaskQueue(
             store: .sqlite(path: path), tasks: [SendWelcome.self],
             configuration: TaskQueue.Configuration(retryBackoff: { attempt in .seconds(attempt) }),

@@ -155,6 +155,14 @@ public final class SQLiteConnection {
         return sqlite3_last_insert_rowid(database)
     }
 
+    /// Whether the main database can only be read: opened read-only, or opened for
+    /// writing on a file or file system SQLite could only open for reading (it falls back
+    /// silently and stays so for the connection's life).
+    public var isReadOnly: Bool {
+        guard let database = database.pointer else { return true }
+        return sqlite3_db_readonly(database, "main") == 1
+    }
+
     /// Whether a transaction is open (`BEGIN` ran and neither `COMMIT` nor `ROLLBACK` yet).
     public var isInTransaction: Bool {
         guard let database = database.pointer else { return false }

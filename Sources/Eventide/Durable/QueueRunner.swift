@@ -39,6 +39,9 @@ final class QueueRunner: Sendable {
         var backlog = true
         var loop: Task<Void, Never>?
         var lastCleanup: Int64 = 0
+        /// Results the store refused (a full disk): stored again at each poll, so the task
+        /// does not stay `running` until the next start.
+        var unsaved: [TaskResult] = []
     }
     private let state = Locked(State())
 
@@ -61,6 +64,7 @@ final class QueueRunner: Sendable {
                     if claimed == free { continue }  // maybe more are due
                 }
                 await cleanUpIfDue()
+                await storeUnsavedResults()
                 await signal.wait(timeout: untilNextCheck())
                 cancelOverdueRuns()
             }
@@ -170,10 +174,13 @@ final class QueueRunner: Sendable {
 
     /// Stores how run `task` ended (without waiting for the commit) and frees its slot.
     private func finish(_ task: ClaimedTask, _ resolution: TaskResolution) {
-        owner.store.resolve([TaskResult(id: task.id, resolution)]) { [owner] error in
+        let result = TaskResult(id: task.id, resolution)
+        owner.store.resolve([result]) { [self] error in
             guard let error else { return }
-            // Left running: the next start's rescue makes it available.
-            owner.logger.error("durable tasks: storing a result failed", metadata: ["task-id": "\(task.id)", "error": "\(error)"])
+            owner.logger.error("durable tasks: storing a result failed; will try again", metadata: [
+                "task-id": "\(task.id)", "error": "\(error)",
+            ])
+            state.withLock { $0.unsaved.append(result) }
         }
         let wake = state.withLock { state in
             state.running[task.id] = nil
@@ -213,6 +220,23 @@ final class QueueRunner: Sendable {
         }
         guard let earliest else { return poll }
         return max(.zero, min(poll, earliest - .now))
+    }
+
+    /// Stores the results the store refused before (once per poll while it refuses).
+    private func storeUnsavedResults() async {
+        let results = state.withLock { state in
+            defer { state.unsaved = [] }
+            return state.unsaved
+        }
+        guard !results.isEmpty else { return }
+        do {
+            try await owner.store.resolve(results)
+            owner.logger.info("durable tasks: results stored after all", metadata: ["count": "\(results.count)"])
+        } catch {
+            // Still refused: kept for the next poll (and left running if the queue stops first:
+            // the next start's rescue makes them available).
+            state.withLock { $0.unsaved.insert(contentsOf: results, at: 0) }
+        }
     }
 
     /// Deletes finished tasks past their retention, at most once a minute.

@@ -70,6 +70,9 @@ package final class SQLiteTaskStore: TaskStore {
         let opened = Locked<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
+            // Named from inside: on Linux, `Thread.name` set before `start()` does not
+            // reach the kernel, and tools (`top -H`, the fault scripts) look there.
+            Self.nameThisThread("eventide-tasks")
             let table: SQLiteTaskTable
             do {
                 table = try SQLiteTaskTable(path: path, durability: durability)
@@ -82,10 +85,15 @@ package final class SQLiteTaskStore: TaskStore {
             ready.signal()
             serve(table)
         }
-        thread.name = "eventide-task-store"
         thread.start()
         ready.wait()
         try opened.withLock { $0 }?.get()
+    }
+
+    /// Names the calling thread for the kernel (Linux; `pthread_setname_np` is not
+    /// visible to Swift there). Best effort: elsewhere, or on failure, nothing happens.
+    private static func nameThisThread(_ name: String) {
+        try? Data(name.utf8.prefix(15)).write(to: URL(fileURLWithPath: "/proc/thread-self/comm"))
     }
 
     /// Stores `tasks` (one request's, or a script's) durably and returns what each became.

@@ -32,9 +32,16 @@ package final class SQLiteTaskTable {
 
     /// Opens (creating) the database at `path` in WAL mode with `durability`.
     package init(path: String, durability: Durability = .full) throws {
-        connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
-        connection.busyTimeout = .seconds(5)
-        _ = try connection.setJournalMode(.wal)
+        do {
+            connection = try SQLiteConnection(path: path, mode: .readWriteCreate)
+            connection.busyTimeout = .seconds(5)
+            // SQLite opens a file it cannot write read-only without a word, for good: a
+            // store that could never take a task must not start.
+            guard !connection.isReadOnly else { throw SQLiteTaskTableError.cannotOpen(path: path, reason: "read-only") }
+            _ = try connection.setJournalMode(.wal)
+        } catch let error as SQLiteError {
+            throw SQLiteTaskTableError.cannotOpen(path: path, reason: "\(error)")
+        }
         try connection.setSynchronous(durability == .full ? .full : .normal)
         try migrate()
     }
@@ -327,4 +334,18 @@ package enum SQLiteTaskTableError: Error, Equatable {
     case newerSchema(found: Int, supported: Int)
     /// A unique key blocked an insert but no task holds it (cannot happen with one writer).
     case lostUniqueHolder(key: String)
+    /// The file cannot be opened for writing (its directory, permissions, a read-only or
+    /// full file system).
+    case cannotOpen(path: String, reason: String)
+}
+
+extension SQLiteTaskTableError: CustomStringConvertible {
+    package var description: String {
+        switch self {
+        case .newerSchema(let found, let supported):
+            "the task store was written by a newer Eventide (schema \(found); this one reads up to \(supported))"
+        case .lostUniqueHolder(let key): "no task holds unique key \"\(key)\" although the index says one does"
+        case .cannotOpen(let path, let reason): "the task store \(path) cannot be opened for writing: \(reason)"
+        }
+    }
 }

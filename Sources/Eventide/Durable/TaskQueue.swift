@@ -44,8 +44,9 @@ public final class TaskQueue: Sendable {
     /// Timing rules of the queue. Every field has a default.
     public struct Configuration: Sendable {
         /// The wait before retry `attempt` + 1 after failed run `attempt` (1 = the first).
-        /// Default: Sidekiq's `attempt⁴ + 15 s + random(0..<10) × (attempt + 1) s`
-        /// (16 s to 25 s after the first failure, about 2 h after the tenth).
+        /// Default: Sidekiq's `n⁴ + 15 s + random(0..<10) × (n + 1) s` with `n = attempt − 1`
+        /// (15 s to 24 s after the first failure, 31 s to 50 s after the second, about
+        /// 1.8 h after the tenth).
         public var retryBackoff: @Sendable (_ attempt: Int) -> Duration
         /// How long one run may take unless its options say otherwise. Default 15 minutes.
         public var timeout: Duration
@@ -87,9 +88,10 @@ public final class TaskQueue: Sendable {
             self.maxQueued = maxQueued.map { max(0, $0) }
         }
 
-        /// `attempt⁴ + 15 + random(0..<10) × (attempt + 1)` seconds.
+        /// `n⁴ + 15 + random(0..<10) × (n + 1)` seconds, `n = attempt − 1` (Sidekiq counts
+        /// its retries from 0).
         public static let sidekiqBackoff: @Sendable (Int) -> Duration = { attempt in
-            let base = min(attempt, 100)
+            let base = min(max(attempt - 1, 0), 100)
             return .seconds(base * base * base * base + 15 + Int.random(in: 0..<10) * (base + 1))
         }
     }
