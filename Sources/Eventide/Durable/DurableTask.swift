@@ -73,8 +73,18 @@ public struct DurableTaskContext: Sendable {
     public let maxAttempts: Int
     /// The queue it runs in.
     public let queue: String
-    /// The queue's logger with `task-id` and `task` metadata.
-    public let logger: Logger
+    /// The task's registered kind (`DurableTask.name`).
+    public let kind: String
+    /// The queue's logger with `task-id` and `task` metadata (made on each access: keep
+    /// it in a variable to log many lines).
+    public var logger: Logger {
+        var logger = queueLogger
+        logger[metadataKey: "task-id"] = "\(id)"
+        logger[metadataKey: "task"] = "\(kind)"
+        return logger
+    }
+    /// The queue's own logger: most runs never log, and metadata costs on every copy.
+    let queueLogger: Logger
     let blockingPool: WorkerPool
     /// Whether the worker asked this run to stop (a blocking run has no Swift task whose
     /// cancellation could say so).

@@ -83,20 +83,18 @@ extension TaskQueue {
     /// Decodes `claimed` and makes its context. `interruption` tells why the run was asked
     /// to stop, if it was.
     func prepare(_ claimed: ClaimedTask, interruption: @escaping @Sendable () -> Interruption?) -> Prepared {
-        var logger = self.logger
-        logger[metadataKey: "task-id"] = "\(claimed.id)"
-        logger[metadataKey: "task"] = "\(claimed.kind)"
+        let context = DurableTaskContext(
+            id: claimed.id, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts, queue: claimed.queue, kind: claimed.kind,
+            queueLogger: logger, blockingPool: blockingPool, stopRequested: { interruption() != nil })
         guard let type = kinds[claimed.kind] else {
-            logger.error("durable task discarded: kind not registered with this TaskQueue")
+            context.logger.error("durable task discarded: kind not registered with this TaskQueue")
             return .unusable(.discard(error: "unknown task kind \"\(claimed.kind)\""))
         }
         do {
             let task = try type.decoded(from: claimed.arguments)
-            return .ready(task, DurableTaskContext(
-                id: claimed.id, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts, queue: claimed.queue, logger: logger,
-                blockingPool: blockingPool, stopRequested: { interruption() != nil }))
+            return .ready(task, context)
         } catch {
-            logger.error("durable task discarded: its arguments do not decode", metadata: ["error": "\(error)"])
+            context.logger.error("durable task discarded: its arguments do not decode", metadata: ["error": "\(error)"])
             return .unusable(.discard(error: "arguments do not decode: \(error)"))
         }
     }
@@ -165,6 +163,10 @@ public struct DurableTaskTimeout: Error, CustomStringConvertible {
 extension DurableTask {
     /// A task of this type decoded from its stored arguments.
     static func decoded(from arguments: [UInt8]) throws -> any DurableTask {
-        try JSONDecoder().decode(Self.self, from: Data(arguments))
+        try durableTaskDecoder.decode(Self.self, from: Data(arguments))
     }
 }
+
+/// One decoder for every task's arguments (its `decode` is safe to call from any thread;
+/// making one per run cost more than the decoding of a small task).
+private let durableTaskDecoder = JSONDecoder()
