@@ -39,6 +39,8 @@ final class QueueRunner: Sendable {
         var backlog = true
         var loop: Task<Void, Never>?
         var lastCleanup: Int64 = 0
+        /// When the last house-keeping pass ran (milliseconds on the store's clock).
+        var lastHouseKeeping: Int64 = 0
         /// Results the store refused (a full disk): stored again at each poll, so the task
         /// does not stay `running` until the next start.
         var unsaved: [TaskResult] = []
@@ -57,16 +59,15 @@ final class QueueRunner: Sendable {
         let loop = Task { [self] in
             await rescue.value
             while !isStopping {
+                cancelOverdueRuns()
+                await houseKeepIfDue()
                 let free = state.withLock { capacity - $0.running.count - $0.reserved }
                 if free > 0 {
                     let claimed = await claimAndRun(limit: free)
                     state.withLock { $0.backlog = claimed == free }
                     if claimed == free { continue }  // maybe more are due
                 }
-                await cleanUpIfDue()
-                await storeUnsavedResults()
                 await signal.wait(timeout: untilNextCheck())
-                cancelOverdueRuns()
             }
         }
         state.withLock { $0.loop = loop }
@@ -220,6 +221,22 @@ final class QueueRunner: Sendable {
         }
         guard let earliest else { return poll }
         return max(.zero, min(poll, earliest - .now))
+    }
+
+    /// Once per poll interval, even while a backlog keeps the loop claiming: the periodic
+    /// tasks due (one runner adds them for all queues), results to store again, retention.
+    private func houseKeepIfDue() async {
+        let now = owner.store.now()
+        let interval = Int64(owner.configuration.pollInterval.wholeMilliseconds)
+        let due = state.withLock { state in
+            guard now - state.lastHouseKeeping >= interval else { return false }
+            state.lastHouseKeeping = now
+            return true
+        }
+        guard due else { return }
+        if case .allExcept = queues { await owner.enqueueDuePeriodicTasks() }
+        await storeUnsavedResults()
+        await cleanUpIfDue()
     }
 
     /// Stores the results the store refused before (once per poll while it refuses).

@@ -134,6 +134,11 @@ package final class SQLiteTaskStore: TaskStore {
         try await perform { table, _ in try table.counts() }
     }
 
+    package func enqueueDue(_ schedules: [PeriodicTask]) async throws -> Int {
+        guard !schedules.isEmpty else { return 0 }
+        return try await perform { table, now in try table.enqueueDue(schedules, now: now) }
+    }
+
     package func deleteFinished(completedBefore: Int64, othersBefore: Int64) async throws -> Int {
         try await perform(bookkeeping: true) { table, _ in
             try table.deleteFinished(completedBefore: completedBefore, othersBefore: othersBefore)

@@ -19,7 +19,7 @@ package final class SQLiteTaskTable {
     private var unfinishedCount: Int?
 
     /// The schema version this code writes; `migrate` brings older files up to it.
-    package static let schemaVersion = 2
+    package static let schemaVersion = 3
 
     /// When a commit counts as durable (SQLite's `synchronous` in WAL mode).
     package enum Durability: Sendable {
@@ -84,6 +84,11 @@ package final class SQLiteTaskTable {
                     WHERE state IN ('scheduled', 'available', 'retryable');
                 CREATE INDEX IF NOT EXISTS eventide_tasks_finished ON eventide_tasks (state, finished_at)
                     WHERE finished_at IS NOT NULL;
+                CREATE TABLE IF NOT EXISTS eventide_periodic (
+                    name TEXT PRIMARY KEY,
+                    schedule TEXT NOT NULL,
+                    next_run_at INTEGER
+                ) WITHOUT ROWID;
                 """)
             let versions = try connection.query("SELECT version FROM eventide_schema") { $0.int(at: 0) }
             if versions.isEmpty {
@@ -91,7 +96,8 @@ package final class SQLiteTaskTable {
             } else if let version = versions.first, version > Self.schemaVersion {
                 throw SQLiteTaskTableError.newerSchema(found: version, supported: Self.schemaVersion)
             } else if let version = versions.first, version < Self.schemaVersion {
-                // Version 2: a task's own timeout (`DurableTaskOptions.timeout`).
+                // Version 2: a task's own timeout (`DurableTaskOptions.timeout`). Version 3:
+                // eventide_periodic, created above.
                 if version < 2 { try connection.execute("ALTER TABLE eventide_tasks ADD COLUMN timeout_ms INTEGER") }
                 try connection.run("UPDATE eventide_schema SET version = ?", [SQLiteValue(Self.schemaVersion)])
             }
@@ -240,6 +246,44 @@ package final class SQLiteTaskTable {
                         """, [.integer(id), .integer(until)])
                 }
             }
+        }
+    }
+
+    /// Adds the due runs of `schedules` and moves their next runs on (see
+    /// `TaskStore.enqueueDue`). Returns how many tasks were added.
+    package func enqueueDue(_ schedules: [PeriodicTask], now: Int64) throws -> Int {
+        try write {
+            var added = 0
+            for periodic in schedules {
+                let spec = periodic.schedule.description
+                let stored = try connection.query(
+                    "SELECT schedule, next_run_at FROM eventide_periodic WHERE name = ?", [.text(periodic.name)]
+                ) { ($0.string(at: 0) ?? "", $0.isNull(at: 1) ? nil : $0.int64(at: 1)) }.first
+                guard let stored, stored.0 == spec else {
+                    // New or changed: the first run is the schedule's next after now.
+                    try connection.run("""
+                        INSERT INTO eventide_periodic (name, schedule, next_run_at) VALUES (?1, ?2, ?3)
+                        ON CONFLICT (name) DO UPDATE SET schedule = ?2, next_run_at = ?3
+                        """, [.text(periodic.name), .text(spec), periodic.schedule.next(after: now).map { .integer($0) } ?? .null])
+                    continue
+                }
+                guard var due = stored.1, due <= now else { continue }
+                var runs: [NewDurableTask] = []
+                while due <= now {
+                    var run = periodic.template
+                    run.runAt = due
+                    runs.append(run)
+                    guard periodic.catchUp, runs.count < PeriodicTask.maxCatchUp, let next = periodic.schedule.next(after: due) else { break }
+                    due = next
+                }
+                added += try insert(runs, now: now).count { if case .duplicate = $0 { false } else { true } }
+                // Past the last run added: the next one due (catching up), else the
+                // schedule's next after now (one run stood for every missed one).
+                let next = due > now ? due : periodic.schedule.next(after: now)
+                try connection.run(
+                    "UPDATE eventide_periodic SET next_run_at = ?2 WHERE name = ?1", [.text(periodic.name), next.map { .integer($0) } ?? .null])
+            }
+            return added
         }
     }
 

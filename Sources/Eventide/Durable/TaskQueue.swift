@@ -112,6 +112,8 @@ public final class TaskQueue: Sendable {
     let blockingPool: WorkerPool
     /// This process's workers, by queue (empty until `start`).
     let runners = Locked<[String: QueueRunner]>([:])
+    /// The periodic tasks `schedule` registered.
+    let periodicTasks = Locked<[PeriodicTask]>([])
     /// Whether `shutdown` ran (it runs once).
     let shutDown = Locked(false)
     /// Names this process's runs in the store, so a restart can tell a dead run's rows.

@@ -51,6 +51,13 @@ package protocol TaskStore: Sendable {
     /// cancelled ones finished before `othersBefore`. Returns how many.
     func deleteFinished(completedBefore: Int64, othersBefore: Int64) async throws -> Int
 
+    /// Adds a run of each periodic task whose next run is due (one for all the runs missed
+    /// while no worker was running, or each of them for a schedule that catches up), and
+    /// moves its next run on; a schedule seen for the first time, or changed, gets its
+    /// next run counted from now. One transaction: a run is added exactly once per period,
+    /// across restarts. Returns how many tasks were added.
+    func enqueueDue(_ schedules: [PeriodicTask]) async throws -> Int
+
     /// Finishes the calls in flight and releases the store; later calls throw.
     func close() async
 }
