@@ -197,3 +197,17 @@ package final class DurableTaskMetrics: Sendable {
         return overflowTotal ? .max : total
     }
 }
+
+extension DurableTaskMetrics.Outcome {
+    /// The outcome a stored resolution counts as.
+    init(_ resolution: TaskResolution) {
+        switch resolution {
+        case .completed: self = .completed
+        case .retry: self = .retried
+        case .discard: self = .discarded
+        case .cancel: self = .cancelled
+        case .snooze: self = .snoozed
+        case .putBack: self = .interrupted
+        }
+    }
+}

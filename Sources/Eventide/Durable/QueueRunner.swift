@@ -23,6 +23,7 @@ final class QueueRunner: Sendable {
         var task: Task<Void, Never>?
         /// Runs on the blocking pool: cannot be cancelled, only asked to stop.
         let blocking: Bool
+        let started: ContinuousClock.Instant
         let deadline: ContinuousClock.Instant
         let timeout: Duration
         var timedOut = false
@@ -41,6 +42,8 @@ final class QueueRunner: Sendable {
         var lastCleanup: Int64 = 0
         /// When the last house-keeping pass ran (milliseconds on the store's clock).
         var lastHouseKeeping: Int64 = 0
+        /// When the state gauges were last read.
+        var lastStates: Int64 = 0
         /// Results the store refused (a full disk): stored again at each poll, so the task
         /// does not stay `running` until the next start.
         var unsaved: [TaskResult] = []
@@ -134,12 +137,14 @@ final class QueueRunner: Sendable {
     private func register(_ task: ClaimedTask, in locked: inout State) {
         let timeout = task.timeout.map { Duration.milliseconds($0) } ?? owner.configuration.timeout
         let blocking = owner.kinds[task.kind] is any BlockingDurableTask.Type
-        locked.running[task.id] = Run(task: nil, blocking: blocking, deadline: .now + timeout, timeout: timeout)
+        let now = ContinuousClock.now
+        locked.running[task.id] = Run(task: nil, blocking: blocking, started: now, deadline: now + timeout, timeout: timeout)
     }
 
     /// Starts registered `task`: a blocking one on the queue's blocking pool (through
     /// `submit` when given), decoded there too; any other in a Swift task.
     private func launch(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
+        owner.metrics.started(queue: task.queue, kind: task.kind, waitedMilliseconds: owner.store.now() - task.runAt)
         let interrupted: @Sendable () -> TaskQueue.Interruption? = { [self] in interruption(of: task.id) }
         if owner.kinds[task.kind] is any BlockingDurableTask.Type {
             let job: WorkerPool.Job = { [self] cancelled in
@@ -183,10 +188,12 @@ final class QueueRunner: Sendable {
             ])
             state.withLock { $0.unsaved.append(result) }
         }
-        let wake = state.withLock { state in
-            state.running[task.id] = nil
-            return state.backlog || state.stopping
+        let (run, wake) = state.withLock { state in
+            (state.running.removeValue(forKey: task.id), state.backlog || state.stopping)
         }
+        owner.metrics.finished(
+            queue: task.queue, kind: task.kind, outcome: DurableTaskMetrics.Outcome(resolution),
+            duration: run.map { .now - $0.started } ?? .zero)
         if wake { signal.fire() }
     }
 
@@ -234,9 +241,27 @@ final class QueueRunner: Sendable {
             return true
         }
         guard due else { return }
-        if case .allExcept = queues { await owner.enqueueDuePeriodicTasks() }
+        if case .allExcept = queues {
+            await owner.enqueueDuePeriodicTasks()
+            await recordStatesIfDue(now: now)
+        }
         await storeUnsavedResults()
         await cleanUpIfDue()
+    }
+
+    /// How often the gauges of tasks per queue and state are read from the store (a
+    /// count over the whole table).
+    static let statesInterval: Int64 = 15_000
+
+    /// Reads the counts per queue and state into their gauges, every `statesInterval`.
+    private func recordStatesIfDue(now: Int64) async {
+        let due = state.withLock { state in
+            guard now - state.lastStates >= Self.statesInterval else { return false }
+            state.lastStates = now
+            return true
+        }
+        guard due, let counts = try? await owner.store.counts() else { return }
+        owner.metrics.record(states: counts)
     }
 
     /// Stores the results the store refused before (once per poll while it refuses).

@@ -1,6 +1,7 @@
 import EventideUVLoop
 import Foundation
 import Logging
+import Metrics
 
 /// Durable background tasks: stored before the response that added them leaves, run at
 /// least once by this process's workers (or another process's), retried with backoff,
@@ -112,6 +113,8 @@ public final class TaskQueue: Sendable {
     let blockingPool: WorkerPool
     /// This process's workers, by queue (empty until `start`).
     let runners = Locked<[String: QueueRunner]>([:])
+    /// The swift-metrics side of the queue (see Documentation/DurableTasks.md).
+    let metrics: DurableTaskMetrics
     /// The periodic tasks `schedule` registered.
     let periodicTasks = Locked<[PeriodicTask]>([])
     /// Whether `shutdown` ran (it runs once).
@@ -124,10 +127,20 @@ public final class TaskQueue: Sendable {
     ///
     /// - Throws: when the store cannot be opened (a file that cannot be created, or one
     ///   written by a newer Eventide).
-    public init(
+    public convenience init(
         store: Store, tasks: [any DurableTask.Type], workers: Workers = .local(), configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "eventide.tasks")
     ) throws {
+        try self.init(store: store, tasks: tasks, workers: workers, configuration: configuration, logger: logger, metricsFactory: nil)
+    }
+
+    /// The public initializer's work, with the metrics going to `metricsFactory` (nil:
+    /// the bootstrapped `MetricsSystem`), so tests can read them without a global bootstrap.
+    package init(
+        store: Store, tasks: [any DurableTask.Type], workers: Workers, configuration: Configuration, logger: Logger,
+        metricsFactory: (any MetricsFactory)?
+    ) throws {
+        self.metrics = DurableTaskMetrics(factory: metricsFactory)
         switch store {
         case .sqlite(let path, let durability):
             self.store = try SQLiteTaskStore(path: path, durability: durability == .full ? .full : .normal, maxQueued: configuration.maxQueued)
@@ -178,8 +191,10 @@ public final class TaskQueue: Sendable {
             outcomes = try await store.enqueue(rows)
         } catch {
             for runner in reserved { runner?.release() }
+            metrics.rejected(count: rows.count, reason: error is TaskStoreFull ? .full : .error)
             throw error
         }
+        recordEnqueued(rows, outcomes)
         var handOff = DurableHandOff()
         for (index, outcome) in outcomes.enumerated() {
             switch (reserved[index], outcome) {
@@ -190,6 +205,20 @@ public final class TaskQueue: Sendable {
             }
         }
         return (outcomes.map(Receipt.init), handOff)
+    }
+
+    /// Counts stored rows and duplicates per queue (a request's rows mostly share one).
+    private func recordEnqueued(_ rows: [NewDurableTask], _ outcomes: [EnqueueOutcome]) {
+        var index = 0
+        while index < rows.count {
+            let queue = rows[index].queue
+            var (stored, duplicates) = (0, 0)
+            while index < rows.count, rows[index].queue == queue {
+                if case .duplicate = outcomes[index] { duplicates += 1 } else { stored += 1 }
+                index += 1
+            }
+            metrics.enqueued(queue: queue, count: stored, duplicates: duplicates)
+        }
     }
 
     /// The answer to a request whose durable tasks could not be committed.

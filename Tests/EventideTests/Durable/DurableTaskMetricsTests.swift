@@ -1,4 +1,7 @@
 import Eventide
+import EventideTesting
+import Foundation
+import Logging
 import EventideUVLoop
 import Metrics
 import Testing
@@ -269,5 +272,59 @@ final class RecordingMetrics: MetricsFactory {
         func record(_ value: Int64) { record(Double(value)) }
         func record(_ value: Double) { backend.values.withLock { $0.gauges[series] = value } }
         func recordNanoseconds(_ duration: Int64) { backend.values.withLock { $0.timers[series, default: []].append(duration) } }
+    }
+}
+
+/// The queue reports its tasks' lives through `DurableTaskMetrics`, over a real socket
+/// and a real file.
+@Suite struct DurableTaskMetricsWiringTests {
+    struct Ping: DurableTask {
+        static let name = "ping"
+        var fail: Bool
+        func run(_ context: DurableTaskContext) async throws {
+            if fail { throw DurableTaskError.cancel(reason: "asked to") }
+        }
+    }
+
+    @Test func aQueueCountsWhatItStoresStartsAndFinishes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let metrics = RecordingMetrics()
+        let queue = try TaskQueue(
+            store: .sqlite(path: directory.appendingPathComponent("tasks.db").path), tasks: [Ping.self], workers: .local(),
+            configuration: TaskQueue.Configuration(pollInterval: .milliseconds(20), maxQueued: 3), logger: Logger(label: "test"),
+            metricsFactory: metrics)
+        queue.start()
+        let router = Router()
+        router.sync.post("/ping/{fail}") { request, tasks in
+            try tasks.add(durable: Ping(fail: request.pathParameters["fail"] == "yes"), options: .init(uniqueKey: request.query["key"]))
+            return HTTPResponse.Status.accepted
+        }
+        let client = try TestClient(router: router, transport: .live, configuration: ServerConfiguration(taskQueue: queue))
+        #expect(try await client.execute(.post, "/ping/no").status == .accepted)
+        #expect(try await client.execute(.post, "/ping/yes").status == .accepted)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while metrics.counter("eventide_durable_tasks_finished_total", ["queue": "default", "kind": "ping", "outcome": "cancelled"]) != 1,
+            ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(metrics.counter("eventide_durable_tasks_enqueued_total", ["queue": "default"]) == 2)
+        #expect(metrics.counter("eventide_durable_tasks_started_total", ["queue": "default", "kind": "ping"]) == 2)
+        #expect(metrics.counter("eventide_durable_tasks_finished_total", ["queue": "default", "kind": "ping", "outcome": "completed"]) == 1)
+        #expect(metrics.counter("eventide_durable_tasks_finished_total", ["queue": "default", "kind": "ping", "outcome": "cancelled"]) == 1)
+        #expect(metrics.meter("eventide_durable_tasks_running", ["queue": "default"]) == 0)
+        #expect(metrics.timer("eventide_durable_task_wait_seconds", ["queue": "default"])?.count == 2)
+        // A unique key held: counted as a duplicate; past maxQueued: rejected as full.
+        _ = try await queue.enqueue(Ping(fail: false), options: .init(delay: .seconds(60), uniqueKey: "k"))
+        _ = try await queue.enqueue(Ping(fail: false), options: .init(delay: .seconds(60), uniqueKey: "k"))
+        #expect(metrics.counter("eventide_durable_tasks_duplicates_total", ["queue": "default"]) == 1)
+        _ = try await queue.enqueue(Ping(fail: false), options: .init(delay: .seconds(60)))
+        _ = try await queue.enqueue(Ping(fail: false), options: .init(delay: .seconds(60)))
+        #expect(try await client.execute(.post, "/ping/no").status == .serviceUnavailable)
+        #expect(metrics.counter("eventide_durable_tasks_rejected_total", ["reason": "full"]) == 1)
+        try client.shutdown()
+        await queue.shutdown()
     }
 }
