@@ -48,6 +48,33 @@ package final class SQLiteTaskStore: TaskStore {
 
     private let state = Locked(State())
     private let durability: SQLiteTaskTable.Durability
+    /// The connection queries use, on a thread of its own.
+    private let reader: Reader
+
+    /// A read-only connection opened on first use, used by its pool's one thread only.
+    private final class Reader: @unchecked Sendable {
+        let pool = WorkerPool(threads: 1)
+        let path: String
+        // why: touched only on `pool`'s one thread.
+        private var opened: SQLiteTaskTable?
+
+        init(path: String) { self.path = path }
+
+        func table() throws -> SQLiteTaskTable {
+            if let opened { return opened }
+            let table = try SQLiteTaskTable(readingFrom: path)
+            opened = table
+            return table
+        }
+
+        func close() {
+            _ = pool.submit { [self] _ in
+                try? opened?.connection.close()
+                opened = nil
+            }
+            pool.shutdown()
+        }
+    }
     /// The most unfinished tasks the store takes (nil: no limit).
     private let maxQueued: Int?
     /// Signalled once per job handed over and once by `close`.
@@ -66,6 +93,7 @@ package final class SQLiteTaskStore: TaskStore {
     ) throws {
         self.clock = clock
         self.durability = durability
+        self.reader = Reader(path: path)
         self.maxQueued = maxQueued
         let opened = Locked<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
@@ -119,7 +147,7 @@ package final class SQLiteTaskStore: TaskStore {
     }
 
     package func record(id: Int64) async throws -> DurableTaskRecord? {
-        try await perform { table, _ in try table.record(id: id) }
+        try await read { table in try table.record(id: id) }
     }
 
     package func cancel(id: Int64) async throws -> DurableTaskState? {
@@ -131,7 +159,20 @@ package final class SQLiteTaskStore: TaskStore {
     }
 
     package func counts() async throws -> [String: [DurableTaskState: Int]] {
-        try await perform { table, _ in try table.counts() }
+        try await read { table in try table.counts() }
+    }
+
+    /// Runs a query on the reader thread's own read-only connection (beside the
+    /// writer's transactions: WAL lets readers and one writer work at once), which sees
+    /// every transaction committed before it starts.
+    private func read<Result: Sendable>(_ body: @escaping @Sendable (SQLiteTaskTable) throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let submitted = reader.pool.submit { [reader] cancelled in
+                guard !cancelled else { return continuation.resume(throwing: SQLiteTaskStoreError.closed) }
+                continuation.resume(with: Swift.Result { try body(try reader.table()) })
+            }
+            if !submitted { continuation.resume(throwing: SQLiteTaskStoreError.closed) }
+        }
     }
 
     package func enqueueDue(_ schedules: [PeriodicTask]) async throws -> Int {
@@ -183,6 +224,7 @@ package final class SQLiteTaskStore: TaskStore {
         guard first else { return }
         wake.signal()
         stopped.wait()
+        reader.close()
     }
 
     /// How long results wait for company: a turn holding only results starts this long

@@ -46,6 +46,13 @@ package final class SQLiteTaskTable {
         try migrate()
     }
 
+    /// A read-only view of the store at `path` (made by a writer already): queries only,
+    /// on a connection of its own, so they run beside the writer's transactions (WAL).
+    package init(readingFrom path: String) throws {
+        connection = try SQLiteConnection(path: path, mode: .readOnly)
+        connection.busyTimeout = .seconds(5)
+    }
+
     /// `body` as one unit of work: a savepoint inside the caller's open transaction (the
     /// store's turn, which commits many units with one fsync), else a transaction of its own.
     private func write<Result>(_ body: () throws -> Result) throws -> Result {

@@ -47,6 +47,29 @@ import Testing
         }
     }
 
+    @Test func queriesRunBesideTheWritersTransaction() async throws {
+        try await withStore { store, _ in
+            _ = try await store.enqueue([task("before")])
+            // The writer holds a transaction with an insert not committed yet.
+            let entered = Gate()
+            let gate = Gate()
+            let holding = Task {
+                try await store.perform { table, now in
+                    _ = try table.insert([self.task("uncommitted")], now: now)
+                    entered.open()
+                    _ = gate.wait(timeout: 30)
+                }
+            }
+            #expect(await entered.wait(timeout: 30))
+            // Answered while the writer waits, from the last commit.
+            #expect(try await store.counts()["default"]?[.available] == 1)
+            #expect(try await store.record(id: 1)?.state == .available)
+            gate.open()
+            try await holding.value
+            #expect(try await store.counts()["default"]?[.available] == 2)
+        }
+    }
+
     @Test func aCallersOutcomesAreItsOwnInOrder() async throws {
         try await withStore { store, _ in
             let first = try await store.enqueue([task("a", uniqueKey: "k"), task("b")])
