@@ -30,15 +30,24 @@ struct TaskStoreOptions: ParsableArguments {
     @Flag(help: "Commit with synchronous=NORMAL (survives a process crash, not a power cut) instead of FULL.")
     var relaxedDurability = false
 
+    @Option(help: "Seconds completed durable tasks are kept before retention deletes them (default: the queue's, 24 h).")
+    var keepCompleted: Int?
+
+    @Option(help: "The most unfinished durable tasks the store takes before answering 503 (default: the queue's, 1,000,000).")
+    var maxQueued: Int?
+
     /// The queue these options describe (nil without `--task-store`), its log in `workdir`.
     func makeQueue(workdir: WorkdirOption, logger: Logger) throws -> TaskQueue? {
         guard let taskStore else { return nil }
         DurableNotification.logPath.withLock { $0 = workdir.path("log.txt") }
         let path = taskStore.hasPrefix("/") ? taskStore : workdir.path(taskStore)
+        var configuration = TaskQueue.Configuration()
+        if let keepCompleted { configuration.keepCompleted = .seconds(keepCompleted) }
+        if let maxQueued { configuration.maxQueued = maxQueued }
         return try TaskQueue(
             store: .sqlite(path: path, durability: relaxedDurability ? .normal : .full),
             tasks: [DurableNotification.self, DurableFailing.self],
-            workers: localWorkers > 0 ? .local(concurrency: localWorkers) : .none, logger: logger)
+            workers: localWorkers > 0 ? .local(concurrency: localWorkers) : .none, configuration: configuration, logger: logger)
     }
 }
 
