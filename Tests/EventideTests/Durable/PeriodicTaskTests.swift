@@ -88,7 +88,8 @@ import Testing
             let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Tick.self], configuration: configuration)
             try queue.schedule(.every(.seconds(1)), Tick(label: label))
             queue.start()
-            #expect(await Self.ticks.wait(timeout: 20) { $0.filter { $0 == label }.count >= 2 })
+            let ticked = await Self.ticks.wait(timeout: 40) { $0.filter { $0 == label }.count >= 2 }
+            #expect(ticked, "counts: \(try await queue.counts()), ticks: \(Self.ticks.current.filter { $0 == label }.count)")
             await queue.shutdown()
             let runs = Self.ticks.current.filter { $0 == label }.count
             // A restart at once: the next run is the stored one, not a run per start.
