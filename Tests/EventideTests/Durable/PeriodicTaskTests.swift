@@ -89,7 +89,8 @@ import Testing
             try queue.schedule(.every(.seconds(1)), Tick(label: label))
             queue.start()
             let ticked = await Self.ticks.wait(timeout: 40) { $0.filter { $0 == label }.count >= 2 }
-            #expect(ticked, "counts: \(try await queue.counts()), ticks: \(Self.ticks.current.filter { $0 == label }.count)")
+            let counts = try await queue.counts()
+            #expect(ticked, "counts: \(counts), ticks: \(Self.ticks.current.filter { $0 == label }.count)")
             await queue.shutdown()
             let runs = Self.ticks.current.filter { $0 == label }.count
             // A restart at once: the next run is the stored one, not a run per start.
