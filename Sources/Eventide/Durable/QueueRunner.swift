@@ -292,13 +292,20 @@ final class QueueRunner: Sendable {
             return true
         }
         guard due else { return }
+        let (completedBefore, othersBefore) = (now - Int64(keepCompleted.wholeMilliseconds), now - Int64(keepFailed.wholeMilliseconds))
         do {
-            _ = try await owner.store.deleteFinished(
-                completedBefore: now - Int64(keepCompleted.wholeMilliseconds), othersBefore: now - Int64(keepFailed.wholeMilliseconds))
+            // In slices, each its own short turn: requests' commits go between them.
+            while try await owner.store.deleteFinished(
+                completedBefore: completedBefore, othersBefore: othersBefore, limit: Self.cleanupSlice) == Self.cleanupSlice,
+                !isStopping
+            {}
         } catch {
             owner.logger.error("durable tasks: retention cleanup failed: \(error)")
         }
     }
+
+    /// How many finished tasks one retention turn deletes at most.
+    static let cleanupSlice = 2_000
 
     // MARK: Stopping
 

@@ -180,9 +180,9 @@ package final class SQLiteTaskStore: TaskStore {
         return try await perform { table, now in try table.enqueueDue(schedules, now: now) }
     }
 
-    package func deleteFinished(completedBefore: Int64, othersBefore: Int64) async throws -> Int {
+    package func deleteFinished(completedBefore: Int64, othersBefore: Int64, limit: Int) async throws -> Int {
         try await perform(bookkeeping: true) { table, _ in
-            try table.deleteFinished(completedBefore: completedBefore, othersBefore: othersBefore)
+            try table.deleteFinished(completedBefore: completedBefore, othersBefore: othersBefore, limit: limit)
         }
     }
 

@@ -39,6 +39,8 @@ package final class SQLiteTaskTable {
             // store that could never take a task must not start.
             guard !connection.isReadOnly else { throw SQLiteTaskTableError.cannotOpen(path: path, reason: "read-only") }
             _ = try connection.setJournalMode(.wal)
+            // The log keeps the size of its largest transaction unless told otherwise.
+            try connection.execute("PRAGMA journal_size_limit = 16777216")
         } catch let error as SQLiteError {
             throw SQLiteTaskTableError.cannotOpen(path: path, reason: "\(error)")
         }
@@ -371,12 +373,20 @@ package final class SQLiteTaskTable {
 
     /// Deletes completed tasks finished before `completedBefore`, and discarded and
     /// cancelled ones finished before `othersBefore`. Returns how many.
-    package func deleteFinished(completedBefore: Int64, othersBefore: Int64) throws -> Int {
+    package func deleteFinished(completedBefore: Int64, othersBefore: Int64, limit: Int = .max) throws -> Int {
         try write {
-            try connection.run("DELETE FROM eventide_tasks WHERE state = 'completed' AND finished_at < ?", [.integer(completedBefore)])
+            // At most `limit` rows per call: a large delete holds the one writer (and every
+            // request's commit behind it) for as long as it runs.
+            try connection.run("""
+                DELETE FROM eventide_tasks WHERE id IN (
+                    SELECT id FROM eventide_tasks WHERE state = 'completed' AND finished_at < ?1 LIMIT ?2)
+                """, [.integer(completedBefore), .integer(Int64(limit))])
             var deleted = connection.changes
-            try connection.run(
-                "DELETE FROM eventide_tasks WHERE state IN ('discarded', 'cancelled') AND finished_at < ?", [.integer(othersBefore)])
+            guard deleted < limit else { return deleted }
+            try connection.run("""
+                DELETE FROM eventide_tasks WHERE id IN (
+                    SELECT id FROM eventide_tasks WHERE state IN ('discarded', 'cancelled') AND finished_at < ?1 LIMIT ?2)
+                """, [.integer(othersBefore), .integer(Int64(limit - deleted))])
             deleted += connection.changes
             return deleted
         }

@@ -47,9 +47,11 @@ package protocol TaskStore: Sendable {
     /// How many tasks each queue holds in each state.
     func counts() async throws -> [String: [DurableTaskState: Int]]
 
-    /// Deletes completed tasks finished before `completedBefore`, and discarded and
-    /// cancelled ones finished before `othersBefore`. Returns how many.
-    func deleteFinished(completedBefore: Int64, othersBefore: Int64) async throws -> Int
+    /// Deletes up to `limit` completed tasks finished before `completedBefore`, and
+    /// discarded and cancelled ones finished before `othersBefore`. Returns how many (the
+    /// caller calls again while it gets `limit`: one short transaction each, between
+    /// other work).
+    func deleteFinished(completedBefore: Int64, othersBefore: Int64, limit: Int) async throws -> Int
 
     /// Adds a run of each periodic task whose next run is due (one for all the runs missed
     /// while no worker was running, or each of them for a schedule that catches up), and

@@ -139,6 +139,19 @@ import Testing
         }
     }
 
+    @Test func retentionDeletesInSlicesOfAtMostItsLimit() throws {
+        try withTable { table, _ in
+            _ = try table.insert((0..<7).map { task("t\($0)") }, now: 0)
+            let claimed = try table.claim(queue: "default", limit: 7, worker: "w", now: 1)
+            try table.resolve(claimed.prefix(5).map { TaskResult(id: $0.id, .completed) }, now: 10)
+            try table.resolve(claimed.suffix(2).map { TaskResult(id: $0.id, .cancel(reason: "no")) }, now: 10)
+            #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11, limit: 3) == 3)
+            #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11, limit: 3) == 3)  // 2 completed, 1 cancelled
+            #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11, limit: 3) == 1)
+            #expect(try table.counts().isEmpty)
+        }
+    }
+
     @Test func aVersion1FileIsMigratedAndKeepsItsTasks() throws {
         try withTable { table, path in
             _ = try table.insert([task("old")], now: 1)
