@@ -129,21 +129,24 @@ package final class SQLiteTaskTable {
     /// before the insert). A due task with `claimedBy` is stored `running` for it.
     package func insert(_ tasks: [NewDurableTask], now: Int64) throws -> [EnqueueOutcome] {
         try write {
-            let insert = try connection.cached("""
-                INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
-                    attempt, attempted_at, worker, timeout_ms)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
-                ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND \(Self.unfinishedStates)
-                DO NOTHING
-                """)
+            let insert = try insertStatement()
             let outcomes = try tasks.map { task -> EnqueueOutcome in
                 let claimed = task.claimedBy != nil && task.runAt <= now
                 let state: DurableTaskState = claimed ? .running : task.runAt > now ? .scheduled : .available
-                try insert.run([
-                    .text(task.kind), .text(task.queue), .blob(task.arguments), .text(state.rawValue), SQLiteValue(task.priority),
-                    SQLiteValue(task.maxAttempts), task.uniqueKey.map { .text($0) } ?? .null, .integer(now), .integer(task.runAt),
-                    .integer(claimed ? 1 : 0), claimed ? .text(task.claimedBy ?? "") : .null, task.timeout.map { .integer($0) } ?? .null,
-                ])
+                // Every parameter is bound for every row: none keeps the last row's value.
+                try insert.bindText(task.kind, at: 1)
+                try insert.bindText(task.queue, at: 2)
+                try insert.bindBlob(task.arguments, at: 3)
+                try insert.bindText(state.rawValue, at: 4)
+                try insert.bindInteger(task.priority, at: 5)
+                try insert.bindInteger(task.maxAttempts, at: 6)
+                if let key = task.uniqueKey { try insert.bindText(key, at: 7) } else { try insert.bindNull(at: 7) }
+                try insert.bindInteger(now, at: 8)
+                try insert.bindInteger(task.runAt, at: 9)
+                try insert.bindInteger(claimed ? 1 : 0, at: 10)
+                if claimed { try insert.bindText(task.claimedBy ?? "", at: 11) } else { try insert.bindNull(at: 11) }
+                if let timeout = task.timeout { try insert.bindInteger(timeout, at: 12) } else { try insert.bindNull(at: 12) }
+                try insert.run()
                 if connection.changes == 1 { return claimed ? .claimed(connection.lastInsertRowID) : .inserted(connection.lastInsertRowID) }
                 guard let key = task.uniqueKey, let holder = try holder(of: key) else {
                     throw SQLiteTaskTableError.lostUniqueHolder(key: task.uniqueKey ?? "")
@@ -153,6 +156,23 @@ package final class SQLiteTaskTable {
             adjustUnfinished(by: outcomes.count { if case .duplicate = $0 { false } else { true } })
             return outcomes
         }
+    }
+
+    /// The insert statement, kept here: a row per task finds it without hashing its SQL
+    /// in the connection's cache.
+    private var insertStatementCache: SQLiteStatement?
+
+    private func insertStatement() throws -> SQLiteStatement {
+        if let insertStatementCache { return insertStatementCache }
+        let statement = try connection.cached("""
+            INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
+                attempt, attempted_at, worker, timeout_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND \(Self.unfinishedStates)
+            DO NOTHING
+            """)
+        insertStatementCache = statement
+        return statement
     }
 
     /// Tasks scheduled, available, running or retryable: what `maxQueued` limits.
