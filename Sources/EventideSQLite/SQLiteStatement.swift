@@ -41,30 +41,69 @@ public final class SQLiteStatement {
     /// Binds `value` to parameter `index`, counted from 1. A binding stays until it is
     /// replaced or `clearBindings()` is called, `reset()` included.
     public func bind(_ value: SQLiteValue, at index: Int) throws(SQLiteError) {
+        switch value {
+        case .integer(let integer): try bindInteger(integer, at: index)
+        case .real(let real): try bindReal(real, at: index)
+        case .text(let text): try bindText(text, at: index)
+        case .blob(let bytes): try bindBlob(bytes, at: index)
+        case .null: try bindNull(at: index)
+        }
+    }
+
+    // One binder per storage class: for statements run many times (a row per task, a
+    // row per event), binding this way builds no `[SQLiteValue]` array and no enum value
+    // per parameter. Like `bind(_:at:)`, each binding stays until replaced or cleared.
+
+    /// Binds an integer to parameter `index`, counted from 1.
+    public func bindInteger(_ value: Int64, at index: Int) throws(SQLiteError) {
+        let db = try database.open(for: sql)
+        try check(sqlite3_bind_int64(handle, Int32(clamping: index), value), index: index, database: db)
+    }
+
+    /// Binds an `Int` (as a 64-bit integer) to parameter `index`, counted from 1.
+    public func bindInteger(_ value: Int, at index: Int) throws(SQLiteError) {
+        try bindInteger(Int64(value), at: index)
+    }
+
+    /// Binds a double to parameter `index`, counted from 1.
+    public func bindReal(_ value: Double, at index: Int) throws(SQLiteError) {
+        let db = try database.open(for: sql)
+        try check(sqlite3_bind_double(handle, Int32(clamping: index), value), index: index, database: db)
+    }
+
+    /// Binds UTF-8 text to parameter `index`, counted from 1 (SQLite copies it).
+    public func bindText(_ text: String, at index: Int) throws(SQLiteError) {
         let db = try database.open(for: sql)
         let position = Int32(clamping: index)
-        let status: Int32
-        switch value {
-        case .integer(let integer):
-            status = sqlite3_bind_int64(handle, position, integer)
-        case .real(let real):
-            status = sqlite3_bind_double(handle, position, real)
-        case .text(let text):
-            status = text.withCString { eventide_sqlite3_bind_text(handle, position, $0, UInt64(text.utf8.count)) }
-        case .blob(let bytes) where bytes.isEmpty:
-            // A blob binder given a null pointer binds NULL, and an empty array has none.
-            status = sqlite3_bind_zeroblob(handle, position, 0)
-        case .blob(let bytes):
-            status = bytes.withUnsafeBytes { eventide_sqlite3_bind_blob(handle, position, $0.baseAddress, UInt64($0.count)) }
-        case .null:
-            status = sqlite3_bind_null(handle, position)
+        let status = text.withCString { eventide_sqlite3_bind_text(handle, position, $0, UInt64(text.utf8.count)) }
+        try check(status, index: index, database: db)
+    }
+
+    /// Binds bytes as a blob to parameter `index`, counted from 1 (SQLite copies them);
+    /// an empty array binds an empty blob, not NULL.
+    public func bindBlob(_ bytes: [UInt8], at index: Int) throws(SQLiteError) {
+        let db = try database.open(for: sql)
+        let position = Int32(clamping: index)
+        // A blob binder given a null pointer binds NULL, and an empty array has none.
+        let status = bytes.isEmpty
+            ? sqlite3_bind_zeroblob(handle, position, 0)
+            : bytes.withUnsafeBytes { eventide_sqlite3_bind_blob(handle, position, $0.baseAddress, UInt64($0.count)) }
+        try check(status, index: index, database: db)
+    }
+
+    /// Binds NULL to parameter `index`, counted from 1.
+    public func bindNull(at index: Int) throws(SQLiteError) {
+        let db = try database.open(for: sql)
+        try check(sqlite3_bind_null(handle, Int32(clamping: index)), index: index, database: db)
+    }
+
+    /// Turns a binder's status into the error it means.
+    private func check(_ status: Int32, index: Int, database db: OpaquePointer) throws(SQLiteError) {
+        guard status != SQLITE_OK else { return }
+        if status == SQLITE_RANGE {
+            throw .range("no parameter \(index): the statement has \(parameterCount)", sql: sql)
         }
-        guard status == SQLITE_OK else {
-            if status == SQLITE_RANGE {
-                throw .range("no parameter \(index): the statement has \(parameterCount)", sql: sql)
-            }
-            throw SQLiteError(code: status, database: db, sql: sql)
-        }
+        throw SQLiteError(code: status, database: db, sql: sql)
     }
 
     /// Binds `value` to the parameter called `name`, prefix included (`":id"`, `"@id"`,

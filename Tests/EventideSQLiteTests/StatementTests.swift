@@ -93,6 +93,31 @@ import Testing
         #expect(try statement.query { $0.isNull(at: 0) } == [true])
     }
 
+    @Test func typedBindersStoreWhatTheValueBinderStores() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (i, j, r, s, e, b, z, n)")
+        let insert = try connection.prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        try insert.bindInteger(Int64.min, at: 1)
+        try insert.bindInteger(42, at: 2)
+        try insert.bindReal(-0.5, at: 3)
+        try insert.bindText("héllo ✓", at: 4)
+        try insert.bindText("", at: 5)
+        try insert.bindBlob([0, 1, 255], at: 6)
+        try insert.bindBlob([], at: 7)
+        try insert.bindNull(at: 8)
+        try insert.run()
+        let rows = try connection.query("SELECT i, j, r, s, e, b, z, n, typeof(e), typeof(z) FROM t") { row in
+            (0..<10).map { row.value(at: $0) }
+        }
+        #expect(rows == [[.integer(.min), 42, -0.5, "héllo ✓", "", .blob([0, 1, 255]), .blob([]), nil, "text", "blob"]])
+
+        let range = #expect(throws: SQLiteError.self) { try insert.bindInteger(1, at: 9) }
+        #expect(range?.primaryCode == 25)  // SQLITE_RANGE
+        try connection.close()
+        let closed = #expect(throws: SQLiteError.self) { try insert.bindText("late", at: 1) }
+        #expect(closed?.primaryCode == 21)  // SQLITE_MISUSE
+    }
+
     @Test func aUniqueViolationIsAConstraintError() throws {
         try withTemporaryDirectory { directory in
             let connection = try SQLiteConnection(path: directory + "/unique.sqlite")

@@ -77,7 +77,8 @@ package final class SQLiteTaskStore: TaskStore {
     }
     /// The most unfinished tasks the store takes (nil: no limit).
     private let maxQueued: Int?
-    /// Signalled once per job handed over and once by `close`.
+    /// Signalled by the first urgent job and the first results after each turn took the
+    /// jobs, and by `close`.
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = DispatchSemaphore(value: 0)
     /// Milliseconds since the Unix epoch.
@@ -239,8 +240,13 @@ package final class SQLiteTaskStore: TaskStore {
             guard !state.closed else { return nil }
             state.jobs.append(job)
             if urgent {
-                state.urgent = true
-                return true
+                // One signal per turn is enough: the writer takes every job handed over
+                // since its last turn. A signal per job would stay counted in the
+                // semaphore after the turn took the jobs, and each leftover signal would
+                // end a later results-only wait at once (a turn, a commit and its log
+                // writes for a few results, instead of their joining the next inserts).
+                defer { state.urgent = true }
+                return !state.urgent
             }
             defer { state.resultsSignalled = true }
             return !state.resultsSignalled

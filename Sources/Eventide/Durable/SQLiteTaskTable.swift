@@ -21,6 +21,28 @@ package final class SQLiteTaskTable {
     /// The schema version this code writes; `migrate` brings older files up to it.
     package static let schemaVersion = 3
 
+    /// The states that count against `maxQueued` and hold a unique key, as SQL.
+    ///
+    /// Written as `=` tests joined by OR, not `state IN (...)`: SQLite evaluates an `IN`
+    /// list of more than two constants through a temporary b-tree it builds and frees each
+    /// time the statement runs, and it tests the partial indexes' WHERE clauses on every
+    /// row it inserts or updates: an `IN` there cost three such b-trees per task inserted.
+    /// A query uses a partial index only when its WHERE repeats the index's expression,
+    /// so queries use these same strings.
+    static let unfinishedStates = "(state = 'scheduled' OR state = 'available' OR state = 'running' OR state = 'retryable')"
+    /// The states a claim takes tasks from, as SQL (see `unfinishedStates`).
+    static let dueStates = "(state = 'scheduled' OR state = 'available' OR state = 'retryable')"
+
+    /// The partial indexes on the task's state (created by `migrate`; version 3 rebuilt them).
+    private static let stateIndexes = """
+        CREATE UNIQUE INDEX IF NOT EXISTS eventide_tasks_unique_key ON eventide_tasks (unique_key)
+            WHERE unique_key IS NOT NULL AND \(unfinishedStates);
+        CREATE INDEX IF NOT EXISTS eventide_tasks_due ON eventide_tasks (queue, priority, run_at, id)
+            WHERE \(dueStates);
+        CREATE INDEX IF NOT EXISTS eventide_tasks_due_any_queue ON eventide_tasks (priority, run_at, id)
+            WHERE \(dueStates);
+        """
+
     /// When a commit counts as durable (SQLite's `synchronous` in WAL mode).
     package enum Durability: Sendable {
         /// Each commit is fsynced before it returns: survives a power cut (default).
@@ -85,12 +107,7 @@ package final class SQLiteTaskTable {
                     errors TEXT NOT NULL DEFAULT '[]',
                     timeout_ms INTEGER
                 );
-                CREATE UNIQUE INDEX IF NOT EXISTS eventide_tasks_unique_key ON eventide_tasks (unique_key)
-                    WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable');
-                CREATE INDEX IF NOT EXISTS eventide_tasks_due ON eventide_tasks (queue, priority, run_at, id)
-                    WHERE state IN ('scheduled', 'available', 'retryable');
-                CREATE INDEX IF NOT EXISTS eventide_tasks_due_any_queue ON eventide_tasks (priority, run_at, id)
-                    WHERE state IN ('scheduled', 'available', 'retryable');
+                \(Self.stateIndexes)
                 CREATE INDEX IF NOT EXISTS eventide_tasks_finished ON eventide_tasks (state, finished_at)
                     WHERE finished_at IS NOT NULL;
                 CREATE TABLE IF NOT EXISTS eventide_periodic (
@@ -105,9 +122,18 @@ package final class SQLiteTaskTable {
             } else if let version = versions.first, version > Self.schemaVersion {
                 throw SQLiteTaskTableError.newerSchema(found: version, supported: Self.schemaVersion)
             } else if let version = versions.first, version < Self.schemaVersion {
-                // Version 2: a task's own timeout (`DurableTaskOptions.timeout`). Version 3:
-                // eventide_periodic, created above.
+                // Version 2: a task's own timeout (`DurableTaskOptions.timeout`).
                 if version < 2 { try connection.execute("ALTER TABLE eventide_tasks ADD COLUMN timeout_ms INTEGER") }
+                // Version 3: eventide_periodic (created above), and the partial indexes'
+                // state sets as `=` tests (see `unfinishedStates`).
+                if version < 3 {
+                    try connection.execute("""
+                        DROP INDEX IF EXISTS eventide_tasks_unique_key;
+                        DROP INDEX IF EXISTS eventide_tasks_due;
+                        DROP INDEX IF EXISTS eventide_tasks_due_any_queue;
+                        \(Self.stateIndexes)
+                        """)
+                }
                 try connection.run("UPDATE eventide_schema SET version = ?", [SQLiteValue(Self.schemaVersion)])
             }
         }
@@ -118,21 +144,24 @@ package final class SQLiteTaskTable {
     /// before the insert). A due task with `claimedBy` is stored `running` for it.
     package func insert(_ tasks: [NewDurableTask], now: Int64) throws -> [EnqueueOutcome] {
         try write {
-            let insert = try connection.cached("""
-                INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
-                    attempt, attempted_at, worker, timeout_ms)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
-                ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retryable')
-                DO NOTHING
-                """)
+            let insert = try insertStatement()
             let outcomes = try tasks.map { task -> EnqueueOutcome in
                 let claimed = task.claimedBy != nil && task.runAt <= now
                 let state: DurableTaskState = claimed ? .running : task.runAt > now ? .scheduled : .available
-                try insert.run([
-                    .text(task.kind), .text(task.queue), .blob(task.arguments), .text(state.rawValue), SQLiteValue(task.priority),
-                    SQLiteValue(task.maxAttempts), task.uniqueKey.map { .text($0) } ?? .null, .integer(now), .integer(task.runAt),
-                    .integer(claimed ? 1 : 0), claimed ? .text(task.claimedBy ?? "") : .null, task.timeout.map { .integer($0) } ?? .null,
-                ])
+                // Every parameter is bound for every row: none keeps the last row's value.
+                try insert.bindText(task.kind, at: 1)
+                try insert.bindText(task.queue, at: 2)
+                try insert.bindBlob(task.arguments, at: 3)
+                try insert.bindText(state.rawValue, at: 4)
+                try insert.bindInteger(task.priority, at: 5)
+                try insert.bindInteger(task.maxAttempts, at: 6)
+                if let key = task.uniqueKey { try insert.bindText(key, at: 7) } else { try insert.bindNull(at: 7) }
+                try insert.bindInteger(now, at: 8)
+                try insert.bindInteger(task.runAt, at: 9)
+                try insert.bindInteger(claimed ? 1 : 0, at: 10)
+                if claimed { try insert.bindText(task.claimedBy ?? "", at: 11) } else { try insert.bindNull(at: 11) }
+                if let timeout = task.timeout { try insert.bindInteger(timeout, at: 12) } else { try insert.bindNull(at: 12) }
+                try insert.run()
                 if connection.changes == 1 { return claimed ? .claimed(connection.lastInsertRowID) : .inserted(connection.lastInsertRowID) }
                 guard let key = task.uniqueKey, let holder = try holder(of: key) else {
                     throw SQLiteTaskTableError.lostUniqueHolder(key: task.uniqueKey ?? "")
@@ -144,11 +173,28 @@ package final class SQLiteTaskTable {
         }
     }
 
+    /// The insert statement, kept here: a row per task finds it without hashing its SQL
+    /// in the connection's cache.
+    private var insertStatementCache: SQLiteStatement?
+
+    private func insertStatement() throws -> SQLiteStatement {
+        if let insertStatementCache { return insertStatementCache }
+        let statement = try connection.cached("""
+            INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
+                attempt, attempted_at, worker, timeout_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND \(Self.unfinishedStates)
+            DO NOTHING
+            """)
+        insertStatementCache = statement
+        return statement
+    }
+
     /// Tasks scheduled, available, running or retryable: what `maxQueued` limits.
     package func unfinished() throws -> Int {
         if let unfinishedCount { return unfinishedCount }
         let count = try connection.query(
-            "SELECT count(*) FROM eventide_tasks WHERE state IN ('scheduled', 'available', 'running', 'retryable')"
+            "SELECT count(*) FROM eventide_tasks WHERE \(Self.unfinishedStates)"
         ) { $0.int(at: 0) }.first ?? 0
         unfinishedCount = count
         return count
@@ -164,7 +210,7 @@ package final class SQLiteTaskTable {
 
     private func holder(of key: String) throws -> Int64? {
         try connection.query(
-            "SELECT id FROM eventide_tasks WHERE unique_key = ? AND state IN ('scheduled', 'available', 'running', 'retryable')",
+            "SELECT id FROM eventide_tasks WHERE unique_key = ? AND \(Self.unfinishedStates)",
             [.text(key)]
         ) { $0.int64(at: 0) }.first
     }
@@ -192,7 +238,7 @@ package final class SQLiteTaskTable {
                 UPDATE eventide_tasks SET state = 'running', attempt = attempt + 1, attempted_at = ?1, worker = ?2
                 WHERE id IN (
                     SELECT id FROM eventide_tasks
-                    WHERE \(filter) AND state IN ('scheduled', 'available', 'retryable') AND run_at <= ?1
+                    WHERE \(filter) AND \(Self.dueStates) AND run_at <= ?1
                     ORDER BY priority, run_at, id LIMIT ?4)
                 RETURNING id, kind, queue, arguments, priority, attempt, max_attempts, run_at, timeout_ms
                 """, [.integer(now), .text(worker), queueValue, SQLiteValue(limit)]
@@ -321,7 +367,7 @@ package final class SQLiteTaskTable {
         try write {
             try connection.run("""
                 UPDATE eventide_tasks SET state = 'cancelled', finished_at = ?2
-                WHERE id = ?1 AND state IN ('scheduled', 'available', 'retryable')
+                WHERE id = ?1 AND \(Self.dueStates)
                 """, [.integer(id), .integer(now)])
             adjustUnfinished(by: -connection.changes)
             return try record(id: id)?.state

@@ -123,13 +123,12 @@ extension TaskQueue {
     /// How a run that threw `error` (nil: returned) ended, for the store: a run past its
     /// timeout failed whatever it did; one stopped by a shutdown goes back unspent.
     private func ended(_ context: DurableTaskContext, throwing error: (any Error)?, interruption: Interruption?) -> TaskResolution {
-        let logger = context.logger
         let failure: any Error
         switch (error, interruption) {
         case (_, .timeout(let limit)): failure = DurableTaskTimeout(timeout: limit)
         case (nil, _): return .completed
         case (DurableTaskError.cancel(let reason)?, _):
-            logger.info("durable task cancelled itself", metadata: ["reason": "\(reason)"])
+            context.logger.info("durable task cancelled itself", metadata: ["reason": "\(reason)"])
             return .cancel(reason: reason)
         case (DurableTaskError.snooze(let duration)?, _):
             return .snooze(until: store.now() + Int64(duration.wholeMilliseconds))
@@ -139,6 +138,7 @@ extension TaskQueue {
         case (let error?, _): failure = error
         }
         let description = "\(failure)"
+        let logger = context.logger  // only a failure pays for the logger's metadata
         if context.attempt >= context.maxAttempts {
             logger.error("durable task discarded after its last attempt", metadata: [
                 "attempt": "\(context.attempt)", "error": "\(description)",
