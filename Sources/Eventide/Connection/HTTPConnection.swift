@@ -220,17 +220,27 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
         to request: HTTPRequestHead, context: RequestContext?,
         _ produce: @escaping @Sendable (LoopBound<HTTPConnection>) async -> (response: Response, failed: Bool)
     ) -> Bool {
-        responding = true
-        core.taskStarted()
-        let this = LoopBound(self, loop: loop)
+        let this = holdForResponse()
         Task(executorPreference: loop.executor) {
             let (response, failed) = await produce(this)
-            let connection = this.value
-            connection.core.taskFinished()
-            connection.responding = false
-            if connection.send(response, to: request, context: context, failed: failed) { connection.process() }
+            this.value.answerHeld(response, to: request, context: context, failed: failed)
         }
         return false
+    }
+
+    /// Holds the connection (no further request is read) until `answerHeld`; returns it
+    /// bound to its loop, for whoever answers later.
+    func holdForResponse() -> LoopBound<HTTPConnection> {
+        responding = true
+        core.taskStarted()
+        return LoopBound(self, loop: loop)
+    }
+
+    /// Sends the answer of a held request and reads on.
+    func answerHeld(_ response: Response, to request: HTTPRequestHead, context: RequestContext?, failed: Bool) {
+        core.taskFinished()
+        responding = false
+        if send(response, to: request, context: context, failed: failed) { process() }
     }
 
     func resumeStreamWaiters() {

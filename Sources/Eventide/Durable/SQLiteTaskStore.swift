@@ -22,7 +22,7 @@ import Foundation  // Thread, Date
 /// process loses nothing (the log is in the kernel's cache).
 package final class SQLiteTaskStore: TaskStore {
     private enum Job {
-        case insert([NewDurableTask], CheckedContinuation<[EnqueueOutcome], any Error>)
+        case insert([NewDurableTask], EnqueueCompletion)
         /// Runs' ends; all of a turn's go into one savepoint.
         case resolve([TaskResult], @Sendable ((any Error)?) -> Void)
         /// `execute` runs in the turn's transaction and returns what delivers its result
@@ -127,11 +127,9 @@ package final class SQLiteTaskStore: TaskStore {
 
     /// Stores `tasks` (one request's, or a script's) durably and returns what each became.
     /// Returns once the transaction that holds them is committed.
-    package func enqueue(_ tasks: [NewDurableTask]) async throws -> [EnqueueOutcome] {
-        guard !tasks.isEmpty else { return [] }
-        return try await withCheckedThrowingContinuation { continuation in
-            submit(.insert(tasks, continuation)) { continuation.resume(throwing: SQLiteTaskStoreError.closed) }
-        }
+    package func enqueue(_ tasks: [NewDurableTask], completion: @escaping EnqueueCompletion) {
+        guard !tasks.isEmpty else { return completion(.success([])) }
+        submit(.insert(tasks, completion)) { completion(.failure(SQLiteTaskStoreError.closed)) }
     }
 
     package func resolve(_ results: [TaskResult], completion: @escaping @Sendable ((any Error)?) -> Void) {
@@ -289,7 +287,7 @@ package final class SQLiteTaskStore: TaskStore {
         var bookkeepingOnly = true
         for job in jobs {
             switch job {
-            case .insert(let tasks, let continuation): inserts.append((tasks, continuation))
+            case .insert(let tasks, let completion): inserts.append((tasks, completion))
             case .resolve(let tasks, let completion): results.append((tasks, completion))
             case .run(let execute, let fail, let bookkeeping):
                 others.append((execute, fail))
@@ -310,7 +308,7 @@ package final class SQLiteTaskStore: TaskStore {
             bookkeepingOnly = false
             let batch = inserts
             others.insert((execute: { [self] table, now in insert(batch, into: table, now: now) },
-                           fail: { error in for (_, continuation) in batch { continuation.resume(throwing: error) } }), at: 0)
+                           fail: { error in for (_, completion) in batch { completion(.failure(error)) } }), at: 0)
         }
         setSynchronous(durability == .normal || bookkeepingOnly ? .normal : .full, on: table)
         let now = clock()
@@ -350,7 +348,7 @@ package final class SQLiteTaskStore: TaskStore {
         if (try? table.connection.setSynchronous(level)) != nil { currentSynchronous = level }
     }
 
-    private typealias Insert = (tasks: [NewDurableTask], continuation: CheckedContinuation<[EnqueueOutcome], any Error>)
+    private typealias Insert = (tasks: [NewDurableTask], completion: EnqueueCompletion)
 
     /// The turn's inserts as one savepoint; returns what to tell their callers. A caller
     /// whose tasks would take the store past `maxQueued` is refused alone (`TaskStoreFull`).
@@ -359,21 +357,21 @@ package final class SQLiteTaskStore: TaskStore {
         let outcomes = admitted.flatMap { admitted in Result { try table.insert(admitted.accepted.flatMap(\.tasks), now: now) } }
         if case .failure = outcomes { table.forgetUnfinished() }
         return { commitError in
-            let accepted: [Insert], refused: [CheckedContinuation<[EnqueueOutcome], any Error>]
+            let accepted: [Insert], refused: [EnqueueCompletion]
             switch admitted {
             case .success(let split): (accepted, refused) = split
             case .failure(let error):
-                for insert in inserts { insert.continuation.resume(throwing: commitError ?? error) }
+                for insert in inserts { insert.completion(.failure(commitError ?? error)) }
                 return
             }
-            for continuation in refused { continuation.resume(throwing: commitError ?? TaskStoreFull(maxQueued: self.maxQueued ?? 0)) }
+            for completion in refused { completion(.failure(commitError ?? TaskStoreFull(maxQueued: self.maxQueued ?? 0))) }
             switch (commitError, outcomes) {
             case (let error?, _), (nil, .failure(let error)):
-                for insert in accepted { insert.continuation.resume(throwing: error) }
+                for insert in accepted { insert.completion(.failure(error)) }
             case (nil, .success(let outcomes)):
                 var start = 0
                 for insert in accepted {
-                    insert.continuation.resume(returning: Array(outcomes[start..<start + insert.tasks.count]))
+                    insert.completion(.success(Array(outcomes[start..<start + insert.tasks.count])))
                     start += insert.tasks.count
                 }
             }
@@ -382,14 +380,14 @@ package final class SQLiteTaskStore: TaskStore {
 
     /// Splits a turn's inserts into those that fit under `maxQueued`, in order, and the
     /// callers refused.
-    private func admit(_ inserts: [Insert], table: SQLiteTaskTable) throws -> (accepted: [Insert], refused: [CheckedContinuation<[EnqueueOutcome], any Error>]) {
+    private func admit(_ inserts: [Insert], table: SQLiteTaskTable) throws -> (accepted: [Insert], refused: [EnqueueCompletion]) {
         guard let maxQueued else { return (inserts, []) }
         var unfinished = try table.unfinished()
         var accepted: [Insert] = []
-        var refused: [CheckedContinuation<[EnqueueOutcome], any Error>] = []
+        var refused: [EnqueueCompletion] = []
         for insert in inserts {
             if unfinished + insert.tasks.count > maxQueued {
-                refused.append(insert.continuation)
+                refused.append(insert.completion)
             } else {
                 unfinished += insert.tasks.count
                 accepted.append(insert)

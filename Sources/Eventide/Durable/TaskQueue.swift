@@ -167,11 +167,24 @@ public final class TaskQueue: Sendable {
         return receipts[0]
     }
 
+    /// What a commit of durable tasks gave: a receipt per row, and the tasks stored
+    /// running for this process's workers, which the caller starts (once the response
+    /// is written).
+    typealias Committed = (receipts: [Receipt], handOff: DurableHandOff)
+
     /// Commits a request's durable tasks (`tasks.add(durable:)`) and returns what each
-    /// row became, and the tasks stored running for this process's workers: the caller
-    /// starts them (once the response is written). Wakes the workers of the others.
-    func commit(_ rows: [NewDurableTask]) async throws -> (receipts: [Receipt], handOff: DurableHandOff) {
-        guard !rows.isEmpty else { return ([], DurableHandOff()) }
+    /// row became and the tasks to hand to this process's workers. Wakes the workers of
+    /// the others.
+    func commit(_ rows: [NewDurableTask]) async throws -> Committed {
+        try await withCheckedThrowingContinuation { continuation in
+            commit(rows) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// `commit` for a caller that goes on without a Swift task: `completion` is called on
+    /// a thread of the store's once the rows are committed (or not).
+    func commit(_ rows: [NewDurableTask], completion: @escaping @Sendable (Result<Committed, any Error>) -> Void) {
+        guard !rows.isEmpty else { return completion(.success(([], DurableHandOff()))) }
         var rows = rows
         // Due tasks go straight to this process's workers when they have a free slot and
         // nothing waits before them: stored running, no claim needed.
@@ -186,25 +199,26 @@ public final class TaskQueue: Sendable {
                 reserved.append(nil)
             }
         }
-        let outcomes: [EnqueueOutcome]
-        do {
-            outcomes = try await store.enqueue(rows)
-        } catch {
-            for runner in reserved { runner?.release() }
-            metrics.rejected(count: rows.count, reason: error is TaskStoreFull ? .full : .error)
-            throw error
-        }
-        recordEnqueued(rows, outcomes)
-        var handOff = DurableHandOff()
-        for (index, outcome) in outcomes.enumerated() {
-            switch (reserved[index], outcome) {
-            case (let runner?, .claimed(let id)): handOff.append(ClaimedTask(stored: rows[index], id: id), to: runner)
-            case (let runner?, _): runner.release()
-            case (nil, .inserted) where rows[index].runAt <= now: wake(queue: rows[index].queue)
-            case (nil, _): break
+        store.enqueue(rows) { [self, rows, reserved] result in
+            switch result {
+            case .failure(let error):
+                for runner in reserved { runner?.release() }
+                metrics.rejected(count: rows.count, reason: error is TaskStoreFull ? .full : .error)
+                completion(.failure(error))
+            case .success(let outcomes):
+                recordEnqueued(rows, outcomes)
+                var handOff = DurableHandOff()
+                for (index, outcome) in outcomes.enumerated() {
+                    switch (reserved[index], outcome) {
+                    case (let runner?, .claimed(let id)): handOff.append(ClaimedTask(stored: rows[index], id: id), to: runner)
+                    case (let runner?, _): runner.release()
+                    case (nil, .inserted) where rows[index].runAt <= now: wake(queue: rows[index].queue)
+                    case (nil, _): break
+                    }
+                }
+                completion(.success((outcomes.map(Receipt.init), handOff)))
             }
         }
-        return (outcomes.map(Receipt.init), handOff)
     }
 
     /// Counts stored rows and duplicates per queue (a request's rows mostly share one).

@@ -15,9 +15,11 @@ package protocol TaskStore: Sendable {
     /// with `claimedBy` set and due now is stored `running` for that worker (the process
     /// that stored it runs it at once: no claim needed).
     ///
-    /// - Throws: `TaskStoreFull` when the store holds `maxQueued` unfinished tasks
-    ///   already (nothing is stored), or the store's error.
-    func enqueue(_ tasks: [NewDurableTask]) async throws -> [EnqueueOutcome]
+    /// `completion` gets the outcomes once the transaction is committed (or the error:
+    /// `TaskStoreFull` when the store holds `maxQueued` unfinished tasks already, and
+    /// nothing is stored), on a thread of the store's: a request's commit goes back to
+    /// its loop from there without a Swift task of its own.
+    func enqueue(_ tasks: [NewDurableTask], completion: @escaping EnqueueCompletion)
 
     /// Takes up to `limit` due tasks of `queues` for `worker`: the lowest priority number
     /// first, then the earliest due, then the oldest. They become `running` with their
@@ -64,7 +66,17 @@ package protocol TaskStore: Sendable {
     func close() async
 }
 
+/// What a store calls when an `enqueue` is committed or failed.
+package typealias EnqueueCompletion = @Sendable (Result<[EnqueueOutcome], any Error>) -> Void
+
 extension TaskStore {
+    /// Stores `tasks` in one transaction and returns what each became once committed.
+    package func enqueue(_ tasks: [NewDurableTask]) async throws -> [EnqueueOutcome] {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(tasks) { continuation.resume(with: $0) }
+        }
+    }
+
     /// Records how runs ended and returns once that is committed.
     package func resolve(_ results: [TaskResult]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
