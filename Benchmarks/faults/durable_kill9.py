@@ -14,7 +14,7 @@ scheduled/available/running/retryable. Then log.txt must hold every email answer
 least once; an email logged twice must be one whose row was `running` at the kill.
 
 The last round kills **during a commit**: it looks in /proc/PID/task/*/comm for the store's
-writer thread (`eventide-task-store`, shown as `eventide-task-s`; when no thread has that
+writer thread (`eventide-tasks`; when no thread has that
 name it watches them all, since only the writer syncs the WAL) and reads
 /proc/PID/task/TID/syscall until the thread is inside fsync/fdatasync (x86_64 74/75,
 aarch64 82/83) with the WAL's descriptor (/proc/PID/fd) as its argument, then SIGKILLs; it
@@ -41,12 +41,12 @@ FSYNC_SYSCALLS = {"x86_64": {"74": "fsync", "75": "fdatasync"},
 
 
 def store_thread(pid):
-    """The TID of the store's writer thread by its name (`eventide-task-store`; comm keeps
+    """The TID of the store's writer thread by its name (`eventide-tasks`; comm keeps
     15 bytes), or None when no thread has that name."""
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                if f.read().strip().startswith("eventide-task-s"):
+                if f.read().strip() == "eventide-tasks":
                     return tid
         except OSError:
             pass
@@ -67,7 +67,7 @@ def wal_fd(pid):
 def kill_during_commit(pid, timeout=10.0):
     """SIGKILLs `pid` once a thread of it is seen in fsync/fdatasync of the WAL (the commit's
     flush; a checkpoint's fsync of tasks.db does not count). Watches the thread named
-    `eventide-task-s*` if there is one, else every thread (only the store's writer syncs
+    `eventide-tasks` if there is one, else every thread (only the store's writer syncs
     the WAL). Returns (polls, syscall name or None when it timed out and killed anyway,
     whether the thread was found by name)."""
     wanted = FSYNC_SYSCALLS.get(platform.machine(), {})
@@ -175,8 +175,8 @@ def main():
               f"rows were running at the kills), unexpected duplicates {len(unexpected_dups)}")
         if in_commit:
             print(f"  commit kill: {commit_polls} reads of /proc/{pid}/task/TID/syscall until "
-                  + ("the thread named eventide-task-s*" if by_name else
-                     "a thread (none is named eventide-task-s*: all threads watched)")
+                  + ("the thread named eventide-tasks" if by_name else
+                     "a thread (none is named eventide-tasks: all threads watched)")
                   + f" was in {commit_syscall + ' of tasks.db-wal' if commit_syscall else 'NO fsync (plain kill after the timeout)'}")
             if commit_syscall is None:
                 ok = False
