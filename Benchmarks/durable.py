@@ -16,6 +16,9 @@ Rows, each measured in every round on fresh processes (the order rotates per rou
 - celery-aof: the same with Redis appendonly yes, appendfsync always (an fsync per
              Redis event-loop iteration: the durability of our FULL commit)
 - celery-defaults: Celery's defaults (early ack, prefetch multiplier 4), Redis RDB
+- celery-async: as celery, through an `async def` endpoint (`.delay()` then blocks the
+             event loop for its Redis round trip; the `celery` rows use a `def` endpoint, run
+             in Starlette's thread pool, as FastAPI's docs ask for blocking libraries)
 
 Every Eventide row runs the same server (`bench ... --task-store tasks.db`), only the
 route differs. All server-side processes (Eventide; or uvicorn, the Celery worker and its
@@ -102,6 +105,8 @@ ROWS = {row.key: row for row in [
         "/durable-notification/", aof=True),
     Row("celery-defaults", "FastAPI + Celery (Celery defaults), Redis default (RDB, no AOF)", "celery",
         "/durable-notification/", reliable=False),
+    Row("celery-async", "FastAPI + Celery (acks_late, prefetch 1), Redis default, `async def` endpoint", "celery",
+        "/durable-notification-async/"),
 ]}
 DEFAULT_ROWS = list(ROWS)
 
@@ -175,6 +180,31 @@ def wait_port(process: Process, port: int, deadline: float) -> None:
     raise Skip(f"{process.name} did not accept connections within {STARTUP_TIMEOUT:.0f} s")
 
 
+def redis_command_calls(port: int) -> dict[str, int]:
+    """`INFO commandstats` of a Redis: calls per command since it started."""
+    calls: dict[str, int] = {}
+    try:
+        with socket.create_connection((HOST, port), timeout=2) as connection:
+            connection.sendall(b"INFO commandstats\r\n")
+            data = b""
+            while not data.endswith(b"\r\n\r\n") and len(data) < 1 << 20:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+                if data.startswith(b"$") and b"\r\n" in data:
+                    size = int(data[1:data.index(b"\r\n")])
+                    if len(data) >= data.index(b"\r\n") + 2 + size:
+                        break
+    except OSError:
+        return calls
+    for line in data.decode(errors="replace").splitlines():
+        if line.startswith("cmdstat_"):
+            name, _, rest = line[len("cmdstat_"):].partition(":")
+            calls[name] = int(rest.split(",")[0].split("=")[1])
+    return calls
+
+
 def redis_ping(port: int) -> bool:
     try:
         with socket.create_connection((HOST, port), timeout=1) as connection:
@@ -192,6 +222,7 @@ class Stack:
         self.workdir = workdir
         self.processes: list[Process] = []
         self.port = free_port()
+        self.redis_port: int | None = None
         try:
             self.start(binary)
         except BaseException:
@@ -209,7 +240,7 @@ class Stack:
             wait_port(self.web, self.port, deadline)
             return
 
-        redis_port = free_port()
+        redis_port = self.redis_port = free_port()
         config = self.workdir / "redis.conf"
         config.write_text(
             f"port {redis_port}\nbind {HOST}\nprotected-mode yes\ndaemonize no\n"
@@ -392,6 +423,11 @@ def measure(row: Row, binary: Path, duration: int) -> dict:
         problem = stack.dead()
         if problem:
             raise Skip(problem)
+        # Redis commands per task, over every task of this process (probe, warm-up, load).
+        redis_calls = redis_command_calls(stack.redis_port) if stack.redis_port else {}
+        tasks = baseline + lines
+        redis_per_task = {name: round(calls / tasks, 2) for name, calls in sorted(redis_calls.items())
+                          if calls / tasks >= 0.01} if tasks else {}
 
         requests = figures["requests"]
         total = sum(cpu_end.values()) - sum(cpu_start.values())
@@ -418,6 +454,7 @@ def measure(row: Row, binary: Path, duration: int) -> dict:
             "catch_up_s": round(catch_up_s, 3) if catch_up_s is not None else None,
             "within_goal": caught_up and catch_up_s <= CATCHUP_GOAL,
             "warmup_requests": warm["requests"],
+            "redis_calls_per_task": redis_per_task,
             "commands": stack.display(),
         }
     finally:
@@ -551,7 +588,7 @@ def goals(results) -> list[str]:
 
 def breakdowns(results) -> list[str]:
     lines = []
-    for key in ("celery", "celery-aof", "celery-defaults"):
+    for key in ("celery", "celery-aof", "celery-defaults", "celery-async"):
         runs = results.get(key)
         if not runs:
             continue
@@ -559,6 +596,10 @@ def breakdowns(results) -> list[str]:
         parts = [f"{name} {median([run['cpu_breakdown_us_per_req'].get(name) for run in runs]):.1f}"
                  for name in names]
         lines.append(f"- {ROWS[key].title}: " + ", ".join(parts) + " µs per request")
+        redis = runs[-1].get("redis_calls_per_task")
+        if redis:
+            lines.append("  - Redis commands per task (last round): "
+                         + ", ".join(f"{name} {calls:g}" for name, calls in redis.items()))
     return lines
 
 
