@@ -307,6 +307,41 @@ class Stack:
 
 
 CELERY_CONCURRENCY: int | None = None
+QUIET_WAIT = 60.0  # seconds to wait for a quiet machine before each measured load (0: don't)
+
+
+# --------------------------------------------------------------------------
+# Other work on the machine
+
+
+def cpu_times() -> dict[str, tuple[int, int]]:
+    """Per CPU (cpu0, cpu1, ...): (busy ticks outside irq/softirq, irq+softirq ticks) from /proc/stat."""
+    times = {}
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name != "cpu":
+            user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+            times[name] = (user + nice + system, irq + softirq)
+    return times
+
+
+def busy_share(seconds: float = 0.5) -> float:
+    """The busiest CPU's share of non-idle time over a short sample."""
+    before = cpu_times()
+    time.sleep(seconds)
+    after = cpu_times()
+    return max((sum(after[cpu]) - sum(before[cpu])) / CLK_TCK / seconds for cpu in after)
+
+
+def wait_for_quiet_machine(limit: float) -> float:
+    """Waits (at most `limit` s) until no CPU is more than 15% busy; returns the last share."""
+    deadline = time.monotonic() + limit
+    share = busy_share()
+    if share > 0.15:
+        log(f"  machine busy ({share:.0%} on a CPU): waiting up to {limit:.0f} s for it to calm down")
+    while share > 0.15 and time.monotonic() < deadline:
+        share = busy_share(1.0)
+    return share
 
 
 # --------------------------------------------------------------------------
@@ -410,10 +445,14 @@ def measure(row: Row, binary: Path, duration: int) -> dict:
             log(f"  warm-up: only {counter.count()} of {warm_expected} tasks written")
         baseline = wait_quiet(counter)
 
+        if QUIET_WAIT:
+            wait_for_quiet_machine(QUIET_WAIT)
         cpu_start = stack.cpu()
+        machine_start = cpu_times()
         figures = run_wrk(row.route, duration, stack.port)
         load_end = time.monotonic()
         cpu_load = stack.cpu()
+        machine_end = cpu_times()
         written_at_end = counter.count() - baseline
         expected = ok(figures)
         caught_up, _ = wait_lines(counter, baseline + expected, CATCHUP_LIMIT)
@@ -430,6 +469,14 @@ def measure(row: Row, binary: Path, duration: int) -> dict:
                           if calls / tasks >= 0.01} if tasks else {}
 
         requests = figures["requests"]
+        # CPU 0 time during the load not spent by the server-side processes (another
+        # process, or the kernel's irq/softirq work, some of it our loopback traffic).
+        core = f"cpu{SERVER_CPU}"
+        seconds = figures["duration_us"] / 1e6
+        core_busy = (machine_end[core][0] - machine_start[core][0]) / CLK_TCK
+        core_irq = (machine_end[core][1] - machine_start[core][1]) / CLK_TCK
+        server_load_cpu = sum(cpu_load.values()) - sum(cpu_start.values())
+        foreign = max(core_busy - server_load_cpu, 0.0) / seconds
         total = sum(cpu_end.values()) - sum(cpu_start.values())
         web = cpu_end[stack.web.name] - cpu_start[stack.web.name]
         breakdown = {name: round((cpu_end[name] - cpu_start.get(name, 0)) * 1e6 / requests, 1)
@@ -455,6 +502,9 @@ def measure(row: Row, binary: Path, duration: int) -> dict:
             "within_goal": caught_up and catch_up_s <= CATCHUP_GOAL,
             "warmup_requests": warm["requests"],
             "redis_calls_per_task": redis_per_task,
+            "cpu0_other_share": round(foreign, 3),
+            "cpu0_irq_share": round(core_irq / seconds, 3),
+            "cpu0_server_share": round(server_load_cpu / seconds, 3),
             "commands": stack.display(),
         }
     finally:
@@ -531,11 +581,11 @@ def median(values):
 
 def table(results: dict[str, list[dict]], skips: dict[str, str]) -> str:
     columns = ["row", "req/s", "p50", "p99", "non-2xx", "CPU µs/req (all)", "CPU µs/req (web)",
-               "unwritten at load end", "catch-up s", "written ≤ 2 s"]
+               "unwritten at load end", "catch-up s", "written ≤ 2 s", "CPU 0 busy otherwise"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for key, row in ROWS.items():
         if key in skips:
-            lines.append(f"| {row.title} | " + " | ".join(["—"] * 8) + f" | skipped: {skips[key]} |")
+            lines.append(f"| {row.title} | " + " | ".join(["—"] * 8) + f" | skipped: {skips[key]} | — |")
             continue
         runs = results.get(key)
         if not runs:
@@ -548,7 +598,7 @@ def table(results: dict[str, list[dict]], skips: dict[str, str]) -> str:
         lines.append(f"| {row.title} | {fmt_int(m('rps'))} | {fmt_latency(m('p50_us'))} | "
                      f"{fmt_latency(m('p99_us'))} | {fmt_int(m('non_2xx'))} | {fmt_float(m('cpu_us_per_req'))} | "
                      f"{fmt_float(m('web_cpu_us_per_req'))} | {fmt_int(m('backlog_at_load_end'))} | "
-                     f"{catch_cell} | {within}/{len(runs)} rounds |")
+                     f"{catch_cell} | {within}/{len(runs)} rounds | {m('cpu0_other_share'):.0%} |")
     return "\n".join(lines)
 
 
@@ -629,6 +679,9 @@ def report(env, args, results, skips, commands) -> str:
              "fresh processes per measurement, medians over the rounds",
              "- Server-side processes on CPU 0, wrk on CPU 1; CPU µs/req: utime+stime of every server-side "
              "process from the start of the load until the log caught up, over the requests wrk completed",
+             "- CPU 0 busy otherwise: the share of CPU 0's time during the load spent outside the server-side "
+             "processes (other work on the machine; not the kernel's irq/softirq time); figures with a high share "
+             "are noisy",
              "", table(results, skips), ""]
     goal_lines = goals(results)
     if goal_lines:
@@ -645,7 +698,7 @@ def report(env, args, results, skips, commands) -> str:
 
 
 def main() -> None:
-    global CELERY_CONCURRENCY
+    global CELERY_CONCURRENCY, QUIET_WAIT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
@@ -655,6 +708,9 @@ def main() -> None:
     parser.add_argument("--no-build", action="store_true", help="measure the existing .build/release binary")
     parser.add_argument("--celery-concurrency", type=int,
                         help="Celery prefork processes (default: Celery's, one per CPU)")
+    parser.add_argument("--quiet-wait", type=float, default=QUIET_WAIT,
+                        help="before each measured load, wait up to this many seconds until no CPU is more "
+                             "than 15%% busy (default 60; 0: don't wait)")
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
     keys = [k.strip() for k in args.only.split(",")] if args.only else DEFAULT_ROWS
@@ -662,6 +718,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown rows: {', '.join(unknown)}; known: {', '.join(ROWS)}")
     CELERY_CONCURRENCY = args.celery_concurrency
+    QUIET_WAIT = args.quiet_wait
     if (os.cpu_count() or 1) < 2 or not shutil.which("taskset") or not shutil.which("wrk"):
         sys.exit("error: needs 2 CPUs, taskset and wrk")
 
@@ -696,6 +753,8 @@ def main() -> None:
             commands[key] = result["commands"]
             results.setdefault(key, []).append(result)
             log(f"  {result['rps']:,.0f} req/s, p99 {fmt_latency(result['p99_us'])}, "
+                f"CPU 0: server {result['cpu0_server_share']:.0%}, other {result['cpu0_other_share']:.0%}, "
+                f"irq {result['cpu0_irq_share']:.0%}; "
                 f"{result['non_2xx']} non-2xx, {result['cpu_us_per_req']:.1f} µs/req "
                 f"(web {result['web_cpu_us_per_req']:.1f}), catch-up {result['catch_up_s']} s, "
                 f"{result['backlog_at_load_end']} unwritten at load end")
