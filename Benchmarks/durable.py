@@ -682,7 +682,8 @@ def environment(binary: Path, peer_versions: str) -> dict:
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "nproc": os.cpu_count(), "cpu_model": cpu_model, "kernel": os.uname().release,
         "swift": first_line(["swift", "--version"]), "wrk": first_line(["wrk", "-v"]).split(" Copyright")[0],
-        "git_commit": first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        # The last commit that changed the server (the harness may be newer).
+        "git_commit": first_line(["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", "Sources", "Package.swift"]),
         "binary": str(binary), "peer": peer_versions, "load_average": os.getloadavg()[0],
     }
 
@@ -691,7 +692,8 @@ def report(env, args, results, skips, commands) -> str:
     lines = [f"# Durable tasks, {env['date']}", "",
              f"- Machine: {env['nproc']} CPUs, {env['cpu_model']}, kernel {env['kernel']}; "
              f"1-minute load average at start {env['load_average']:.2f}",
-             f"- {env['swift']}; Eventide commit {env['git_commit']}, binary {env['binary']}",
+             f"- {env['swift']}; Eventide sources of commit {env['git_commit']} (last change to Sources/ or "
+             f"Package.swift in this tree), binary {env['binary']}",
              f"- Peer: {env['peer']}; Celery pool: prefork, concurrency "
              f"{CELERY_CONCURRENCY or 'default (one per CPU)'}",
              f"- {env['wrk']}; {args.rounds} round(s) of {args.duration} s, {WARMUP_SECONDS} s warm-up, "

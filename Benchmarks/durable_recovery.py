@@ -258,8 +258,9 @@ def main() -> None:
     ok = all(r["missing"] == 0 and r["all_written_s"] is not None for r in results)
     first = med("first_line_s")
     print(f"# Durable-task recovery, {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}\n")
-    print(f"- {first_line(['swift', '--version'])}; Eventide commit "
-          f"{first_line(['git', '-C', str(ROOT), 'rev-parse', '--short', 'HEAD'])}, binary {binary}")
+    print(f"- {first_line(['swift', '--version'])}; Eventide sources of commit "
+          f"{first_line(['git', '-C', str(ROOT), 'log', '-1', '--format=%h', '--', 'Sources', 'Package.swift'])} "
+          f"(last change to Sources/ or Package.swift in this tree), binary {binary}")
     print(f"- {args.rounds} round(s) of {args.tasks:,} tasks stored by {args.connections} connections"
           f" (pipeline {args.pipeline}), synchronous={'NORMAL' if args.relaxed_durability else 'FULL'}; "
           "server on CPU 0, client on CPU 1; medians\n")
