@@ -119,6 +119,9 @@ def pinned(cpu: str, command: list[str]) -> list[str]:
 # Processes
 
 
+STARTED: list["Process"] = []  # every process started, stopped again on exit whatever happens
+
+
 class Process:
     """One server-side process in its own session (stopped with its whole group)."""
 
@@ -131,6 +134,7 @@ class Process:
             self.popen = subprocess.Popen(command, cwd=cwd or workdir, stdout=out, stderr=subprocess.STDOUT,
                                           stdin=subprocess.DEVNULL, start_new_session=True,
                                           env=dict(os.environ, **(env or {})))
+        STARTED.append(self)
 
     @property
     def pid(self) -> int:
@@ -767,8 +771,22 @@ def main() -> None:
     os.sched_setaffinity(0, {int(WRK_CPU)})  # this script's polling stays off the server's CPU
     env = environment(binary, peer_versions)
 
+    # Ctrl-C or SIGTERM: stop every server-side process before leaving.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict[str, list[dict]] = {}
     commands: dict[str, list[str]] = {}
+    try:
+        run_rounds(args, keys, binary, skips, results, commands)
+    except KeyboardInterrupt:
+        log("Interrupted: the report covers the measurements done so far")
+    finally:
+        for process in reversed(STARTED):
+            process.stop()
+    results = {k: v for k, v in results.items() if k not in skips}
+    report_and_save(args, env, keys, results, skips, commands)
+
+
+def run_rounds(args, keys: list[str], binary: Path, skips: dict[str, str], results: dict, commands: dict) -> None:
     for round_index in range(args.rounds):
         shift = round_index % len(keys)
         for key in keys[shift:] + keys[:shift]:
@@ -797,7 +815,8 @@ def main() -> None:
                 f"(web {result['web_cpu_us_per_req']:.1f}), catch-up {result['catch_up_s']} s, "
                 f"{result['backlog_at_load_end']} unwritten at load end")
 
-    results = {k: v for k, v in results.items() if k not in skips}
+
+def report_and_save(args, env: dict, keys: list[str], results: dict, skips: dict, commands: dict) -> None:
     text = report(env, args, results, skips, commands)
     print(text)
     if not args.no_save:
