@@ -47,6 +47,14 @@ final class QueueRunner: Sendable {
         /// Results the store refused (a full disk): stored again at each poll, so the task
         /// does not stay `running` until the next start.
         var unsaved: [TaskResult] = []
+        /// Tasks stored running for this runner while every slot was taken: each starts
+        /// when a run ends, in order (at most `capacity` of them, see `reserve`), from
+        /// the thread where that run ended (so straight to the pool, not through a loop's
+        /// batch).
+        var waiting: [ClaimedTask] = []
+
+        /// Slots neither running, promised nor spoken for by a waiting task.
+        func free(of capacity: Int) -> Int { capacity - running.count - reserved - waiting.count }
     }
     private let state = Locked(State())
 
@@ -64,7 +72,7 @@ final class QueueRunner: Sendable {
             while !isStopping {
                 cancelOverdueRuns()
                 await houseKeepIfDue()
-                let free = state.withLock { capacity - $0.running.count - $0.reserved }
+                let free = state.withLock { $0.free(of: capacity) }
                 if free > 0 {
                     let claimed = await claimAndRun(limit: free)
                     state.withLock { $0.backlog = claimed == free }
@@ -80,9 +88,17 @@ final class QueueRunner: Sendable {
 
     /// Promises a slot to a task this process is storing; false when there is none free
     /// or due tasks may be waiting (they go first, by priority and due time).
+    ///
+    /// Up to `capacity` more may wait in this process for a slot, beyond the `capacity`
+    /// running: group commit stores a whole turn's tasks at once (64 connections, 64
+    /// tasks), and a task that waits here for a moment costs far less than one stored
+    /// available and claimed back. Such a task is `running` in the store (taken by this
+    /// worker) before its run starts, as one queued for a blocking pool thread is.
     func reserve() -> Bool {
         state.withLock { state in
-            guard !state.stopping, !state.backlog, state.running.count + state.reserved < capacity else { return false }
+            guard !state.stopping, !state.backlog, state.running.count + state.reserved + state.waiting.count < 2 * capacity else {
+                return false
+            }
             state.reserved += 1
             return true
         }
@@ -102,15 +118,31 @@ final class QueueRunner: Sendable {
     /// Runs a task stored running for this runner in a slot `reserve` promised. After
     /// `stop`, puts it back instead.
     func adopt(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
-        let stopping = state.withLock { state in
+        enum Next { case run, wait, putBack }
+        let next = state.withLock { state -> Next in
             state.reserved -= 1
-            if !state.stopping { register(task, in: &state) }
-            return state.stopping
+            if state.stopping { return .putBack }
+            guard state.running.count < capacity else {
+                state.waiting.append(task)
+                return .wait
+            }
+            register(task, in: &state)
+            return .run
         }
-        guard stopping else { return launch(task, submit: submit) }
+        switch next {
+        case .run: launch(task, submit: submit)
+        case .wait: break
+        case .putBack: putBack([task])
+        }
+    }
+
+    /// Gives tasks stored running for this runner back to the queue, unspent (the runner
+    /// stopped before they started).
+    private func putBack(_ tasks: [ClaimedTask]) {
+        guard !tasks.isEmpty else { return }
         Task { [owner] in
             // Left running if this fails: the next start's rescue makes it available.
-            try? await owner.store.resolve([TaskResult(id: task.id, .putBack)])
+            try? await owner.store.resolve(tasks.map { TaskResult(id: $0.id, .putBack) })
         }
     }
 
@@ -188,9 +220,18 @@ final class QueueRunner: Sendable {
             ])
             state.withLock { $0.unsaved.append(result) }
         }
-        let (run, wake) = state.withLock { state in
-            (state.running.removeValue(forKey: task.id), state.backlog || state.stopping)
+        let (run, wake, next) = state.withLock { state in
+            let run = state.running.removeValue(forKey: task.id)
+            // A task waiting in this process takes the slot first: it was stored before any
+            // the store still holds for us (none is, while tasks wait here).
+            var next: ClaimedTask?
+            if !state.stopping, !state.waiting.isEmpty {
+                next = state.waiting.removeFirst()
+                if let next { register(next, in: &state) }
+            }
+            return (run, state.backlog || state.stopping, next)
         }
+        if let next { launch(next) }
         owner.metrics.finished(
             queue: task.queue, kind: task.kind, outcome: DurableTaskMetrics.Outcome(resolution),
             duration: run.map { .now - $0.started } ?? .zero)
@@ -309,16 +350,20 @@ final class QueueRunner: Sendable {
 
     // MARK: Stopping
 
-    /// Stops claiming; waits up to `timeout` for running tasks, then cancels the async
+    /// Stops claiming and puts back the tasks waiting here for a slot; waits up to
+    /// `timeout` for running tasks, then cancels the async
     /// ones (they are put back) and puts the blocking ones back without waiting (a thread
     /// cannot be interrupted; its late result no longer applies, so the task runs again).
     /// Returns how many were cut short.
     func stop(within timeout: Duration) async -> Int {
-        let loop = state.withLock { state in
+        let (loop, waiting) = state.withLock { state in
             state.stopping = true
-            return state.loop
+            defer { state.waiting = [] }
+            return (state.loop, state.waiting)
         }
         signal.fire()
+        // Stored running for us, never started: back to the queue at once, unspent.
+        if !waiting.isEmpty { try? await owner.store.resolve(waiting.map { TaskResult(id: $0.id, .putBack) }) }
         await loop?.value
         let deadline = ContinuousClock.now + timeout
         while state.withLock({ !$0.running.isEmpty }), ContinuousClock.now < deadline {
@@ -330,6 +375,6 @@ final class QueueRunner: Sendable {
         if !blocking.isEmpty { try? await owner.store.resolve(blocking.map { TaskResult(id: $0, .putBack) }) }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
-        return tasks.count + blocking.count
+        return waiting.count + tasks.count + blocking.count
     }
 }

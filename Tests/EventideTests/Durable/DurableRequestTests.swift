@@ -204,7 +204,7 @@ import Testing
             let client = try TestClient(
                 router: Self.router(journal: Journal()), transport: .live, configuration: ServerConfiguration(taskQueue: queue))
             defer { #expect(throws: Never.self) { try client.shutdown() } }
-            let (first, second) = ("first-\(UUID())", "second-\(UUID())")
+            let (first, second, third) = ("first-\(UUID())", "second-\(UUID())", "third-\(UUID())")
             // Once the worker is idle (its start-up claim found nothing), a task is stored
             // running for it: no claim in between (attempted when created).
             var id: Int64 = 0
@@ -219,15 +219,22 @@ import Testing
             #expect(try await client.execute(.post, "/hold/\(first)").status == .accepted)
             let held = try #require(try await queue.task(id: id + 1))
             #expect(held.state == .running && held.attempt == 1 && held.attemptedAt == held.createdAt)
-            // Its only slot is taken: the next task waits, available, and runs after it.
+            // Its only slot is taken: the next task is taken too, and waits in this process
+            // for the slot (as many as the slots, here one)...
             #expect(try await client.execute(.post, "/hold/\(second)").status == .accepted)
-            #expect(try await queue.task(id: id + 2)?.state == .available)
+            #expect(try await queue.task(id: id + 2)?.state == .running)
+            // ...and the one after waits in the store, available, for a claim.
+            #expect(try await client.execute(.post, "/hold/\(third)").status == .accepted)
+            #expect(try await queue.task(id: id + 3)?.state == .available)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(!Self.sent.current.contains(second))  // waiting, not running: one slot
             Self.gate(first).open()
             Self.gate(second).open()
-            #expect(await Self.sent.wait(timeout: 20) { $0.contains(second) })
-            #expect(Self.sent.current.filter { $0 == first || $0 == second } == [first, second])
-            let waited = try #require(try await queue.task(id: id + 2))
-            #expect(waited.attempt == 1 && waited.attemptedAt.map { $0 >= waited.createdAt } == true)
+            Self.gate(third).open()
+            #expect(await Self.sent.wait(timeout: 20) { $0.contains(third) })
+            #expect(Self.sent.current.filter { [first, second, third].contains($0) } == [first, second, third])
+            let claimed = try #require(try await queue.task(id: id + 3))
+            #expect(claimed.attempt == 1 && claimed.attemptedAt.map { $0 >= claimed.createdAt } == true)
         }
     }
 }
