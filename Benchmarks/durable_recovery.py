@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import CLK_TCK, HOST, ROOT, SERVER_CPU, WRK_CPU, first_line, free_port, log, run_build  # noqa: E402
+from run import CLK_TCK, HOST, ROOT, SERVER_CPU, WRK_CPU, count_lines, first_line, free_port, log, run_build  # noqa: E402
 
 DEFAULT_BINARY = ROOT / ".build" / "release" / "eventide-example"
 ROUTE = "/durable-notification/"
@@ -119,14 +119,6 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
     fields = stat[stat.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def count_lines(path: Path) -> int:
-    try:
-        with path.open("rb") as file:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
-    except FileNotFoundError:
-        return 0
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -25,14 +25,7 @@ import Testing
     }
 
     static let gates = Watched<[String: Gate]>([:])
-    static func gate(_ name: String) -> Gate {
-        gates.update { all in
-            if let gate = all[name] { return gate }
-            let gate = Gate()
-            all[name] = gate
-            return gate
-        }
-    }
+    static func gate(_ name: String) -> Gate { gates.entry(name) { Gate() } }
 
     struct NotRegistered: DurableTask {
         static let name = "not_registered"

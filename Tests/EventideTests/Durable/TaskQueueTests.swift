@@ -53,14 +53,7 @@ import Testing
 
     /// Journals by task text, so parallel tests do not see each other's runs.
     static let journals = Watched<[String: Journal]>([:])
-    static func journal(for text: String) -> Journal {
-        journals.update { all in
-            if let journal = all[text] { return journal }
-            let journal = Journal()
-            all[text] = journal
-            return journal
-        }
-    }
+    static func journal(for text: String) -> Journal { journals.entry(text) { Journal() } }
 
     static let fast = TaskQueue.Configuration(retryBackoff: { _ in .milliseconds(20) }, pollInterval: .milliseconds(20), shutdownTimeout: .milliseconds(200))
 

@@ -74,6 +74,19 @@ final class Watched<Value: Sendable>: @unchecked Sendable {
     }
 }
 
+extension Watched {
+    /// The entry for `key`, made by `make` the first time: tests key what they share by a
+    /// name of their own, so parallel tests do not see each other's.
+    func entry<Entry>(_ key: String, make: () -> Entry) -> Entry where Value == [String: Entry] {
+        update { all in
+            if let entry = all[key] { return entry }
+            let entry = make()
+            all[key] = entry
+            return entry
+        }
+    }
+}
+
 /// Closed until `open()`; waiters are released when it opens.
 final class Gate: Sendable {
     private let state: Watched<Bool>
