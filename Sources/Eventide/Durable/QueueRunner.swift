@@ -66,6 +66,9 @@ final class QueueRunner: Sendable {
 
     var isStopping: Bool { state.withLock { $0.stopping } }
 
+    /// Tasks running or waiting here for a slot (for the shutdown report).
+    var taken: Int { state.withLock { $0.running.count + $0.waiting.count } }
+
     func start(after rescue: Task<Void, Never>) {
         let loop = Task { [self] in
             await rescue.value

@@ -41,6 +41,7 @@ extension TaskQueue {
         }
         guard first else { return 0 }
         let all = runners.withLock { Array($0.values) }
+        let taken = all.reduce(0) { $0 + $1.taken }
         var putBack = 0
         await withTaskGroup(of: Int.self) { group in
             for runner in all { group.addTask { await runner.stop(within: self.configuration.shutdownTimeout) } }
@@ -49,6 +50,11 @@ extension TaskQueue {
         runners.withLock { $0 = [:] }
         await store.close()
         _ = blockingPool.shutdown(dropQueued: true, join: false)
+        if !all.isEmpty {
+            logger.info("durable tasks: workers stopped", metadata: [
+                "taken": "\(taken)", "finished": "\(max(0, taken - putBack))", "put-back": "\(putBack)",
+            ])
+        }
         return putBack
     }
 
