@@ -169,10 +169,6 @@ public struct DurableTaskTimeout: Error, CustomStringConvertible {
 extension DurableTask {
     /// A task of this type decoded from its stored arguments.
     static func decoded(from arguments: [UInt8]) throws -> any DurableTask {
-        try durableTaskDecoder.decode(Self.self, from: Data(arguments))
+        try JSONBytesDecoder.decode(Self.self, from: arguments)
     }
 }
-
-/// One decoder for every task's arguments (its `decode` is safe to call from any thread;
-/// making one per run cost more than the decoding of a small task).
-private let durableTaskDecoder = JSONDecoder()
