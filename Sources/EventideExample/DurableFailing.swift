@@ -2,7 +2,7 @@ import Eventide
 
 /// A durable task that always throws, for the fault tests (`Benchmarks/faults/durable_failing.py`):
 /// `POST /durable-failing/{name}` stores one with 3 attempts, so it is retried twice with the
-/// queue's backoff (Sidekiq's by default: 15-24 s, then 31-50 s) and then `discarded`
+/// queue's backoff (Sidekiq's by default: 15-24 s, then 16-34 s) and then `discarded`
 /// with its three errors kept.
 struct DurableFailing: DurableTask {
     static let name = "durable_failing"

@@ -46,7 +46,7 @@ public final class TaskQueue: Sendable {
     public struct Configuration: Sendable {
         /// The wait before retry `attempt` + 1 after failed run `attempt` (1 = the first).
         /// Default: Sidekiq's `n⁴ + 15 s + random(0..<10) × (n + 1) s` with `n = attempt − 1`
-        /// (15 s to 24 s after the first failure, 31 s to 50 s after the second, about
+        /// (15 s to 24 s after the first failure, 16 s to 34 s after the second, about
         /// 1.8 h after the tenth).
         public var retryBackoff: @Sendable (_ attempt: Int) -> Duration
         /// How long one run may take unless its options say otherwise. Default 15 minutes.
