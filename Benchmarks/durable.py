@@ -59,7 +59,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (  # noqa: E402  (the helpers of the main harness)
     CLK_TCK, HOST, ROOT, RESULTS_DIR, SERVER_CPU, WRK_CPU, WRK_DIR, Skip, apt_install,
-    first_line, free_port, log, process_tree, run_build,
+    first_line, fmt_int, fmt_latency, free_port, log, process_tree, run_build,
 )
 
 PEER_DIR = Path(__file__).resolve().parent / "peers" / "fastapi-celery"
@@ -580,16 +580,6 @@ def resolve_binary(args) -> Path:
 
 # --------------------------------------------------------------------------
 # Report
-
-
-def fmt_int(value) -> str:
-    return "—" if value is None else f"{round(value):,}"
-
-
-def fmt_latency(us) -> str:
-    if us is None:
-        return "—"
-    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
 
 
 def fmt_float(value, digits: int = 1) -> str:

@@ -75,16 +75,6 @@ import Testing
         return result
     }
 
-    /// Waits (up to 20 s) until task `id` is in a final state.
-    func settled(_ queue: TaskQueue, _ id: Int64) async throws -> DurableTaskRecord {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if let record = try await queue.task(id: id), record.state.isFinal { return record }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        throw CancellationError()
-    }
-
     func stored(_ queue: TaskQueue) async throws -> Int {
         try await queue.counts().values.flatMap(\.values).reduce(0, +)
     }
@@ -229,12 +219,5 @@ import Testing
             let claimed = try #require(try await queue.task(id: id + 3))
             #expect(claimed.attempt == 1 && claimed.attemptedAt.map { $0 >= claimed.createdAt } == true)
         }
-    }
-}
-
-extension TaskQueue {
-    /// The queue's store as the SQLite store it is in these tests.
-    var sqliteStore: SQLiteTaskStore {
-        get throws { try #require(store as? SQLiteTaskStore) }
     }
 }

@@ -64,16 +64,6 @@ import Testing
         return try await body(directory.appendingPathComponent("tasks.db").path)
     }
 
-    /// Waits (polling the store every 10 ms, up to 20 s) until task `id` is in a final state.
-    func settled(_ queue: TaskQueue, _ id: Int64) async throws -> DurableTaskRecord {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if let record = try await queue.task(id: id), record.state.isFinal { return record }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
-    }
-
     @Test func anEnqueuedTaskRunsOnce() async throws {
         try await withFile { path in
             let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
