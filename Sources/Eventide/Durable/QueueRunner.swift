@@ -135,18 +135,16 @@ final class QueueRunner: Sendable {
         switch next {
         case .run: launch(task, submit: submit)
         case .wait: break
-        case .putBack: putBack([task])
+        case .putBack: Task { await putBack([task.id]) }
         }
     }
 
-    /// Gives tasks stored running for this runner back to the queue, unspent (the runner
-    /// stopped before they started).
-    private func putBack(_ tasks: [ClaimedTask]) {
-        guard !tasks.isEmpty else { return }
-        Task { [owner] in
-            // Left running if this fails: the next start's rescue makes it available.
-            try? await owner.store.resolve(tasks.map { TaskResult(id: $0.id, .putBack) })
-        }
+    /// Gives tasks taken by this runner back to the queue, unspent (they never started, or
+    /// a blocking run outlived the shutdown deadline).
+    private func putBack(_ ids: [Int64]) async {
+        guard !ids.isEmpty else { return }
+        // Left running if this fails: the next start's rescue makes it available.
+        try? await owner.store.resolve(ids.map { TaskResult(id: $0, .putBack) })
     }
 
     // MARK: Claiming and running
@@ -171,7 +169,7 @@ final class QueueRunner: Sendable {
     /// `launch` starts it, outside the lock.
     private func register(_ task: ClaimedTask, in locked: inout State) {
         let timeout = task.timeout.map { Duration.milliseconds($0) } ?? owner.configuration.timeout
-        let blocking = owner.kinds[task.kind] is any BlockingDurableTask.Type
+        let blocking = owner.blockingKinds.contains(task.kind)
         let now = ContinuousClock.now
         locked.running[task.id] = Run(task: nil, blocking: blocking, started: now, deadline: now + timeout, timeout: timeout)
     }
@@ -181,7 +179,7 @@ final class QueueRunner: Sendable {
     private func launch(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
         owner.metrics.started(queue: task.queue, kind: task.kind, waitedMilliseconds: owner.store.now() - task.runAt)
         let interrupted: @Sendable () -> TaskQueue.Interruption? = { [self] in interruption(of: task.id) }
-        if owner.kinds[task.kind] is any BlockingDurableTask.Type {
+        if owner.blockingKinds.contains(task.kind) {
             let job: WorkerPool.Job = { [self] cancelled in
                 // Dropped at shutdown before it started: back to the queue, unspent.
                 guard !cancelled else { return finish(task, .putBack) }
@@ -366,7 +364,7 @@ final class QueueRunner: Sendable {
         }
         signal.fire()
         // Stored running for us, never started: back to the queue at once, unspent.
-        if !waiting.isEmpty { try? await owner.store.resolve(waiting.map { TaskResult(id: $0.id, .putBack) }) }
+        await putBack(waiting.map(\.id))
         await loop?.value
         let deadline = ContinuousClock.now + timeout
         while state.withLock({ !$0.running.isEmpty }), ContinuousClock.now < deadline {
@@ -375,7 +373,7 @@ final class QueueRunner: Sendable {
         let (tasks, blocking) = state.withLock { state in
             (state.running.values.compactMap(\.task), state.running.filter(\.value.blocking).map(\.key))
         }
-        if !blocking.isEmpty { try? await owner.store.resolve(blocking.map { TaskResult(id: $0, .putBack) }) }
+        await putBack(blocking)
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
         return waiting.count + tasks.count + blocking.count

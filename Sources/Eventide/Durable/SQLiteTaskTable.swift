@@ -231,7 +231,7 @@ package final class SQLiteTaskTable {
             // No filter: the claim walks the any-queue index in its order and stops at `limit`.
             ("?3 IS NULL", .null)
         case .allExcept(let names):
-            ("queue NOT IN (SELECT value FROM json_each(?3))", .text(String(decoding: try JSONEncoder().encode(names.sorted()), as: UTF8.self)))
+            ("queue NOT IN (SELECT value FROM json_each(?3))", .text(String(decoding: try JSONBytesEncoder.encode(names.sorted()), as: UTF8.self)))
         }
         let claimed = try write {
             try connection.query("""
@@ -440,7 +440,7 @@ package final class SQLiteTaskTable {
 
     /// The `errors` column: a JSON array written by `resolve`.
     private static func failures(_ json: String) -> [DurableTaskFailure] {
-        (try? JSONDecoder().decode([DurableTaskFailure].self, from: Data(json.utf8))) ?? []
+        (try? JSONBytesDecoder.decode([DurableTaskFailure].self, from: Array(json.utf8))) ?? []
     }
 }
 

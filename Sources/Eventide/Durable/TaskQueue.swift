@@ -107,6 +107,9 @@ public final class TaskQueue: Sendable {
 
     package let store: any TaskStore
     let kinds: [String: any DurableTask.Type]
+    /// The kinds whose type is a `BlockingDurableTask` (run on the pool, without a Swift
+    /// task), found once here rather than by a conformance check per run.
+    let blockingKinds: Set<String>
     let workers: Workers
     let configuration: Configuration
     let logger: Logger
@@ -148,6 +151,7 @@ public final class TaskQueue: Sendable {
         var kinds: [String: any DurableTask.Type] = [:]
         for type in tasks { kinds[type.name] = type }
         self.kinds = kinds
+        self.blockingKinds = Set(kinds.filter { $0.value is any BlockingDurableTask.Type }.keys)
         self.workers = workers
         self.configuration = configuration
         self.logger = logger
