@@ -126,7 +126,7 @@ package final class DurableTaskMetrics: Sendable {
         let handles = self.handles.withLock { runHandles(queue, kind, in: &$0) }
         handles.queue.running.decrement()
         handles.finished[outcome]?.increment()
-        handles.duration.recordNanoseconds(Self.nanoseconds(duration))
+        handles.duration.recordNanoseconds(duration.wholeNanoseconds)
     }
 
     /// The store's counts (`TaskQueue.counts()`): every state of every queue seen so far is
@@ -185,16 +185,6 @@ package final class DurableTaskMetrics: Sendable {
             finished: finished)
         handles.runs[key] = made
         return made
-    }
-
-    /// `duration` in whole nanoseconds, clamped to 0...Int64.max.
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0 else { return 0 }
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return .max }
-        let (total, overflowTotal) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return overflowTotal ? .max : total
     }
 }
 

@@ -85,4 +85,14 @@ extension Duration {
         let (seconds, attoseconds) = components
         return UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     }
+
+    /// Whole nanoseconds, clamped to 0...Int64.max (timers, swift-metrics timers).
+    package var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return .max }
+        let (total, overflowTotal) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflowTotal ? .max : total
+    }
 }
