@@ -173,8 +173,7 @@ final class Inbox: Sendable {
                     return ticket
                 }
                 guard let ticket else { return continuation.resume(returning: true) }
-                let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(remaining.wholeNanoseconds))) { [self] in
                     state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume(returning: false)
                 }
             }
