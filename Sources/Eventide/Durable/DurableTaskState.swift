@@ -26,8 +26,4 @@ public enum DurableTaskState: String, Sendable, CaseIterable, Codable {
         case .scheduled, .available, .running, .retryable: false
         }
     }
-
-    /// The states a unique key is held in: a second task with the key is not added while
-    /// one is in any of them.
-    static let holdingUniqueKey: [DurableTaskState] = [.scheduled, .available, .running, .retryable]
 }
