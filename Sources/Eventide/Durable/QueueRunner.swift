@@ -23,6 +23,7 @@ final class QueueRunner: Sendable {
         var task: Task<Void, Never>?
         /// Runs on the blocking pool: cannot be cancelled, only asked to stop.
         let blocking: Bool
+        let attempt: Int
         let started: ContinuousClock.Instant
         let deadline: ContinuousClock.Instant
         let timeout: Duration
@@ -135,16 +136,16 @@ final class QueueRunner: Sendable {
         switch next {
         case .run: launch(task, submit: submit)
         case .wait: break
-        case .putBack: Task { await putBack([task.id]) }
+        case .putBack: Task { await putBack([(task.id, task.attempt)]) }
         }
     }
 
     /// Gives tasks taken by this runner back to the queue, unspent (they never started, or
     /// a blocking run outlived the shutdown deadline).
-    private func putBack(_ ids: [Int64]) async {
-        guard !ids.isEmpty else { return }
+    private func putBack(_ runs: [(id: Int64, attempt: Int)]) async {
+        guard !runs.isEmpty else { return }
         // Left running if this fails: the next start's rescue makes it available.
-        try? await owner.store.resolve(ids.map { TaskResult(id: $0, .putBack) })
+        try? await owner.store.resolve(runs.map { TaskResult(id: $0.id, attempt: $0.attempt, .putBack) })
     }
 
     // MARK: Claiming and running
@@ -171,7 +172,8 @@ final class QueueRunner: Sendable {
         let timeout = task.timeout.map { Duration.milliseconds($0) } ?? owner.configuration.timeout
         let blocking = owner.blockingKinds.contains(task.kind)
         let now = ContinuousClock.now
-        locked.running[task.id] = Run(task: nil, blocking: blocking, started: now, deadline: now + timeout, timeout: timeout)
+        locked.running[task.id] = Run(
+            task: nil, blocking: blocking, attempt: task.attempt, started: now, deadline: now + timeout, timeout: timeout)
     }
 
     /// Starts registered `task`: a blocking one on the queue's blocking pool (through
@@ -213,7 +215,7 @@ final class QueueRunner: Sendable {
 
     /// Stores how run `task` ended (without waiting for the commit) and frees its slot.
     private func finish(_ task: ClaimedTask, _ resolution: TaskResolution) {
-        let result = TaskResult(id: task.id, resolution)
+        let result = TaskResult(id: task.id, attempt: task.attempt, resolution)
         owner.store.resolve([result]) { [self] error in
             guard let error else { return }
             owner.logger.error("durable tasks: storing a result failed; will try again", metadata: [
@@ -283,12 +285,15 @@ final class QueueRunner: Sendable {
             return true
         }
         guard due else { return }
-        if case .allExcept = queues {
+        // The store-wide chores are one process's (a fleet's elected coordinator) and
+        // one runner's in it.
+        let chores = owner.store.isCoordinator
+        if case .allExcept = queues, chores {
             await owner.enqueueDuePeriodicTasks()
             await recordStatesIfDue(now: now)
         }
         await storeUnsavedResults()
-        await cleanUpIfDue()
+        if chores { await cleanUpIfDue() }
     }
 
     /// How often the gauges of tasks per queue and state are read from the store (a
@@ -364,14 +369,14 @@ final class QueueRunner: Sendable {
         }
         signal.fire()
         // Stored running for us, never started: back to the queue at once, unspent.
-        await putBack(waiting.map(\.id))
+        await putBack(waiting.map { ($0.id, $0.attempt) })
         await loop?.value
         let deadline = ContinuousClock.now + timeout
         while state.withLock({ !$0.running.isEmpty }), ContinuousClock.now < deadline {
             await signal.wait(timeout: min(.milliseconds(50), deadline - .now))
         }
         let (tasks, blocking) = state.withLock { state in
-            (state.running.values.compactMap(\.task), state.running.filter(\.value.blocking).map(\.key))
+            (state.running.values.compactMap(\.task), state.running.filter(\.value.blocking).map { ($0.key, $0.value.attempt) })
         }
         await putBack(blocking)
         for task in tasks { task.cancel() }

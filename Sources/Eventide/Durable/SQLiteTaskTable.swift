@@ -254,7 +254,8 @@ package final class SQLiteTaskTable {
     }
 
     /// Records how runs ended, all in one transaction. Only a `running` task changes:
-    /// one cancelled or rescued meanwhile keeps its newer state.
+    /// one cancelled or rescued meanwhile keeps its newer state. A result's attempt is not
+    /// checked: one process uses a file, and its tasks are rescued only when it starts.
     package func resolve(_ results: [TaskResult], now: Int64) throws {
         try write {
             // The common end, completed, is one statement for the whole batch: per-row

@@ -19,6 +19,7 @@ extension TaskQueue {
             return true
         }
         guard started else { return }
+        store.onTasksAvailable { [weak self] queue in self?.wake(queue: queue) }
         let rescue = Task { [self, workerID] in
             do {
                 let rescued = try await store.rescue(keeping: [workerID])

@@ -64,6 +64,20 @@ package protocol TaskStore: Sendable {
 
     /// Finishes the calls in flight and releases the store; later calls throw.
     func close() async
+
+    /// Whether this process does the store-wide chores: adding periodic tasks, deleting
+    /// finished ones past their retention. True for a store only one process uses (an
+    /// SQLite file); a store shared by a fleet elects one process.
+    var isCoordinator: Bool { get }
+
+    /// Calls `handler` with a queue's name when another process stored tasks due now in
+    /// it (nothing for a store only this process writes: it wakes its workers itself).
+    func onTasksAvailable(_ handler: @escaping @Sendable (String) -> Void)
+}
+
+extension TaskStore {
+    package var isCoordinator: Bool { true }
+    package func onTasksAvailable(_ handler: @escaping @Sendable (String) -> Void) {}
 }
 
 /// What a store calls when an `enqueue` is committed or failed.
@@ -98,10 +112,14 @@ package enum TaskQueueSelection: Sendable, Hashable {
 /// How one run of a task ended, for `TaskStore.resolve`.
 package struct TaskResult: Sendable, Equatable {
     package var id: Int64
+    /// The run's attempt number: a store shared by many processes changes the task only
+    /// while this run still holds it (a rescued task claimed again has a newer attempt).
+    package var attempt: Int
     package var resolution: TaskResolution
 
-    package init(id: Int64, _ resolution: TaskResolution) {
+    package init(id: Int64, attempt: Int, _ resolution: TaskResolution) {
         self.id = id
+        self.attempt = attempt
         self.resolution = resolution
     }
 }

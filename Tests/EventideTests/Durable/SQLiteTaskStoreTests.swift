@@ -110,7 +110,7 @@ import Testing
             await #expect(throws: TaskStoreFull(maxQueued: 3)) { try await store.enqueue([self.task("d")]) }
             // A finished task frees its place.
             let claimed = try await store.claim(.named("default"), limit: 1, worker: "w")
-            try await store.resolve([TaskResult(id: claimed[0].id, .completed)])
+            try await store.resolve([TaskResult(id: claimed[0].id, attempt: 1, .completed)])
             #expect(try await store.enqueue([task("d")]) == [.inserted(4)])
             // A new store on the file counts what the file holds.
             store.close()

@@ -59,7 +59,7 @@ import Testing
             #expect(try table.insert([task("c", uniqueKey: "welcome:a")], now: 2) == [.duplicate(of: 1)])
             let claimed = try table.claim(queue: "default", limit: 1, worker: "w", now: 3)
             #expect(try table.insert([task("d", uniqueKey: "welcome:a")], now: 4) == [.duplicate(of: 1)])  // running holds it
-            try table.resolve([TaskResult(id: claimed[0].id, .completed)], now: 5)
+            try table.resolve([TaskResult(id: claimed[0].id, attempt: 1, .completed)], now: 5)
             let freed = try table.insert([task("e", uniqueKey: "welcome:a")], now: 6)
             guard case .inserted(let id) = freed.first else { Issue.record("not inserted: \(freed)"); return }
             #expect(id != claimed[0].id)
@@ -71,12 +71,12 @@ import Testing
         try withTable { table, _ in
             let id = try table.insert([task("a")], now: 0)[0].id
             var claimed = try table.claim(queue: "default", limit: 1, worker: "w", now: 10)
-            try table.resolve([TaskResult(id: id, .retry(at: 100, error: "smtp down"))], now: 11)
+            try table.resolve([TaskResult(id: id, attempt: 1, .retry(at: 100, error: "smtp down"))], now: 11)
             #expect(try table.record(id: id)?.state == .retryable)
             #expect(try table.claim(queue: "default", limit: 1, worker: "w", now: 99).isEmpty)  // backoff not over
             claimed = try table.claim(queue: "default", limit: 1, worker: "w", now: 100)
             #expect(claimed.first?.attempt == 2)
-            try table.resolve([TaskResult(id: id, .discard(error: "smtp still down"))], now: 101)
+            try table.resolve([TaskResult(id: id, attempt: 1, .discard(error: "smtp still down"))], now: 101)
             let record = try #require(try table.record(id: id))
             #expect(record.state == .discarded)
             #expect(record.attempt == 2)
@@ -94,7 +94,7 @@ import Testing
         try withTable { table, _ in
             let id = try table.insert([task("a")], now: 0)[0].id
             _ = try table.claim(queue: "default", limit: 1, worker: "w", now: 1)
-            try table.resolve([TaskResult(id: id, .snooze(until: 60))], now: 2)
+            try table.resolve([TaskResult(id: id, attempt: 1, .snooze(until: 60))], now: 2)
             let record = try #require(try table.record(id: id))
             #expect(record.state == .scheduled && record.attempt == 0 && record.runAt == 60)
         }
@@ -110,7 +110,7 @@ import Testing
             let rescued = try #require(try table.record(id: theirs[0].id))
             #expect(rescued.state == .available && rescued.attempt == 1)
             // A late resolution from the dead worker does not undo the rescue.
-            try table.resolve([TaskResult(id: theirs[0].id, .completed)], now: 6)
+            try table.resolve([TaskResult(id: theirs[0].id, attempt: 1, .completed)], now: 6)
             #expect(try table.record(id: theirs[0].id)?.state == .available)
             #expect(try table.claim(queue: "default", limit: 1, worker: "alive", now: 7).first?.attempt == 2)
         }
@@ -131,7 +131,7 @@ import Testing
         try withTable { table, _ in
             _ = try table.insert([task("a"), task("b"), task("c")], now: 0)
             let claimed = try table.claim(queue: "default", limit: 3, worker: "w", now: 1)
-            try table.resolve([TaskResult(id: claimed[0].id, .completed), TaskResult(id: claimed[1].id, .discard(error: "bad"))], now: 10)
+            try table.resolve([TaskResult(id: claimed[0].id, attempt: 1, .completed), TaskResult(id: claimed[1].id, attempt: 1, .discard(error: "bad"))], now: 10)
             #expect(try table.deleteFinished(completedBefore: 10, othersBefore: 0) == 0)
             #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 0) == 1)
             #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11) == 1)
@@ -143,8 +143,8 @@ import Testing
         try withTable { table, _ in
             _ = try table.insert((0..<7).map { task("t\($0)") }, now: 0)
             let claimed = try table.claim(queue: "default", limit: 7, worker: "w", now: 1)
-            try table.resolve(claimed.prefix(5).map { TaskResult(id: $0.id, .completed) }, now: 10)
-            try table.resolve(claimed.suffix(2).map { TaskResult(id: $0.id, .cancel(reason: "no")) }, now: 10)
+            try table.resolve(claimed.prefix(5).map { TaskResult(id: $0.id, attempt: 1, .completed) }, now: 10)
+            try table.resolve(claimed.suffix(2).map { TaskResult(id: $0.id, attempt: 1, .cancel(reason: "no")) }, now: 10)
             #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11, limit: 3) == 3)
             #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11, limit: 3) == 3)  // 2 completed, 1 cancelled
             #expect(try table.deleteFinished(completedBefore: 11, othersBefore: 11, limit: 3) == 1)
