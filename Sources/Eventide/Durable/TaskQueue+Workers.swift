@@ -19,7 +19,10 @@ extension TaskQueue {
             return true
         }
         guard started else { return }
-        store.onTasksAvailable { [weak self] queue in self?.wake(queue: queue) }
+        store.onTasksAvailable { [weak self] queue in
+            guard let self else { return }
+            if let queue { wake(queue: queue) } else { runners.withLock { Array($0.values) }.forEach { $0.noteWaiting() } }
+        }
         let rescue = Task { [self, workerID] in
             do {
                 let rescued = try await store.rescue(keeping: [workerID])

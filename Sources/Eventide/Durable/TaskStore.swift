@@ -71,13 +71,15 @@ package protocol TaskStore: Sendable {
     var isCoordinator: Bool { get }
 
     /// Calls `handler` with a queue's name when another process stored tasks due now in
-    /// it (nothing for a store only this process writes: it wakes its workers itself).
-    func onTasksAvailable(_ handler: @escaping @Sendable (String) -> Void)
+    /// it, or with nil when tasks of any queue may have been stored unannounced (after a
+    /// lost connection). Nothing for a store only this process writes: it wakes its
+    /// workers itself.
+    func onTasksAvailable(_ handler: @escaping @Sendable (String?) -> Void)
 }
 
 extension TaskStore {
     package var isCoordinator: Bool { true }
-    package func onTasksAvailable(_ handler: @escaping @Sendable (String) -> Void) {}
+    package func onTasksAvailable(_ handler: @escaping @Sendable (String?) -> Void) {}
 }
 
 /// What a store calls when an `enqueue` is committed or failed.
