@@ -15,7 +15,7 @@ struct DurableCommand: ParsableCommand {
     @OptionGroup var options: ServerOptions
     @OptionGroup var workdir: WorkdirOption
 
-    @Option(help: "The SQLite file of the tasks (relative: inside --workdir).")
+    @Option(help: "Where the tasks are stored: an SQLite file (relative: inside --workdir) or a PostgreSQL URL (postgres://...).")
     var taskStore = "tasks.db"
 
     /// The welcome mail, stored with the response and sent at least once.
@@ -52,11 +52,10 @@ struct DurableCommand: ParsableCommand {
 
     func run() throws {
         SendWelcome.outbox.withLock { $0 = workdir.path("mail.txt") }
-        let path = taskStore.hasPrefix("/") ? taskStore : workdir.path(taskStore)
         // Retries after 1 s, then 2 s: short, so the tutorial shows them (the default
         // backoff waits 15 s or more).
         let queue = try TaskQueue(
-            store: .sqlite(path: path), tasks: [SendWelcome.self],
+            store: TaskStoreOptions.store(taskStore, workdir: workdir), tasks: [SendWelcome.self],
             configuration: TaskQueue.Configuration(retryBackoff: { attempt in .seconds(attempt) }),
             logger: options.listen.makeLogger(label: "tasks"))
 

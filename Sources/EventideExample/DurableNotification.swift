@@ -21,7 +21,9 @@ struct DurableNotification: BlockingDurableTask {
 
 /// `--task-store` and friends: a durable-task queue for the example's routes.
 struct TaskStoreOptions: ParsableArguments {
-    @Option(help: "An SQLite file for durable tasks (relative: inside --workdir). Enables POST /durable-notification/{email}.")
+    @Option(help: ArgumentHelp(
+        "Where durable tasks are stored: an SQLite file (relative: inside --workdir), or a PostgreSQL URL "
+            + "(postgres://...). Enables POST /durable-notification/{email}."))
     var taskStore: String?
 
     @Option(help: "Durable-task workers in this process (0: none, another process runs the tasks).")
@@ -40,16 +42,25 @@ struct TaskStoreOptions: ParsableArguments {
     func makeQueue(workdir: WorkdirOption, logger: Logger) throws -> TaskQueue? {
         guard let taskStore else { return nil }
         DurableNotification.logPath.withLock { $0 = workdir.path("log.txt") }
-        let path = taskStore.hasPrefix("/") ? taskStore : workdir.path(taskStore)
         var configuration = TaskQueue.Configuration()
         if let keepCompleted { configuration.keepCompleted = .seconds(keepCompleted) }
         if let maxQueued { configuration.maxQueued = maxQueued }
         return try TaskQueue(
-            store: .sqlite(path: path, durability: relaxedDurability ? .normal : .full),
-            tasks: [DurableNotification.self, DurableFailing.self],
+            store: Self.store(taskStore, workdir: workdir, durability: relaxedDurability ? .normal : .full),
+            tasks: exampleDurableTasks,
             workers: localWorkers > 0 ? .local(concurrency: localWorkers) : .none, configuration: configuration, logger: logger)
     }
+
+    /// A PostgreSQL store for a `postgres://` or `postgresql://` URL, else an SQLite file
+    /// (relative paths inside `workdir`).
+    static func store(_ location: String, workdir: WorkdirOption, durability: TaskQueue.Durability = .full) -> TaskQueue.Store {
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") { return .postgres(location) }
+        return .sqlite(path: location.hasPrefix("/") ? location : workdir.path(location), durability: durability)
+    }
 }
+
+/// The durable task kinds of the example's routes (`bench`) and of its `worker`.
+let exampleDurableTasks: [any DurableTask.Type] = [DurableNotification.self, DurableFailing.self]
 
 extension BenchRoutes {
     /// `POST /durable-notification/{email}`: one durable task per request, answered once

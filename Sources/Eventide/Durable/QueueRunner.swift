@@ -59,10 +59,14 @@ final class QueueRunner: Sendable {
     }
     private let state = Locked(State())
 
-    init(queues: TaskQueueSelection, capacity: Int, owner: TaskQueue) {
+    /// Whether this runner does the queue's chores (one runner per process does).
+    let doesChores: Bool
+
+    init(queues: TaskQueueSelection, capacity: Int, owner: TaskQueue, doesChores: Bool) {
         self.queues = queues
         self.capacity = capacity
         self.owner = owner
+        self.doesChores = doesChores
     }
 
     var isStopping: Bool { state.withLock { $0.stopping } }
@@ -287,8 +291,8 @@ final class QueueRunner: Sendable {
         guard due else { return }
         // The store-wide chores are one process's (a fleet's elected coordinator) and
         // one runner's in it.
-        let chores = owner.store.isCoordinator
-        if case .allExcept = queues, chores {
+        let chores = doesChores && owner.store.isCoordinator
+        if chores {
             await owner.enqueueDuePeriodicTasks()
             await recordStatesIfDue(now: now)
         }
@@ -330,7 +334,6 @@ final class QueueRunner: Sendable {
 
     /// Deletes finished tasks past their retention, at most once a minute.
     private func cleanUpIfDue() async {
-        guard case .allExcept = queues else { return }  // one runner cleans for all queues
         let (keepCompleted, keepFailed) = (owner.configuration.keepCompleted, owner.configuration.keepFailed)
         let now = owner.store.now()
         let due = state.withLock { state in

@@ -157,6 +157,10 @@ package final class SQLiteTaskStore: TaskStore {
         try await perform { table, now in try table.retry(id: id, now: now) }
     }
 
+    package func setPaused(_ paused: Bool, queue: String) async throws {
+        try await perform { table, _ in try table.setPaused(paused, queue: queue) }
+    }
+
     package func counts() async throws -> [String: [DurableTaskState: Int]] {
         try await read { table in try table.counts() }
     }

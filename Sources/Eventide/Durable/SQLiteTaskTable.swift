@@ -17,9 +17,12 @@ package final class SQLiteTaskTable {
     package let connection: SQLiteConnection
     /// Rows that count against `maxQueued`, kept as rows change (nil: count them again).
     private var unfinishedCount: Int?
+    /// The paused queues (`eventide_queues`), read at open: this connection is the only
+    /// writer, so it knows every change.
+    private(set) var paused: Set<String> = []
 
     /// The schema version this code writes; `migrate` brings older files up to it.
-    package static let schemaVersion = 3
+    package static let schemaVersion = 4
 
     /// The states that count against `maxQueued` and hold a unique key, as SQL.
     ///
@@ -115,6 +118,10 @@ package final class SQLiteTaskTable {
                     schedule TEXT NOT NULL,
                     next_run_at INTEGER
                 ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS eventide_queues (
+                    name TEXT PRIMARY KEY,
+                    paused INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
                 """)
             let versions = try connection.query("SELECT version FROM eventide_schema") { $0.int(at: 0) }
             if versions.isEmpty {
@@ -124,6 +131,7 @@ package final class SQLiteTaskTable {
             } else if let version = versions.first, version < Self.schemaVersion {
                 // Version 2: a task's own timeout (`DurableTaskOptions.timeout`).
                 if version < 2 { try connection.execute("ALTER TABLE eventide_tasks ADD COLUMN timeout_ms INTEGER") }
+                // Version 4: eventide_queues (created above).
                 // Version 3: eventide_periodic (created above), and the partial indexes'
                 // state sets as `=` tests (see `unfinishedStates`).
                 if version < 3 {
@@ -136,7 +144,19 @@ package final class SQLiteTaskTable {
                 }
                 try connection.run("UPDATE eventide_schema SET version = ?", [SQLiteValue(Self.schemaVersion)])
             }
+            paused = Set(try connection.query("SELECT name FROM eventide_queues WHERE paused = 1") { $0.string(at: 0) ?? "" })
         }
+    }
+
+    /// Pauses (no task of `queue` starts: none is claimed, none stored running) or resumes
+    /// `queue`.
+    package func setPaused(_ isPaused: Bool, queue: String) throws {
+        try write {
+            try connection.run(
+                "INSERT INTO eventide_queues (name, paused) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET paused = ?2",
+                [.text(queue), .integer(isPaused ? 1 : 0)])
+        }
+        if isPaused { paused.insert(queue) } else { paused.remove(queue) }
     }
 
     /// Stores `tasks` in one transaction, in order. A task whose unique key is held is
@@ -146,7 +166,7 @@ package final class SQLiteTaskTable {
         try write {
             let insert = try insertStatement()
             let outcomes = try tasks.map { task -> EnqueueOutcome in
-                let claimed = task.claimedBy != nil && task.runAt <= now
+                let claimed = task.claimedBy != nil && task.runAt <= now && !paused.contains(task.queue)
                 let state: DurableTaskState = claimed ? .running : task.runAt > now ? .scheduled : .available
                 // Every parameter is bound for every row: none keeps the last row's value.
                 try insert.bindText(task.kind, at: 1)
@@ -225,6 +245,12 @@ package final class SQLiteTaskTable {
     /// `claim(queue:...)` for a selection of queues.
     package func claim(_ queues: TaskQueueSelection, limit: Int, worker: String, now: Int64) throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
+        var queues = queues
+        switch queues {
+        case .named(let name) where paused.contains(name): return []
+        case .allExcept(let names) where !paused.isEmpty: queues = .allExcept(names.union(paused))
+        default: break
+        }
         let (filter, queueValue): (String, SQLiteValue) = switch queues {
         case .named(let name): ("queue = ?3", .text(name))
         case .allExcept(let names) where names.isEmpty:

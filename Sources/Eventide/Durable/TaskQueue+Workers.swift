@@ -12,10 +12,17 @@ extension TaskQueue {
         let started = runners.withLock { runners -> Bool in
             guard runners.isEmpty else { return false }
             // A runner per queue given its own concurrency, and one for every other queue.
+            // The chores (periodic tasks, retention, state gauges) are one runner's: the
+            // other queues' one, else the first named.
+            let others = concurrency > 0 || perQueue.isEmpty
+            let choresQueue = others ? nil : perQueue.keys.min()
             for (queue, capacity) in perQueue {
-                runners[queue] = QueueRunner(queues: .named(queue), capacity: max(1, capacity), owner: self)
+                runners[queue] = QueueRunner(queues: .named(queue), capacity: max(1, capacity), owner: self, doesChores: queue == choresQueue)
             }
-            runners[Self.otherQueues] = QueueRunner(queues: .allExcept(Set(perQueue.keys)), capacity: max(1, concurrency), owner: self)
+            if others {
+                runners[Self.otherQueues] = QueueRunner(
+                    queues: .allExcept(Set(perQueue.keys)), capacity: max(1, concurrency), owner: self, doesChores: true)
+            }
             return true
         }
         guard started else { return }

@@ -20,6 +20,11 @@ public final class TaskQueue: Sendable {
         /// An SQLite file (created when missing), in WAL mode. One process runs the
         /// workers of a file: tasks it finds `running` at start are a dead run's.
         case sqlite(path: String, durability: Durability = .full)
+        /// A PostgreSQL database (a libpq connection string or URI, such as
+        /// `postgres://user:secret@db.internal:5432/app`) shared by a fleet: web processes
+        /// store tasks, worker processes on any machine run them. Commits are durable when
+        /// PostgreSQL's are (`synchronous_commit`).
+        case postgres(_ connection: String, settings: PostgresStoreSettings = PostgresStoreSettings())
     }
 
     /// When a commit counts as durable.
@@ -36,7 +41,8 @@ public final class TaskQueue: Sendable {
     public enum Workers: Sendable {
         /// This process, in Swift tasks: up to `concurrency` at a time per queue (default
         /// 100: tasks mostly wait on I/O; CPU-bound work goes through `runBlocking`), or the
-        /// count `queues` names for a queue.
+        /// count `queues` names for a queue. With `concurrency` 0 only the queues named run
+        /// here (a worker process dedicated to some queues).
         case local(concurrency: Int = 100, queues: [String: Int] = [:])
         /// No one here: this process only stores tasks (other processes run them).
         case none
@@ -122,8 +128,9 @@ public final class TaskQueue: Sendable {
     let periodicTasks = Locked<[PeriodicTask]>([])
     /// Whether `shutdown` ran (it runs once).
     let shutDown = Locked(false)
-    /// Names this process's runs in the store, so a restart can tell a dead run's rows.
-    let workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+    /// Names this process's runs in the store, so a restart (or the fleet) can tell a dead
+    /// run's rows.
+    let workerID: String
 
     /// A queue over `store` for the task types `tasks` (a stored kind not among them is
     /// discarded with an error when a worker takes it).
@@ -144,9 +151,14 @@ public final class TaskQueue: Sendable {
         metricsFactory: (any MetricsFactory)?
     ) throws {
         self.metrics = DurableTaskMetrics(factory: metricsFactory)
+        let workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+        self.workerID = workerID
         switch store {
         case .sqlite(let path, let durability):
             self.store = try SQLiteTaskStore(path: path, durability: durability == .full ? .full : .normal, maxQueued: configuration.maxQueued)
+        case .postgres(let connection, let settings):
+            self.store = try PostgresTaskStore(
+                connection: connection, settings: settings, worker: workerID, maxQueued: configuration.maxQueued, logger: logger)
         }
         var kinds: [String: any DurableTask.Type] = [:]
         for type in tasks { kinds[type.name] = type }
@@ -265,6 +277,19 @@ public final class TaskQueue: Sendable {
         let state = try await store.retry(id: id)
         if let queue = try await task(id: id)?.queue { wake(queue: queue) }
         return state
+    }
+
+    /// Stops every worker of the store (this process's and, on PostgreSQL, the fleet's)
+    /// from starting tasks of `queue` until `resume(queue:)`; running ones finish, new ones
+    /// wait. Kept in the store, so it outlives a restart.
+    public func pause(queue: String) async throws {
+        try await store.setPaused(true, queue: queue)
+    }
+
+    /// Lets the workers start tasks of `queue` again.
+    public func resume(queue: String) async throws {
+        try await store.setPaused(false, queue: queue)
+        wake(queue: queue)
     }
 
     /// How many tasks each queue holds in each state.

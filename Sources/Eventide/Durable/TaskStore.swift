@@ -46,6 +46,10 @@ package protocol TaskStore: Sendable {
     /// if it had used them all; returns its state afterwards.
     func retry(id: Int64) async throws -> DurableTaskState?
 
+    /// Pauses `queue` (no task of it starts, in any process, until it is resumed; running
+    /// ones finish) or resumes it. Kept in the store: a restart keeps it paused.
+    func setPaused(_ paused: Bool, queue: String) async throws
+
     /// How many tasks each queue holds in each state.
     func counts() async throws -> [String: [DurableTaskState: Int]]
 

@@ -94,6 +94,44 @@ import Testing
         }
     }
 
+    @Test func onlyTheNamedQueuesRunWhenTheOthersHaveNoConcurrency() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(
+                store: .sqlite(path: path), tasks: [Note.self], workers: .local(concurrency: 0, queues: ["mail": 2]),
+                configuration: Self.fast)
+            queue.start()
+            let mail = try await queue.enqueue(Note(text: "mail-\(UUID())"), options: .init(queue: "mail"))
+            let other = try await queue.enqueue(Note(text: "reports-\(UUID())"), options: .init(queue: "reports"))
+            #expect(try await settled(queue, mail.id).state == .completed)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await queue.task(id: other.id)?.state == .available)
+            await queue.shutdown()
+        }
+    }
+
+    @Test func aPausedQueueStartsNothingEvenAfterARestartUntilResumed() async throws {
+        try await withFile { path in
+            var queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            try await queue.pause(queue: "mail")
+            queue.start()
+            let text = "paused-\(UUID())"
+            // Stored while its workers are idle: not handed to them, the queue is paused.
+            let receipt = try await queue.enqueue(Note(text: text), options: .init(queue: "mail"))
+            let other = try await queue.enqueue(Note(text: "unpaused-\(UUID())"))
+            #expect(try await settled(queue, other.id).state == .completed)
+            #expect(try await queue.task(id: receipt.id)?.state == .available)
+            await queue.shutdown()
+            queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)
+            queue.start()
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await queue.task(id: receipt.id)?.state == .available)
+            try await queue.resume(queue: "mail")
+            #expect(try await settled(queue, receipt.id).state == .completed)
+            #expect(Self.journal(for: text).all == ["\(text)#1"])
+            await queue.shutdown()
+        }
+    }
+
     @Test func failuresAreRetriedWithBackoffThenDiscarded() async throws {
         try await withFile { path in
             let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self], configuration: Self.fast)

@@ -1,0 +1,120 @@
+import EventidePostgres
+import EventideUVLoop
+import Foundation
+import Logging
+
+/// This process as a member of the fleet sharing a PostgreSQL store: it registers in
+/// `eventide_workers`, tells the fleet it is alive every `heartbeatInterval`, listens for
+/// tasks stored by others, and competes for the coordinator's advisory lock. The
+/// coordinator makes the tasks of members silent for `heartbeatTimeout` available again.
+///
+/// A member cut off longer than the timeout loses its tasks to the others; when it comes
+/// back its results for them are refused (the store checks worker and attempt), and it
+/// registers again.
+final class PostgresFleet: Sendable {
+    private let client: PostgresClient
+    private let shared: PostgresStoreShared
+    private let settings: PostgresStoreSettings
+    private let logger: Logger
+    private let listener: LoopBound<PostgresListener>
+    private let leaving = Locked(false)
+
+    init(client: PostgresClient, shared: PostgresStoreShared, settings: PostgresStoreSettings, logger: Logger) {
+        self.client = client
+        self.shared = shared
+        self.settings = settings
+        self.logger = logger
+        listener = try! client.loop.submitAndWait {
+            LoopBound(PostgresListener(client: client, channels: [PostgresTaskSQL.channel], logger: logger), loop: client.loop)
+        }
+    }
+
+    /// Registers this process, reads the server's clock and starts listening.
+    func join() async throws {
+        try await register()
+        try await readClock()
+        try await client.loop.submit { [listener, shared] in
+            let session = listener.value
+            session.onNotification = { notification in shared.tasksAvailable(in: notification.payload) }
+            // Notifications sent while the session was down are lost: every queue looks.
+            session.onReconnect = { shared.tasksAvailable(in: nil) }
+            session.onSessionLost = { shared.isCoordinator = false }
+            session.start()
+        }
+    }
+
+    /// Beats until `leave`: heartbeat, clock, the coordinator's lock and its rescue.
+    func run() async {
+        var wasCoordinator = false
+        while !leaving.withLock({ $0 }) {
+            do {
+                try await beat()
+                try await readClock()
+                if !shared.isCoordinator { shared.isCoordinator = try await tryToLead() }
+                if shared.isCoordinator != wasCoordinator {
+                    wasCoordinator = shared.isCoordinator
+                    if wasCoordinator { logger.info("durable tasks: this process coordinates the fleet", metadata: ["worker": "\(shared.worker)"]) }
+                }
+                if shared.isCoordinator { _ = try await rescue() }
+            } catch {
+                logger.warning("durable tasks: heartbeat failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: settings.heartbeatInterval)
+        }
+    }
+
+    private func register() async throws {
+        _ = try await client.query(PostgresTaskSQL.register, [
+            .text(shared.worker), .text(ProcessInfo.processInfo.hostName), .int32(getpid()),
+        ])
+    }
+
+    private func beat() async throws {
+        let rows = try await client.query(PostgresTaskSQL.heartbeat, [.text(shared.worker)])
+        guard rows.affectedRows == 0 else { return }
+        // The coordinator declared this process dead (it was cut off too long): its tasks
+        // went to others, and its results for them will be refused.
+        logger.warning("durable tasks: this process was silent past the heartbeat timeout; its running tasks were given to the fleet",
+            metadata: ["worker": "\(shared.worker)"])
+        try await register()
+    }
+
+    private func readClock() async throws {
+        let sent = PostgresStoreShared.localNow()
+        let rows = try await client.query(PostgresTaskSQL.clock)
+        shared.setServerClock(rows.int64(0, 0) ?? sent, sent: sent, received: PostgresStoreShared.localNow())
+    }
+
+    /// Takes the coordinator's lock on the listening session (held while it lives).
+    private func tryToLead() async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = client.loop.execute { [listener] in
+                listener.value.run([PostgresStatement(PostgresTaskSQL.lead)]) { answers in
+                    continuation.resume(with: answers[0].map { $0.bool(0, 0) ?? false }.mapError { $0 as any Error })
+                }
+            }
+            if !accepted { continuation.resume(throwing: PostgresTaskStoreError.closed) }
+        }
+    }
+
+    /// Makes the tasks of silent members available again; returns how many.
+    func rescue() async throws -> Int {
+        let timeout = Double(settings.heartbeatTimeout.wholeMilliseconds) / 1000
+        let rows = try await client.query(PostgresTaskSQL.rescue, [.float64(timeout)])
+        guard rows.count > 0 else { return 0 }
+        logger.warning("durable tasks: tasks of silent processes made available again", metadata: ["count": "\(rows.count)"])
+        var queues = Set<String>()
+        for row in 0..<rows.count { if let queue = rows.string(row, 1) { queues.insert(queue) } }
+        _ = try? await client.query(PostgresTaskSQL.notify, [.textArray(queues.sorted())])
+        return rows.count
+    }
+
+    /// Stops beating, leaves the fleet (this process's tasks were put back already) and
+    /// closes the listening session (releasing the coordinator's lock).
+    func leave() async {
+        leaving.withLock { $0 = true }
+        _ = try? await client.query(PostgresTaskSQL.unregister, [.text(shared.worker)])
+        _ = try? await client.loop.submit { [listener] in listener.value.close() }
+        shared.isCoordinator = false
+    }
+}

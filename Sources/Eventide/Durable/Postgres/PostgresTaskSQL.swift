@@ -1,0 +1,164 @@
+/// The SQL of the PostgreSQL task store, in one place. Times are `timestamptz` in the
+/// tables and milliseconds since the Unix epoch in Swift (the boundary converts them).
+///
+/// Every statement that changes rows for a batch takes arrays (`unnest`), so a batch is
+/// one statement whatever its size, and prepared once per connection.
+enum PostgresTaskSQL {
+    /// The states that hold a unique key and count against `maxQueued`.
+    static let unfinished = "('scheduled', 'available', 'running', 'retryable')"
+    /// The states a claim takes tasks from.
+    static let due = "('scheduled', 'available', 'retryable')"
+
+    /// Stores a batch in order: $1 kinds, $2 queues, $3 arguments (JSON text), $4 states,
+    /// $5 priorities, $6 max attempts, $7 unique keys, $8 due times, $9 workers (set for a
+    /// task stored running for its worker), $10 timeouts in ms (text: nullable).
+    ///
+    /// Rows come back in insertion order, which is `ord`'s: ids are drawn as rows are
+    /// inserted, so ascending ids map the rows back to the batch. A row whose unique key
+    /// is held is skipped by the unique index itself (no check-then-insert race). A task
+    /// meant to be stored running for its worker is stored available instead while its
+    /// queue is paused (`held`).
+    static let insert = """
+        INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, run_at,
+            attempt, attempted_at, worker, timeout_ms)
+        SELECT t.kind, t.queue, t.arguments::json, CASE WHEN h.held THEN 'available' ELSE t.state END, t.priority,
+            t.max_attempts, t.unique_key, t.run_at, CASE WHEN t.worker IS NULL OR h.held THEN 0 ELSE 1 END,
+            CASE WHEN t.worker IS NOT NULL AND NOT h.held THEN now() END, CASE WHEN h.held THEN NULL ELSE t.worker END,
+            t.timeout_ms::int8
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::timestamptz[],
+                    $9::text[], $10::text[])
+            WITH ORDINALITY AS t(kind, queue, arguments, state, priority, max_attempts, unique_key, run_at, worker, timeout_ms, ord)
+            CROSS JOIN LATERAL (SELECT t.worker IS NOT NULL
+                AND EXISTS (SELECT 1 FROM eventide_queues p WHERE p.name = t.queue AND p.paused) AS held) h
+        ORDER BY t.ord
+        ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN \(unfinished) DO NOTHING
+        RETURNING id, unique_key, state
+        """
+
+    /// The tasks holding the unique keys $1 (read after `insert`, in its transaction).
+    static let holders = """
+        SELECT id, unique_key FROM eventide_tasks WHERE unique_key = ANY($1::text[]) AND state IN \(unfinished)
+        """
+
+    /// Wakes the workers listening for queues $1 (delivered when the transaction commits).
+    static let notify = "SELECT pg_notify('\(channel)', q) FROM unnest($1::text[]) AS q"
+
+    /// The channel workers LISTEN on; the payload is a queue's name.
+    static let channel = "eventide_tasks"
+
+    /// Columns of a claimed task, in `ClaimedTask`'s order.
+    private static let claimedColumns = """
+        t.id, t.kind, t.queue, t.arguments::text, t.priority, t.attempt, t.max_attempts, t.run_at, t.timeout_ms
+        """
+
+    /// Takes up to $2 due tasks of queue $1 for worker $3. SKIP LOCKED: claimers never
+    /// wait for each other, and never take the same task.
+    static let claimNamed = claim(filter: "queue = $1")
+    /// Takes up to $2 due tasks of every queue but $1 (text[]) for worker $3.
+    static let claimOthers = claim(filter: "queue <> ALL($1::text[])")
+
+    private static func claim(filter: String) -> String {
+        """
+        WITH picked AS (
+            SELECT id FROM eventide_tasks
+            WHERE state IN \(due) AND run_at <= now() AND \(filter)
+                AND NOT EXISTS (SELECT 1 FROM eventide_queues p WHERE p.name = eventide_tasks.queue AND p.paused)
+            ORDER BY priority, run_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED)
+        UPDATE eventide_tasks t SET state = 'running', attempt = t.attempt + 1, attempted_at = now(), worker = $3
+        FROM picked WHERE t.id = picked.id
+        RETURNING \(claimedColumns)
+        """
+    }
+
+    /// Completes runs $1 (ids) with attempts $2 of worker $3; only a task this run still
+    /// holds changes (one rescued meanwhile, or claimed again, keeps its newer state).
+    static let complete = """
+        UPDATE eventide_tasks t SET state = 'completed', finished_at = now(), worker = NULL
+        FROM unnest($1::int8[], $2::int4[]) AS r(id, attempt)
+        WHERE t.id = r.id AND t.attempt = r.attempt AND t.worker = $3 AND t.state = 'running'
+        RETURNING t.id
+        """
+
+    /// Every other end of a run: $1 ids, $2 attempts, $3 new states, $4 due times (null:
+    /// unchanged), $5 errors (null: none to record), $6 attempts given back (1 for a run
+    /// that did not count), $7 the worker.
+    static let settle = """
+        UPDATE eventide_tasks t SET state = r.state, run_at = coalesce(r.run_at, t.run_at), attempt = t.attempt - r.refund,
+            finished_at = CASE WHEN r.state IN ('discarded', 'cancelled') THEN now() END, worker = NULL,
+            errors = CASE WHEN r.error IS NULL THEN t.errors ELSE t.errors || jsonb_build_array(jsonb_build_object(
+                'attempt', t.attempt, 'at', (extract(epoch FROM now()) * 1000)::int8, 'error', r.error)) END
+        FROM unnest($1::int8[], $2::int4[], $3::text[], $4::timestamptz[], $5::text[], $6::int4[])
+            AS r(id, attempt, state, run_at, error, refund)
+        WHERE t.id = r.id AND t.attempt = r.attempt AND t.worker = $7 AND t.state = 'running'
+        RETURNING t.id
+        """
+
+    /// Tells the fleet worker $1 is alive (no row: it was declared dead, or is new).
+    static let heartbeat = "UPDATE eventide_workers SET heartbeat_at = now() WHERE id = $1"
+    /// Registers worker $1 on host $2, process $3.
+    static let register = """
+        INSERT INTO eventide_workers (id, host, pid) VALUES ($1, $2, $3)
+        ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()
+        """
+    /// The server's clock, in milliseconds since the Unix epoch.
+    static let clock = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8"
+    /// Takes the coordinator's lock for this session if no other session holds it.
+    static let lead = "SELECT pg_try_advisory_lock(\(coordinatorLock))"
+    /// The session-level advisory lock the coordinator holds ("eventide" in ASCII).
+    static let coordinatorLock: Int64 = 0x6576_656E_7469_6465
+    /// The transaction-level advisory lock that serializes migrations.
+    static let migrationLock: Int64 = 0x6576_656E_7469_6400
+
+    /// Forgets the workers silent for $1 seconds and makes the tasks they (or workers no
+    /// longer registered) left running available again, the attempt kept counted.
+    static let rescue = """
+        WITH dead AS (
+            DELETE FROM eventide_workers WHERE heartbeat_at < now() - make_interval(secs => $1) RETURNING id)
+        UPDATE eventide_tasks t SET state = 'available', run_at = now(), worker = NULL
+        WHERE t.state = 'running'
+            AND (t.worker IN (SELECT id FROM dead) OR NOT EXISTS (SELECT 1 FROM eventide_workers w WHERE w.id = t.worker))
+        RETURNING t.id, t.queue
+        """
+    /// Leaves the fleet: worker $1's row goes (its tasks were put back before).
+    static let unregister = "DELETE FROM eventide_workers WHERE id = $1"
+
+    /// Unfinished tasks (what `maxQueued` limits).
+    static let unfinishedCount = "SELECT count(*) FROM eventide_tasks WHERE state IN \(unfinished)"
+
+    static let record = """
+        SELECT id, kind, queue, state, priority, attempt, max_attempts, unique_key, created_at, run_at, attempted_at,
+            finished_at, errors::text
+        FROM eventide_tasks WHERE id = $1
+        """
+    static let state = "SELECT state FROM eventide_tasks WHERE id = $1"
+    static let cancel = """
+        UPDATE eventide_tasks SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state IN \(due)
+        """
+    static let retry = """
+        UPDATE eventide_tasks SET state = 'available', run_at = now(), finished_at = NULL,
+            max_attempts = greatest(max_attempts, attempt + 1)
+        WHERE id = $1 AND state IN ('scheduled', 'retryable', 'discarded', 'cancelled', 'completed')
+        RETURNING queue
+        """
+    static let counts = "SELECT queue, state, count(*) FROM eventide_tasks GROUP BY queue, state"
+    /// Deletes up to $3 tasks finished before $1 (completed) or $2 (discarded, cancelled).
+    static let deleteFinished = """
+        DELETE FROM eventide_tasks WHERE id IN (
+            SELECT id FROM eventide_tasks
+            WHERE finished_at IS NOT NULL AND ((state = 'completed' AND finished_at < $1)
+                OR (state IN ('discarded', 'cancelled') AND finished_at < $2))
+            LIMIT $3)
+        """
+    static let periodicSchedule = "SELECT schedule, next_run_at FROM eventide_periodic WHERE name = $1 FOR UPDATE"
+    static let periodicReset = """
+        INSERT INTO eventide_periodic (name, schedule, next_run_at) VALUES ($1, $2, $3)
+        ON CONFLICT (name) DO UPDATE SET schedule = $2, next_run_at = $3
+        """
+    static let periodicAdvance = "UPDATE eventide_periodic SET next_run_at = $2 WHERE name = $1"
+    /// Pauses ($2 true) or resumes queue $1.
+    static let pause = """
+        INSERT INTO eventide_queues (name, paused) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET paused = $2
+        """
+}
