@@ -46,6 +46,10 @@ extension PostgresConnection {
             let status = PQresultStatus(result)
             switch step {
             case .sync:
+                // libpq reports a broken connection as a FATAL_ERROR result of its own.
+                if status == PGRES_FATAL_ERROR || PQstatus(pg) == CONNECTION_BAD {
+                    return lastFatal ?? PostgresError(result: result, kind: .connectionLost)
+                }
                 guard status == PGRES_PIPELINE_SYNC else {
                     return PostgresError(.client, "expected the end of a pipeline, got \(String(cString: PQresStatus(status)))")
                 }
@@ -59,6 +63,7 @@ extension PostgresConnection {
             case .statement(let index, let name):
                 pipelines[0].stepAnswered = true
                 var outcome = statementResult(result, status: status)
+                if case .failure(let error) = outcome, error.isConnectionLoss { lastFatal = error }
                 if case .failure = outcome, let name, let prepareError = prepared.failures[name] {
                     outcome = .failure(prepareError)
                 }
