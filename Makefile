@@ -5,8 +5,10 @@
 #              (scripts/sanitizers.sh; CI runs it after make test)
 #   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
 #              e.g. make bench BENCH_ARGS="--rounds 1 --duration 3"
-# Each installs libuv1-dev and libsqlite3-dev (and pkg-config) with apt when
-# `pkg-config libuv` or `pkg-config sqlite3` fails.
+# Each installs libuv1-dev, libsqlite3-dev, libpq-dev and postgresql (and pkg-config) with
+# apt when `pkg-config libuv sqlite3 libpq` fails or the PostgreSQL server is missing.
+# make test and make sanitizers run the suite inside a throw-away PostgreSQL cluster
+# (scripts/with-postgres.sh).
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?= bench --host 127.0.0.1 --port 8000
@@ -14,10 +16,11 @@ ARGS ?= bench --host 127.0.0.1 --port 8000
 .PHONY: run test build deps
 
 deps:
-	@pkg-config --exists libuv sqlite3 2>/dev/null || { \
-		echo "libuv or sqlite3 not found: installing pkg-config, libuv1-dev and libsqlite3-dev with apt"; \
+	@{ pkg-config --exists libuv sqlite3 libpq 2>/dev/null && \
+		ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || { \
+		echo "libuv, sqlite3, libpq or the PostgreSQL server not found: installing pkg-config, libuv1-dev, libsqlite3-dev, libpq-dev and postgresql with apt"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pkg-config libuv1-dev libsqlite3-dev; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pkg-config libuv1-dev libsqlite3-dev libpq-dev postgresql; }
 
 # --static-swift-stdlib: the Swift runtime and Foundation linked into the binary (README,
 # "The static Swift standard library": 9 MiB less RSS when no other process maps them,
@@ -31,7 +34,7 @@ run: build
 # The example executable is built first: tests run the tutorial apps as processes.
 test: deps
 	swift build
-	swift test
+	scripts/with-postgres.sh swift test
 
 # Own scratch paths (.build-tsan, .build-asan); exits non-zero on any report or failure.
 .PHONY: sanitizers

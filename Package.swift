@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "EventideTesting", targets: ["EventideTesting"]),
         // The sans-IO HTTP/1.1 parser and serializer, usable on their own.
         .library(name: "EventideHTTP1", targets: ["EventideHTTP1"]),
+        // The PostgreSQL client driven on a libuv loop, usable on its own.
+        .library(name: "EventidePostgres", targets: ["EventidePostgres"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
@@ -40,6 +42,19 @@ let package = Package(
         // The SQLite boundary: connections, prepared statements, transactions, typed errors.
         // Swift-only public API.
         .target(name: "EventideSQLite", dependencies: ["CSQLite"]),
+        // Debian's libpq-dev, found with pkg-config. Only EventidePostgres imports it.
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // The PostgreSQL boundary: non-blocking connections and pipelines on an EventideUVLoop
+        // loop, a pool with reconnect, LISTEN/NOTIFY, typed errors. Swift-only public API.
+        .target(
+            name: "EventidePostgres",
+            dependencies: ["CLibPQ", "EventideUVLoop", .product(name: "Logging", package: "swift-log")]
+        ),
         // Sans-IO HTTP/1.1: parser, connection state machine, serializer. Never touches a socket.
         // Responses are written from swift-http-types' vocabulary (HTTPResponse.Status, HTTPFields).
         .target(name: "EventideHTTP1", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
@@ -75,6 +90,11 @@ let package = Package(
         ),
         .testTarget(name: "EventideUVLoopTests", dependencies: ["EventideUVLoop"]),
         .testTarget(name: "EventideSQLiteTests", dependencies: ["EventideSQLite"]),
+        // Runs against a real server: `make test` starts one (scripts/with-postgres.sh).
+        .testTarget(
+            name: "EventidePostgresTests",
+            dependencies: ["EventidePostgres", "EventideUVLoop", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "EventideHTTP1Tests",
             dependencies: ["EventideHTTP1", .product(name: "HTTPTypes", package: "swift-http-types")]

@@ -50,6 +50,9 @@ static inline void eventide_unblock_signal(int signum) {
 // A thread nobody will join releases its resources when it exits.
 static inline void eventide_detach_thread(uv_thread_t thread) { pthread_detach(thread); }
 
+// Names the calling thread (at most 15 bytes: the kernel's limit).
+static inline void eventide_name_thread(const char *name) { pthread_setname_np(pthread_self(), name); }
+
 // Writes to a closed socket must fail with EPIPE, not kill the process.
 static inline void eventide_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 

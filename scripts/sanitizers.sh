@@ -38,9 +38,9 @@ case "$mode" in
     *) echo "usage: $0 [thread|address|all]" >&2; exit 2 ;;
 esac
 
-pkg-config --exists libuv sqlite3 2>/dev/null || {
-    echo "libuv or sqlite3 not found: installing pkg-config, libuv1-dev and libsqlite3-dev with apt"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libuv1-dev libsqlite3-dev
+{ pkg-config --exists libuv sqlite3 libpq 2>/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || {
+    echo "libuv, sqlite3, libpq or the PostgreSQL server not found: installing pkg-config, libuv1-dev, libsqlite3-dev, libpq-dev and postgresql with apt"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libuv1-dev libsqlite3-dev libpq-dev postgresql
 }
 
 # Swift's crash backtracer can hang for minutes in sanitized processes; the sanitizers print
@@ -91,7 +91,8 @@ for sanitizer in "${runs[@]}"; do
     # slower, so in parallel async tests starved past their 20-30 s timeouts (4 of 12
     # parallel ThreadSanitizer runs failed one test). Each test's servers and pools still
     # run on threads of their own, so races within a test are still seen.
-    swift test --sanitize="$sanitizer" --scratch-path "$scratch" --skip-build --no-parallel >"$log" 2>&1
+    # The PostgreSQL tests need a server: a throw-away cluster per run.
+    scripts/with-postgres.sh swift test --sanitize="$sanitizer" --scratch-path "$scratch" --skip-build --no-parallel >"$log" 2>&1
     test_status=$?
     done_at=$(date +%s)
     races=$(cat "$log" "$reports"/* 2>/dev/null | grep -c "WARNING: ThreadSanitizer" || true)

@@ -11,16 +11,23 @@ public final class EventLoopThread: Sendable {
     private let thread: Locked<uv_thread_t?>
     private let closeError: Locked<UVError?>
 
+    /// The name the thread gives itself (what `top -H` and /proc/<pid>/task/*/comm show).
+    private let name: String?
+
     /// Creates an owned loop and starts running it on a new thread.
-    public init() throws(UVError) {
+    ///
+    /// - Parameter name: the thread's name; Linux keeps its first 15 bytes.
+    public init(name: String? = nil) throws(UVError) {
         loop = try EventLoop()
         loop.unbindThread()
         thread = Locked(nil)
         closeError = Locked(nil)
+        self.name = name.map { String(decoding: $0.utf8.prefix(15), as: UTF8.self) }
         var id = uv_thread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let status = uv_thread_create(&id, { context in
             let owner = Unmanaged<EventLoopThread>.fromOpaque(context!).takeRetainedValue()
+            if let name = owner.name { eventide_name_thread(name) }
             owner.loop.run()
             do throws(UVError) {
                 try owner.loop.close()

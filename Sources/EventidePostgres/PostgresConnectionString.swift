@@ -1,0 +1,53 @@
+internal import CLibPQ
+
+/// A libpq connection string or URI (`postgres://user@host:5432/db?...` or
+/// `host=... dbname=...`), checked with `PQconninfoParse`.
+///
+/// Its description lists the options set, with the password redacted, so it can be
+/// logged.
+public struct PostgresConnectionString: Sendable, CustomStringConvertible {
+    /// The string as given, for libpq.
+    let string: String
+    /// The options set in it, by libpq keyword, in libpq's order.
+    let options: [(keyword: String, value: String)]
+
+    /// Parses `string` the way libpq will.
+    ///
+    /// - Throws: `PostgresError` of kind `.invalidConnectionString` with libpq's message.
+    public init(_ string: String) throws(PostgresError) {
+        var message: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(string, &message) else {
+            let text = message.map { String(cString: $0) } ?? "out of memory"
+            PQfreemem(message)
+            throw PostgresError(.invalidConnectionString, text.trimmingTrailingNewlines)
+        }
+        defer { PQconninfoFree(parsed) }
+        var options: [(String, String)] = []
+        var option = parsed
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { options.append((String(cString: keyword), String(cString: value))) }
+            option += 1
+        }
+        self.string = string
+        self.options = options
+    }
+
+    /// The value of a libpq option (`host`, `port`, `dbname`...) when the string sets it.
+    public func option(_ keyword: String) -> String? {
+        options.first { $0.keyword == keyword }?.value
+    }
+
+    public var description: String {
+        options.map { $0.keyword == "password" ? "password=<redacted>" : "\($0.keyword)=\($0.value)" }
+            .joined(separator: " ")
+    }
+}
+
+extension String {
+    /// libpq's messages end with a newline.
+    var trimmingTrailingNewlines: String {
+        var text = Substring(self)
+        while text.last == "\n" { text = text.dropLast() }
+        return String(text)
+    }
+}
