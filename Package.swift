@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "Eventide",
             dependencies: [
-                "EventideUVLoop", "EventideHTTP1", "EventideSQLite",
+                "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "EventideTests",
             dependencies: [
-                "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite",
+                "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 // A recording MetricsFactory for DurableTaskMetricsTests.

@@ -69,31 +69,45 @@ struct WorkerCommand: AsyncParsableCommand {
 /// Waits for SIGTERM or SIGINT (delivered through Dispatch, not to the default handler).
 enum StopSignal {
     static func next() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let once = Once()
-            var sources: [any DispatchSourceSignal] = []
-            for number in [SIGTERM, SIGINT] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number)
-                source.setEventHandler {
-                    if once.first() { continuation.resume(returning: number) }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            // Kept for the life of the process: a released source stops delivering.
-            StopSignal.sources.withLock { $0 = sources }
+        let received = Received()
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { received.deliver(number) }
+            source.resume()
+            sources.append(source)
         }
+        let number = await received.first()
+        for source in sources { source.cancel() }
+        return number
     }
 
-    private static let sources = Locked<[any DispatchSourceSignal]>([])
+    /// The first signal, handed to whoever waits for it.
+    private final class Received: Sendable {
+        private struct State {
+            var number: Int32?
+            var waiter: CheckedContinuation<Int32, Never>?
+        }
+        private let state = Locked(State())
 
-    private final class Once: Sendable {
-        private let done = Locked(false)
-        func first() -> Bool {
-            done.withLock { done in
-                defer { done = true }
-                return !done
+        func deliver(_ number: Int32) {
+            let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
+                guard state.number == nil else { return nil }
+                state.number = number
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: number)
+        }
+
+        func first() async -> Int32 {
+            await withCheckedContinuation { continuation in
+                let number = state.withLock { state -> Int32? in
+                    if state.number == nil { state.waiter = continuation }
+                    return state.number
+                }
+                if let number { continuation.resume(returning: number) }
             }
         }
     }

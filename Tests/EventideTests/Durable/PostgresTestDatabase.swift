@@ -27,7 +27,7 @@ enum PostgresTestDatabase {
     static func fresh() async throws -> String {
         let cluster = try clusterURL
         let name = "eventide_test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
-        let admin = PostgresClient(try PostgresConnectionString(cluster), size: 1, logger: Logger(label: "test-admin"))
+        let admin = try PostgresClient(try PostgresConnectionString(cluster), size: 1, logger: Logger(label: "test-admin"))
         do {
             _ = try await admin.query("CREATE DATABASE \(name)")
         } catch {

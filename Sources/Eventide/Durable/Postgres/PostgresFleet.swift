@@ -16,7 +16,8 @@ final class PostgresFleet: Sendable {
     private let shared: PostgresStoreShared
     private let settings: PostgresStoreSettings
     private let logger: Logger
-    private let listener: LoopBound<PostgresListener>
+    /// The LISTEN session (also holding the coordinator's lock), once `join` made it.
+    private let listener = Locked<LoopBound<PostgresListener>?>(nil)
     private let leaving = Locked(false)
 
     init(client: PostgresClient, shared: PostgresStoreShared, settings: PostgresStoreSettings, logger: Logger) {
@@ -24,23 +25,37 @@ final class PostgresFleet: Sendable {
         self.shared = shared
         self.settings = settings
         self.logger = logger
-        listener = try! client.loop.submitAndWait {
-            LoopBound(PostgresListener(client: client, channels: [PostgresTaskSQL.channel], logger: logger), loop: client.loop)
-        }
     }
 
-    /// Registers this process, reads the server's clock and starts listening.
+    /// Registers this process, reads the server's clock and starts listening (once),
+    /// waiting for the session to listen (at most the connect timeout).
     func join() async throws {
         try await register()
         try await readClock()
-        try await client.loop.submit { [listener, shared] in
-            let session = listener.value
+        guard listener.withLock({ $0 == nil }) else { return }
+        let listening = WakeSignal()
+        let session = try await client.loop.submit { [client, shared, logger] in
+            let session = PostgresListener(client: client, channels: [PostgresTaskSQL.channel])
             session.onNotification = { notification in shared.tasksAvailable(in: notification.payload) }
-            // Notifications sent while the session was down are lost: every queue looks.
-            session.onReconnect = { shared.tasksAvailable(in: nil) }
-            session.onSessionLost = { shared.isCoordinator = false }
-            session.start()
+            var verified = false
+            session.onListening = { [unowned session] in
+                listening.fire()
+                // Notifications sent before (or while the session was down) are lost:
+                // every queue looks once.
+                shared.tasksAvailable(in: nil)
+                guard !verified else { return }
+                verified = true
+                session.verify { result in
+                    guard case .failure(let error) = result, error.kind == .notificationsUnsupported else { return }
+                    logger.error("durable tasks: LISTEN/NOTIFY does not work on this connection; workers will find new tasks by polling only",
+                        metadata: ["error": "\(error)"])
+                }
+            }
+            session.onSessionLost = { _ in shared.isCoordinator = false }
+            return LoopBound(session, loop: client.loop)
         }
+        listener.withLock { $0 = session }
+        await listening.wait(timeout: settings.connectTimeout)
     }
 
     /// Beats until `leave`: heartbeat, clock, the coordinator's lock and its rescue.
@@ -56,9 +71,9 @@ final class PostgresFleet: Sendable {
                     if wasCoordinator { logger.info("durable tasks: this process coordinates the fleet", metadata: ["worker": "\(shared.worker)"]) }
                 }
                 if shared.isCoordinator { _ = try await rescue() }
-            } catch {
+            } catch where !leaving.withLock({ $0 }) {
                 logger.warning("durable tasks: heartbeat failed", metadata: ["error": "\(error)"])
-            }
+            } catch {}
             try? await Task.sleep(for: settings.heartbeatInterval)
         }
     }
@@ -87,8 +102,11 @@ final class PostgresFleet: Sendable {
 
     /// Takes the coordinator's lock on the listening session (held while it lives).
     private func tryToLead() async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            let accepted = client.loop.execute { [listener] in
+        guard let listener = listener.withLock({ $0 }) else { return false }
+        return try await withCheckedThrowingContinuation { continuation in
+            let accepted = client.loop.execute {
+                // Between sessions (reconnecting): not now; the next beat tries again.
+                guard listener.value.isListening else { return continuation.resume(returning: false) }
                 listener.value.run([PostgresStatement(PostgresTaskSQL.lead)]) { answers in
                     continuation.resume(with: answers[0].map { $0.bool(0, 0) ?? false }.mapError { $0 as any Error })
                 }
@@ -114,7 +132,7 @@ final class PostgresFleet: Sendable {
     func leave() async {
         leaving.withLock { $0 = true }
         _ = try? await client.query(PostgresTaskSQL.unregister, [.text(shared.worker)])
-        _ = try? await client.loop.submit { [listener] in listener.value.close() }
+        if let listener = listener.withLock({ $0 }) { _ = try? await client.loop.submit { listener.value.close() } }
         shared.isCoordinator = false
     }
 }

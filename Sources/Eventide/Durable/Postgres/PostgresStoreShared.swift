@@ -8,7 +8,7 @@ final class PostgresStoreShared: Sendable {
     let worker: String
     let maxQueued: Int?
     /// The server's clock minus this machine's, in milliseconds (read at each heartbeat).
-    private let offset = Locked<Int64>(0)
+    private let offset = Locked<(milliseconds: Int64, roundTrip: Int64)>((0, .max))
     private let coordinating = Locked(false)
     private let wake = Locked<(@Sendable (String?) -> Void)?>(nil)
 
@@ -19,15 +19,23 @@ final class PostgresStoreShared: Sendable {
 
     /// The server's time (milliseconds since the Unix epoch), as this machine estimates it:
     /// every process of a fleet agrees on what is due.
-    func now() -> Int64 { Self.localNow() + offset.withLock { $0 } }
+    func now() -> Int64 { Self.localNow() + offset.withLock { $0.milliseconds } }
 
     static func localNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Sets the clock offset from a reading of the server's clock taken between `sent`
-    /// and `received` (local milliseconds): the reading is placed at their middle.
+    /// and `received` (local milliseconds), placed at their middle. A reading that took
+    /// long (a loaded machine) is only used while there is no better one.
     func setServerClock(_ server: Int64, sent: Int64, received: Int64) {
-        offset.withLock { $0 = server - (sent + received) / 2 }
+        let roundTrip = received - sent
+        offset.withLock { offset in
+            guard roundTrip <= Self.goodRoundTrip || offset.roundTrip > Self.goodRoundTrip else { return }
+            offset = (server - (sent + received) / 2, roundTrip)
+        }
     }
+
+    /// Milliseconds within which a clock reading is trusted.
+    private static let goodRoundTrip: Int64 = 50
 
     var isCoordinator: Bool {
         get { coordinating.withLock { $0 } }

@@ -59,6 +59,8 @@ final class PostgresTaskCore {
     /// When the unfinished tasks were last counted (local ms), and whether a count runs.
     private var lastCount: Int64 = 0
     private var counting = false
+    /// Tasks this process stored while a count ran: it may not have seen them.
+    private var storedDuringCount = 0
 
     /// Counts the unfinished tasks again when the last count is older than 2 s: the
     /// fleet's other processes store and finish tasks too, so `maxQueued` is held to
@@ -67,6 +69,7 @@ final class PostgresTaskCore {
         let now = PostgresStoreShared.localNow()
         guard !counting, enqueues.isOpen, now - lastCount >= 2_000 else { return }
         counting = true
+        storedDuringCount = 0
         client.acquire { [self] result in
             guard case .success(let connection) = result else {
                 counting = false
@@ -76,7 +79,7 @@ final class PostgresTaskCore {
                 client.release(connection)
                 counting = false
                 lastCount = PostgresStoreShared.localNow()
-                if case .success(let rows) = answers[0] { unfinishedEstimate = Int(rows.int64(0, 0) ?? 0) }
+                if case .success(let rows) = answers[0] { unfinishedEstimate = Int(rows.int64(0, 0) ?? 0) + storedDuringCount }
             }
         }
     }
@@ -108,7 +111,7 @@ final class PostgresTaskCore {
             // Bad data in one job must not fail the others: each goes again on its own.
             // A lost connection fails them all (the commit may or may not have happened:
             // at least once, the caller answers 503 and the client tries again).
-            let lost = (error as? PostgresError)?.isConnectionLoss ?? true
+            let lost = error.isConnectionLoss
             if !lost, jobs.count > 1 {
                 for var job in jobs {
                     job.alone = true
@@ -127,6 +130,7 @@ final class PostgresTaskCore {
             if case .duplicate = outcome {} else if outcome != nil { storedCount += 1 }
         }
         if let count = unfinishedEstimate { unfinishedEstimate = count + storedCount }
+        if counting { storedDuringCount += storedCount }
         for var job in jobs {
             if job.outcomes.allSatisfy({ $0 != nil }) {
                 job.completion(.success(job.outcomes.map { $0! }))
@@ -192,7 +196,7 @@ struct EnqueueBatch {
         var row: Int
     }
     private(set) var entries: [Entry] = []
-    private var kinds: [String?] = [], queues: [String?] = [], arguments: [String?] = [], states: [String?] = []
+    private var kinds: [String?] = [], queues: [String?] = [], arguments: [String?] = []
     private var priorities: [Int32] = [], maxAttempts: [Int32] = [], keys: [String?] = [], runAt: [Int64?] = []
     private var workers: [String?] = [], timeouts: [String?] = []
     /// Queues given tasks due now that no worker took at once: their workers are woken.
@@ -200,21 +204,22 @@ struct EnqueueBatch {
 
     var hasKeys: Bool { keys.contains { $0 != nil } }
 
+    /// Adds `row` (row `index` of job `job`). A task due by this process's `now` is
+    /// stored due at the server's now (the clocks of a fleet's machines differ a little;
+    /// only a delay is measured on this one's), and running for its `claimedBy`.
     mutating func append(_ row: NewDurableTask, job: Int, row index: Int, now: Int64) {
-        let claimed = row.claimedBy != nil && row.runAt <= now
-        let state: DurableTaskState = claimed ? .running : row.runAt > now ? .scheduled : .available
+        let due = row.runAt <= now
         entries.append(Entry(job: job, row: index))
         kinds.append(row.kind)
         queues.append(row.queue)
         arguments.append(String(decoding: row.arguments, as: UTF8.self))
-        states.append(state.rawValue)
         priorities.append(Int32(clamping: row.priority))
         maxAttempts.append(Int32(clamping: row.maxAttempts))
         keys.append(row.uniqueKey)
-        runAt.append(row.runAt)
-        workers.append(claimed ? row.claimedBy : nil)
+        runAt.append(due ? nil : row.runAt)
+        workers.append(due ? row.claimedBy : nil)
         timeouts.append(row.timeout.map { String($0) })
-        if state == .available { wake.insert(row.queue) }
+        if due && row.claimedBy == nil { wake.insert(row.queue) }
     }
 
     /// What each entry became, from the insert's rows and the holders' (nil: its key's
@@ -245,8 +250,8 @@ struct EnqueueBatch {
 
     var statements: [PostgresStatement] {
         var statements = [PostgresStatement(PostgresTaskSQL.insert, [
-            .textArray(kinds), .textArray(queues), .textArray(arguments), .textArray(states), .int32Array(priorities),
-            .int32Array(maxAttempts), .textArray(keys), .timestampArray(runAt), .textArray(workers), .textArray(timeouts),
+            .textArray(kinds), .textArray(queues), .textArray(arguments), .int32Array(priorities), .int32Array(maxAttempts),
+            .textArray(keys), .timestampArray(runAt), .textArray(workers), .textArray(timeouts),
         ])]
         if hasKeys { statements.append(PostgresStatement(PostgresTaskSQL.holders, [.textArray(keys.filter { $0 != nil })])) }
         if !wake.isEmpty { statements.append(PostgresStatement(PostgresTaskSQL.notify, [.textArray(wake.sorted())])) }

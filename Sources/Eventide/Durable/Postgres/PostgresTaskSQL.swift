@@ -9,9 +9,10 @@ enum PostgresTaskSQL {
     /// The states a claim takes tasks from.
     static let due = "('scheduled', 'available', 'retryable')"
 
-    /// Stores a batch in order: $1 kinds, $2 queues, $3 arguments (JSON text), $4 states,
-    /// $5 priorities, $6 max attempts, $7 unique keys, $8 due times, $9 workers (set for a
-    /// task stored running for its worker), $10 timeouts in ms (text: nullable).
+    /// Stores a batch in order: $1 kinds, $2 queues, $3 arguments (JSON text), $4
+    /// priorities, $5 max attempts, $6 unique keys, $7 due times (null: now, on the
+    /// server's clock), $8 workers (set for a task stored running for its worker), $9
+    /// timeouts in ms (text: nullable).
     ///
     /// Rows come back in insertion order, which is `ord`'s: ids are drawn as rows are
     /// inserted, so ascending ids map the rows back to the batch. A row whose unique key
@@ -21,13 +22,16 @@ enum PostgresTaskSQL {
     static let insert = """
         INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, run_at,
             attempt, attempted_at, worker, timeout_ms)
-        SELECT t.kind, t.queue, t.arguments::json, CASE WHEN h.held THEN 'available' ELSE t.state END, t.priority,
-            t.max_attempts, t.unique_key, t.run_at, CASE WHEN t.worker IS NULL OR h.held THEN 0 ELSE 1 END,
+        SELECT t.kind, t.queue, t.arguments::json,
+            CASE WHEN t.worker IS NOT NULL AND NOT h.held THEN 'running'
+                WHEN t.run_at IS NULL OR t.run_at <= now() THEN 'available' ELSE 'scheduled' END,
+            t.priority, t.max_attempts, t.unique_key, coalesce(t.run_at, now()),
+            CASE WHEN t.worker IS NULL OR h.held THEN 0 ELSE 1 END,
             CASE WHEN t.worker IS NOT NULL AND NOT h.held THEN now() END, CASE WHEN h.held THEN NULL ELSE t.worker END,
             t.timeout_ms::int8
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::timestamptz[],
-                    $9::text[], $10::text[])
-            WITH ORDINALITY AS t(kind, queue, arguments, state, priority, max_attempts, unique_key, run_at, worker, timeout_ms, ord)
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::int4[], $6::text[], $7::timestamptz[], $8::text[],
+                    $9::text[])
+            WITH ORDINALITY AS t(kind, queue, arguments, priority, max_attempts, unique_key, run_at, worker, timeout_ms, ord)
             CROSS JOIN LATERAL (SELECT t.worker IS NOT NULL
                 AND EXISTS (SELECT 1 FROM eventide_queues p WHERE p.name = t.queue AND p.paused) AS held) h
         ORDER BY t.ord

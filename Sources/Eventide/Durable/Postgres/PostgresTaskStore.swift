@@ -36,7 +36,7 @@ package final class PostgresTaskStore: TaskStore {
         connection: String, settings: PostgresStoreSettings, worker: String, maxQueued: Int?, logger: Logger
     ) throws {
         let string = try PostgresConnectionString(connection)
-        let client = PostgresClient(string, size: max(1, settings.connections), connectTimeout: settings.connectTimeout, logger: logger)
+        let client = try PostgresClient(string, size: max(1, settings.connections), connectTimeout: settings.connectTimeout, logger: logger)
         let shared = PostgresStoreShared(worker: worker, maxQueued: maxQueued)
         self.client = client
         self.shared = shared
