@@ -217,6 +217,25 @@ class Cluster:
                 found.append(int(entry.name))
         return found
 
+    def cpu_seconds(self) -> float:
+        """utime+stime of the whole server since it started: the postmaster's own and its waited-for
+        children's (backends that have exited: cutime+cstime) plus every live child's."""
+        clock = os.sysconf("SC_CLK_TCK")
+        pid = self.pid()
+        if pid is None:
+            return 0.0
+        ticks = 0
+        for process in self.pids():
+            try:
+                stat = Path(f"/proc/{process}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            ticks += int(fields[11]) + int(fields[12])
+            if process == pid:
+                ticks += int(fields[13]) + int(fields[14])
+        return ticks / clock
+
     def destroy(self) -> None:
         """Stops the server (immediate) and removes its directory."""
         if self in LIVE:
