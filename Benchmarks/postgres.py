@@ -609,8 +609,8 @@ def measure_pgbench(cluster: Cluster, tag: str, duration: int) -> dict:
 # Setup
 
 
-def eventide_binary(args) -> tuple[Path | None, str | None]:
-    """The eventide-example to measure, or None and why the Eventide rows are skipped."""
+def eventide_binary(args) -> tuple[Path, str | None]:
+    """The eventide-example to measure, and why the Eventide rows are skipped (None: they run)."""
     given = args.binary or os.environ.get("BIN")
     binary = Path(given).resolve() if given else DEFAULT_BINARY
     if not given and not args.no_build:
@@ -619,10 +619,10 @@ def eventide_binary(args) -> tuple[Path | None, str | None]:
             run_build(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "eventide-example"])
         except Skip as failure:
             if not binary.exists():
-                return None, str(failure)
+                return binary, str(failure)
             log(f"  {failure}: measuring the previous build")
     if not binary.exists():
-        return None, f"no eventide-example at {binary}"
+        return binary, f"no eventide-example at {binary}"
 
     def helps(*command: str) -> tuple[int, str]:
         try:
@@ -634,14 +634,16 @@ def eventide_binary(args) -> tuple[Path | None, str | None]:
     status, text = helps("worker")
     if status != 0:
         first = next((line.strip() for line in text.splitlines() if line.strip()), f"exit {status}")
-        return None, f"`eventide-example worker --help` failed ({first[:120]})"
+        return binary, f"`eventide-example worker --help` failed ({first[:120]})"
+    if "eventide-example worker" not in text:  # ArgumentParser answers an unknown command's --help with the top level's
+        return binary, "no `eventide-example worker` command yet (`worker --help` shows the top-level help)"
     for option in ("--store", "--workdir", "--queues"):
         if option not in text:
-            return None, f"`eventide-example worker --help` lists no {option}"
+            return binary, f"`eventide-example worker --help` lists no {option}"
     status, text = helps("bench")
     for option in ("--task-store", "--local-workers"):
         if option not in text:
-            return None, f"`eventide-example bench --help` lists no {option}"
+            return binary, f"`eventide-example bench --help` lists no {option}"
     return binary, None
 
 
