@@ -222,3 +222,34 @@ import Testing
         await store.close()
     }
 }
+
+/// Periodic tasks on PostgreSQL: the SQLite store's rules, and one run per period when
+/// two coordinators race (the schedule's row is locked).
+@Suite struct PostgresPeriodicTaskTests {
+    func periodic(_ name: String, _ schedule: TaskSchedule) -> PeriodicTask {
+        PeriodicTask(name: name, schedule: schedule, template: NewDurableTask(kind: "tick", arguments: Array("{}".utf8), runAt: 0), catchUp: false)
+    }
+
+    @Test func oneRunPerPeriodAndOneForAllMissedOnesEvenWhenTwoProcessesRace() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let client = try PostgresClient(try PostgresConnectionString(url), size: 4, logger: PostgresTaskStoreTests.logger)
+        try await PostgresTaskSchema.migrate(client)
+        let every10s = periodic("tick", .every(.seconds(10)))
+        let start: Int64 = 1_796_630_400_000
+        func due(at offset: Int64) async throws -> Int {
+            try await PostgresPeriodicTasks.enqueueDue([every10s], client: client, now: start + offset)
+        }
+        #expect(try await due(at: 0) == 0)  // first seen: due in one interval
+        #expect(try await due(at: 9_999) == 0)
+        // Two coordinators (an old one not yet aware it lost the lock) at the same moment.
+        async let first = due(at: 10_000)
+        async let second = due(at: 10_000)
+        #expect(try await first + second == 1)
+        #expect(try await due(at: 10_500) == 0)
+        // Down from 10.5 s to 55 s: the runs due at 20, 30, 40 and 50 s are one run.
+        #expect(try await due(at: 55_000) == 1)
+        let rows = try await client.query("SELECT run_at FROM eventide_tasks ORDER BY id")
+        #expect((0..<rows.count).map { rows.timestampMilliseconds($0, 0).map { $0 - start } } == [10_000, 20_000])
+        await client.close()
+    }
+}

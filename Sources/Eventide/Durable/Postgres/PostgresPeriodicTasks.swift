@@ -22,7 +22,7 @@ enum PostgresPeriodicTasks {
                 while due <= now {
                     var run = periodic.template
                     run.runAt = due
-                    batch.append(run, job: 0, row: batch.entries.count, now: now)
+                    batch.append(run, job: 0, row: batch.entries.count, now: now, keepingDueTime: true)
                     guard periodic.catchUp, batch.entries.count < PeriodicTask.maxCatchUp, let next = periodic.schedule.next(after: due) else {
                         break
                     }

@@ -206,8 +206,9 @@ struct EnqueueBatch {
 
     /// Adds `row` (row `index` of job `job`). A task due by this process's `now` is
     /// stored due at the server's now (the clocks of a fleet's machines differ a little;
-    /// only a delay is measured on this one's), and running for its `claimedBy`.
-    mutating func append(_ row: NewDurableTask, job: Int, row index: Int, now: Int64) {
+    /// only a delay is measured on this one's) unless `keepingDueTime` (a periodic run,
+    /// due at its period's time), and running for its `claimedBy`.
+    mutating func append(_ row: NewDurableTask, job: Int, row index: Int, now: Int64, keepingDueTime: Bool = false) {
         let due = row.runAt <= now
         entries.append(Entry(job: job, row: index))
         kinds.append(row.kind)
@@ -216,7 +217,7 @@ struct EnqueueBatch {
         priorities.append(Int32(clamping: row.priority))
         maxAttempts.append(Int32(clamping: row.maxAttempts))
         keys.append(row.uniqueKey)
-        runAt.append(due ? nil : row.runAt)
+        runAt.append(due && !keepingDueTime ? nil : row.runAt)
         workers.append(due ? row.claimedBy : nil)
         timeouts.append(row.timeout.map { String($0) })
         if due && row.claimedBy == nil { wake.insert(row.queue) }

@@ -47,6 +47,11 @@ enum PostgresTaskSQL {
     /// Wakes the workers listening for queues $1 (delivered when the transaction commits).
     static let notify = "SELECT pg_notify('\(channel)', q) FROM unnest($1::text[]) AS q"
 
+    /// Wakes the workers of task $1's queue if it is available.
+    static let notifyIfAvailable = """
+        SELECT pg_notify('\(channel)', queue) FROM eventide_tasks WHERE id = $1 AND state = 'available'
+        """
+
     /// The channel workers LISTEN on; the payload is a queue's name.
     static let channel = "eventide_tasks"
 
@@ -144,7 +149,6 @@ enum PostgresTaskSQL {
         UPDATE eventide_tasks SET state = 'available', run_at = now(), finished_at = NULL,
             max_attempts = greatest(max_attempts, attempt + 1)
         WHERE id = $1 AND state IN ('scheduled', 'retryable', 'discarded', 'cancelled', 'completed')
-        RETURNING queue
         """
     static let counts = "SELECT queue, state, count(*) FROM eventide_tasks GROUP BY queue, state"
     /// Deletes up to $3 tasks finished before $1 (completed) or $2 (discarded, cancelled).

@@ -162,12 +162,9 @@ package final class PostgresTaskStore: TaskStore {
         try await untilReady()
         let answers = try await client.pipeline([
             PostgresStatement(PostgresTaskSQL.retry, [.int64(id)]),
-            PostgresStatement(PostgresTaskSQL.notify + " WHERE EXISTS (SELECT 1 FROM eventide_tasks WHERE id = $2 AND state = 'available')", [
-                .textArray([]), .int64(id),
-            ]),
+            PostgresStatement(PostgresTaskSQL.notifyIfAvailable, [.int64(id)]),
             PostgresStatement(PostgresTaskSQL.state, [.int64(id)]),
         ])
-        _ = answers
         return answers[2].count > 0 ? DurableTaskState(rawValue: answers[2].string(0, 0) ?? "") : nil
     }
 
