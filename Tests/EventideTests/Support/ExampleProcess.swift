@@ -17,8 +17,9 @@ final class ExampleProcess {
     }
 
     /// `workdir`: a directory to share with an earlier process (a restart); by default a
-    /// new one, removed afterwards.
-    init(_ arguments: [String], workdir shared: URL? = nil) throws {
+    /// new one, removed afterwards. `listening` is the line that says the process is up
+    /// (nil: a server's "listening" line, whose port is read; a `worker` has no port).
+    init(_ arguments: [String], workdir shared: URL? = nil, upWhen listening: String? = nil) throws {
         let executable = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             .deletingLastPathComponent().appendingPathComponent("eventide-example")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
@@ -28,13 +29,21 @@ final class ExampleProcess {
         workdir = shared ?? FileManager.default.temporaryDirectory.appendingPathComponent("eventide-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         process.executableURL = executable
-        process.arguments = arguments + ["--port", "0", "--workdir", workdir.path, "--log-level", "info"]
+        process.arguments = arguments + (listening == nil ? ["--port", "0"] : []) + ["--workdir", workdir.path, "--log-level", "info"]
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
         let exited = self.exited
         process.terminationHandler = { _ in exited.open() }
         try process.run()
         output = PipeText(stderr)
+        if let listening {
+            port = 0
+            guard output.wait(for: listening, timeout: 15) else {
+                process.terminate()
+                throw LaunchError(description: "no \"\(listening)\" line; stderr: \(output.text)")
+            }
+            return
+        }
         guard let found = output.firstMatch(of: /address=127\.0\.0\.1:(\d+)/).flatMap({ Int($0) }) else {
             process.terminate()
             throw LaunchError(description: "no listening line; stderr: \(output.text)")
