@@ -157,6 +157,27 @@ import Testing
         await worker.close()
     }
 
+    @Test func wakeUpsAreRateLimitedPerQueueButTheLastCommitIsAlwaysAnnounced() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let worker = try await Self.store(url, worker: "worker")
+        let web = try await Self.store(url, worker: "web")
+        let woken = Watched<[ContinuousClock.Instant]>([])
+        worker.onTasksAvailable { queue in if queue == "burst" { woken.update { $0.append(.now) } } }
+        var lastCommit = ContinuousClock.now
+        for _ in 0..<40 {
+            _ = try await web.enqueue([Self.row(queue: "burst")])
+            lastCommit = .now
+        }
+        // A NOTIFY after the last commit: a worker idle by then still hears of its task.
+        let committed = lastCommit
+        #expect(await woken.wait(timeout: 5) { $0.contains { $0 >= committed } })
+        try await Task.sleep(for: .milliseconds(100))
+        // 40 commits in a burst: far fewer wake-ups (one per 10 ms, plus the trailing one).
+        #expect(woken.current.count < 40)
+        await web.close()
+        await worker.close()
+    }
+
     @Test func pastMaxQueuedAnEnqueueIsRefusedWholeAndNothingIsStored() async throws {
         let store = try await Self.store(try await PostgresTestDatabase.fresh(), maxQueued: 3)
         func stored() async throws -> Int { try await store.counts().values.flatMap(\.values).reduce(0, +) }

@@ -28,6 +28,7 @@ final class PostgresTaskCore {
     private let shared: PostgresStoreShared
     private let logger: Logger
     private(set) var enqueues: PostgresBatcher<EnqueueJob>!
+    private let wakeUps: PostgresWakeUps
     private(set) var results: PostgresBatcher<ResultJob>!
     /// Unfinished tasks as last counted plus those stored since (nil: not counted yet).
     var unfinishedEstimate: Int?
@@ -36,6 +37,7 @@ final class PostgresTaskCore {
         self.client = client
         self.shared = shared
         self.logger = logger
+        wakeUps = PostgresWakeUps(client: client)
         enqueues = PostgresBatcher(
             client: client, maxInFlight: 2, maxBatch: 4_096, weight: { $0.rows.count }, isAlone: { $0.alone },
             commit: { [unowned self] in commitEnqueues($0, on: $1, done: $2) },
@@ -94,8 +96,10 @@ final class PostgresTaskCore {
                 batch.append(row, job: jobIndex, row: rowIndex, now: now)
             }
         }
-        connection.run(batch.statements) { [self] answers in
+        let (notifyNow, later) = wakeUps.split(batch.wake)
+        connection.run(batch.statements(notifying: notifyNow)) { [self] answers in
             done()
+            if case .success = answers[0] { wakeUps.defer(later) }
             settle(jobs, batch, answers)
         }
     }
@@ -200,7 +204,7 @@ struct EnqueueBatch {
     private var priorities: [Int32] = [], maxAttempts: [Int32] = [], keys: [String?] = [], runAt: [Int64?] = []
     private var workers: [String?] = [], timeouts: [String?] = []
     /// Queues given tasks due now that no worker took at once: their workers are woken.
-    private var wake: Set<String> = []
+    private(set) var wake: Set<String> = []
 
     var hasKeys: Bool { keys.contains { $0 != nil } }
 
@@ -249,13 +253,17 @@ struct EnqueueBatch {
         }
     }
 
-    var statements: [PostgresStatement] {
+    /// The insert, the holders' read, and the wake-ups of every queue in `wake`.
+    var statements: [PostgresStatement] { statements(notifying: wake) }
+
+    /// The insert, the holders' read when keys are met, and a NOTIFY for `woken`.
+    func statements(notifying woken: Set<String>) -> [PostgresStatement] {
         var statements = [PostgresStatement(PostgresTaskSQL.insert, [
             .textArray(kinds), .textArray(queues), .textArray(arguments), .int32Array(priorities), .int32Array(maxAttempts),
             .textArray(keys), .timestampArray(runAt), .textArray(workers), .textArray(timeouts),
         ])]
         if hasKeys { statements.append(PostgresStatement(PostgresTaskSQL.holders, [.textArray(keys.filter { $0 != nil })])) }
-        if !wake.isEmpty { statements.append(PostgresStatement(PostgresTaskSQL.notify, [.textArray(wake.sorted())])) }
+        if !woken.isEmpty { statements.append(PostgresStatement(PostgresTaskSQL.notify, [.textArray(woken.sorted().map { $0 })])) }
         return statements
     }
 }
