@@ -183,6 +183,19 @@ public final class TaskQueue: Sendable {
         return receipts[0]
     }
 
+    /// Stores `tasks` in one transaction (all or none), each with `options`, and returns
+    /// a receipt per task, in order, once they are durable: a batch costs one commit.
+    ///
+    /// - Throws: as `enqueue(_:options:)`; nothing is stored then.
+    @discardableResult
+    public func enqueue(_ tasks: [any DurableTask], options: DurableTaskOptions = DurableTaskOptions()) async throws -> [Receipt] {
+        let now = store.now()
+        let rows = try tasks.map { task in try Self.row(for: task, options: options, now: now) }
+        let (receipts, handOff) = try await commit(rows)
+        handOff.start()
+        return receipts
+    }
+
     /// What a commit of durable tasks gave: a receipt per row, and the tasks stored
     /// running for this process's workers, which the caller starts (once the response
     /// is written).

@@ -94,6 +94,21 @@ import Testing
         }
     }
 
+    @Test func manyTasksEnqueuedInOneCallAreOneCommitAndAllRun() async throws {
+        try await withFile { path in
+            let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Note.self, Chore.self], configuration: Self.fast)
+            let before = try queue.sqliteStore.insertCommits
+            let texts = (0..<5).map { "many-\($0)-\(UUID())" }
+            let receipts = try await queue.enqueue(texts.map { Note(text: $0) } + [Chore(text: "chore-\(UUID())")])
+            #expect(receipts.count == 6)
+            #expect(Set(receipts.map(\.id)).count == 6)
+            #expect(try queue.sqliteStore.insertCommits == before + 1)
+            queue.start()
+            for receipt in receipts { #expect(try await settled(queue, receipt.id).state == .completed) }
+            await queue.shutdown()
+        }
+    }
+
     @Test func onlyTheNamedQueuesRunWhenTheOthersHaveNoConcurrency() async throws {
         try await withFile { path in
             let queue = try TaskQueue(
