@@ -59,18 +59,26 @@ final class PostgresFleet: Sendable {
     }
 
     /// Beats until `leave`: heartbeat, clock, the coordinator's lock and its rescue.
+    ///
+    /// A coordinator rescues only after leading for `heartbeatTimeout`: one that has just
+    /// taken over, or got its lock back after PostgreSQL restarted, has not seen the
+    /// others beat yet (nobody could during an outage), and would take their running
+    /// tasks from live processes.
     func run() async {
-        var wasCoordinator = false
+        var ledSince: ContinuousClock.Instant?
         while !leaving.withLock({ $0 }) {
             do {
                 try await beat()
                 try await readClock()
                 if !shared.isCoordinator { shared.isCoordinator = try await tryToLead() }
-                if shared.isCoordinator != wasCoordinator {
-                    wasCoordinator = shared.isCoordinator
-                    if wasCoordinator { logger.info("durable tasks: this process coordinates the fleet", metadata: ["worker": "\(shared.worker)"]) }
+                switch (shared.isCoordinator, ledSince) {
+                case (true, nil):
+                    ledSince = .now
+                    logger.info("durable tasks: this process coordinates the fleet", metadata: ["worker": "\(shared.worker)"])
+                case (false, .some): ledSince = nil
+                default: break
                 }
-                if shared.isCoordinator { _ = try await rescue() }
+                if let ledSince, ContinuousClock.now - ledSince >= settings.heartbeatTimeout { _ = try await rescue() }
             } catch where !leaving.withLock({ $0 }) {
                 logger.warning("durable tasks: heartbeat failed", metadata: ["error": "\(error)"])
             } catch {}

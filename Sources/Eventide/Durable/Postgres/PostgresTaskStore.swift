@@ -130,12 +130,10 @@ package final class PostgresTaskStore: TaskStore {
         return claimed.sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
     }
 
-    /// Makes the tasks of processes that stopped telling the fleet they are alive available
-    /// again (`alive` is this process: a fleet's other members are judged by heartbeat).
-    package func rescue(keeping alive: Set<String>) async throws -> Int {
-        try await untilReady()
-        return try await fleet.rescue()
-    }
+    /// Nothing at a process's start: in a fleet, the coordinator makes the tasks of silent
+    /// processes available again, judged by their heartbeats (`PostgresFleet`), never a
+    /// starting process by its own view.
+    package func rescue(keeping alive: Set<String>) async throws -> Int { 0 }
 
     package func record(id: Int64) async throws -> DurableTaskRecord? {
         try await untilReady()
