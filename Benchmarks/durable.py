@@ -539,18 +539,26 @@ def measure(row: Row, binary: Path, duration: int) -> dict:
 # Setup
 
 
+def ensure_venv(peer_dir: Path, label: str, imports: str) -> Path:
+    """The peer's venv in peer_dir/.venv, made from its requirements.txt unless `imports` already
+    work there; returns its python."""
+    venv = peer_dir / ".venv"
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", f"import {imports}"]
+    if not python.exists() or subprocess.run(check, capture_output=True).returncode != 0:
+        log(f"Installing the {label} peer's venv in {venv}")
+        run_build([sys.executable, "-m", "venv", str(venv)])
+        run_build([str(python), "-m", "pip", "install", "-q", "-r", str(peer_dir / "requirements.txt")])
+    return python
+
+
 def setup_peer() -> str:
     """redis-server from apt, the peer's venv from requirements.txt; returns the versions."""
     if not shutil.which("redis-server"):
         log("redis-server not found: installing it with apt")
         if not apt_install("redis-server") or not shutil.which("redis-server"):
             raise Skip("redis-server missing and apt-get install failed")
-    python = PEER_VENV / "bin" / "python"
-    check = [str(python), "-c", "import fastapi, uvicorn, uvloop, httptools, celery, redis"]
-    if not python.exists() or subprocess.run(check, capture_output=True).returncode != 0:
-        log(f"Installing the FastAPI + Celery peer's venv in {PEER_VENV}")
-        run_build([sys.executable, "-m", "venv", str(PEER_VENV)])
-        run_build([str(python), "-m", "pip", "install", "-q", "-r", str(PEER_DIR / "requirements.txt")])
+    python = ensure_venv(PEER_DIR, "FastAPI + Celery", "fastapi, uvicorn, uvloop, httptools, celery, redis")
     versions = subprocess.run(
         [str(python), "-c",
          "import fastapi, uvicorn, celery, kombu, redis, sys;"

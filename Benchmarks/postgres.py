@@ -53,18 +53,20 @@ import os
 import re
 import shlex
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import durable  # noqa: E402  (its processes, log counting, wrk, probe and machine-noise helpers)
-from durable import LogCounter, Process, own_cpu, cpu_times, probe, run_wrk, ok  # noqa: E402
+from durable import (  # noqa: E402
+    LogCounter, Process, cpu_times, median, ok, own_cpu, pinned, probe, run_wrk,
+)
+from durable import fmt_float as fmt  # noqa: E402
 from pgcluster import Cluster  # noqa: E402
 from run import (  # noqa: E402
     CLK_TCK, HOST, RESULTS_DIR, ROOT, SERVER_CPU, WRK_CPU, Skip, first_line, fmt_int, fmt_latency,
@@ -114,10 +116,6 @@ ROWS = {row.key: row for row in [
 QUIET_WAIT = 60.0
 RETRIES = 1
 CELERY_CONCURRENCY: int | None = None
-
-
-def pinned(cpu: str, command: list[str]) -> list[str]:
-    return ["taskset", "-c", cpu, *command]
 
 
 # --------------------------------------------------------------------------
@@ -499,10 +497,17 @@ def measure_latency(row: Row, binary, cluster, tag: str, rate: float, seconds: f
         connection = http.client.HTTPConnection(HOST, stack.port, timeout=10)
 
         def send(email: str) -> tuple[float, float]:
-            sent = time.monotonic()
-            connection.request("POST", ROUTE + email, body=b"")
-            response = connection.getresponse()
-            response.read()
+            for attempt in (1, 2):  # a keep-alive connection the server closed while idle: once more
+                sent = time.monotonic()
+                try:
+                    connection.request("POST", ROUTE + email, body=b"")
+                    response = connection.getresponse()
+                    response.read()
+                    break
+                except (http.client.RemoteDisconnected, ConnectionError):
+                    connection.close()
+                    if attempt == 2:
+                        raise
             if response.status != 200:
                 raise Skip(f"{ROUTE}{email} → {response.status}")
             return sent, time.monotonic()
@@ -566,6 +571,16 @@ def pgbench_command(cluster: Cluster, database: str, script: Path, seconds: int)
                             "-U", "postgres", database])
 
 
+class ServerOnly:
+    """The cluster as the server side, for durable's wait for a quiet machine."""
+
+    def __init__(self, cluster: Cluster):
+        self.cluster = cluster
+
+    def cpu(self) -> dict[str, float]:
+        return {"postgres": self.cluster.cpu_seconds()}
+
+
 def measure_pgbench(cluster: Cluster, tag: str, duration: int) -> dict:
     database = f"pgbench_{tag}"
     cluster.create_database(database)
@@ -578,6 +593,8 @@ def measure_pgbench(cluster: Cluster, tag: str, duration: int) -> dict:
             script = workdir / f"{name}.sql"
             script.write_text(text)
             subprocess.run(pgbench_command(cluster, database, script, WARMUP_SECONDS), capture_output=True)
+            if QUIET_WAIT:
+                durable.wait_for_quiet_machine(ServerOnly(cluster), QUIET_WAIT)
             cpu_start, start = cluster.cpu_seconds(), time.monotonic()
             done = subprocess.run(pgbench_command(cluster, database, script, duration), capture_output=True,
                                   text=True, timeout=duration + 120)
@@ -648,12 +665,8 @@ def eventide_binary(args) -> tuple[Path, str | None]:
 
 
 def setup_procrastinate() -> str:
-    python = PROCRASTINATE_VENV / "bin" / "python"
-    check = [str(python), "-c", "import fastapi, uvicorn, uvloop, httptools, procrastinate, psycopg"]
-    if not python.exists() or subprocess.run(check, capture_output=True).returncode != 0:
-        log(f"Installing the FastAPI + procrastinate peer's venv in {PROCRASTINATE_VENV}")
-        run_build([sys.executable, "-m", "venv", str(PROCRASTINATE_VENV)])
-        run_build([str(python), "-m", "pip", "install", "-q", "-r", str(PROCRASTINATE_DIR / "requirements.txt")])
+    python = durable.ensure_venv(PROCRASTINATE_DIR, "FastAPI + procrastinate",
+                                 "fastapi, uvicorn, uvloop, httptools, procrastinate, psycopg")
     return subprocess.run(
         [str(python), "-c",
          "import fastapi, uvicorn, procrastinate, psycopg, psycopg_pool, sys;"
@@ -667,17 +680,29 @@ def setup_procrastinate() -> str:
 # Report
 
 
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def fmt(value, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
-
-
 def skipped_line(title: str, reason: str, columns: int) -> str:
     return f"| {title} | " + " | ".join(["—"] * (columns - 2)) + f" | skipped: {reason} |"
+
+
+def section(out: list[str], heading: str, columns: list[str], keys: list[str], skips: dict, cells) -> None:
+    """One table: a line per measured row (`cells(key)` gives its lines' cells after the title),
+    or the reason it was skipped."""
+    out += [heading, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for key in keys:
+        if key in skips:
+            out.append(skipped_line(ROWS[key].title, skips[key], len(columns)))
+            continue
+        for line in cells(key):
+            out.append("| " + " | ".join([ROWS[key].title, *line]) + " |")
+    out.append("")
+
+
+def medians(runs: list[dict]):
+    return lambda name: median([run[name] for run in runs])
+
+
+def other_work(m) -> str:
+    return f"{m('cpu0_other_share'):.0%} / {m('cpu1_other_share'):.0%}"
 
 
 def tables(results: dict, skips: dict, keys: list[str], workers: list[int], args) -> list[str]:
@@ -688,64 +713,47 @@ def tables(results: dict, skips: dict, keys: list[str], workers: list[int], args
     def runs(key: str, measure: str) -> list[dict]:
         return results.get(key, {}).get(measure, [])
 
+    def enqueue(key: str) -> list[list[str]]:
+        r = runs(key, "enqueue")
+        if not r:
+            return []
+        m = medians(r)
+        undrained = sum(1 for x in r if not x["drained"])
+        return [[fmt_int(m("rps")), fmt_latency(m("p50_us")), fmt_latency(m("p99_us")), fmt_int(m("non_2xx")),
+                 fmt(m("cpu_us_per_req")), fmt(m("drain_s"), 2), fmt_int(m("drain_tasks_per_s")), other_work(m),
+                 f"not drained in {undrained} of {len(r)} rounds" if undrained else ""]]
+
+    def e2e(key: str) -> list[list[str]]:
+        lines = []
+        for count in workers:
+            r = runs(key, f"e2e-{count}")
+            if r:
+                m = medians(r)
+                lines.append([str(count), f"**{fmt_int(m('tasks_per_s'))}**", fmt_int(m("rps")),
+                              fmt_latency(m("p50_us")), fmt_latency(m("p99_us")), fmt_int(m("non_2xx")),
+                              fmt(m("catch_up_s"), 2), fmt(m("cpu_us_per_task")), other_work(m)])
+        return lines
+
+    def latency(key: str) -> list[list[str]]:
+        r = runs(key, "latency")
+        if not r:
+            return []
+        m = medians(r)
+        return [[fmt_int(m("tasks")), fmt_latency(m("p50_us")), fmt_latency(m("p99_us")), fmt_latency(m("max_us")),
+                 fmt_int(m("missing")), f"{fmt_latency(m('response_p50_us'))} / {fmt_latency(m('response_p99_us'))}"]]
+
     if stacks and "enqueue" in args.measures:
-        columns = ["row", "req/s", "p50", "p99", "non-2xx", "server CPU µs/req",
-                   f"backlog drain s ({drain} workers)", "drain tasks/s", "other work (CPU 0 / 1)", "notes"]
-        out += ["### Enqueue only (no worker running during the load)", "",
-                "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        for key in stacks:
-            if key in skips:
-                out.append(skipped_line(ROWS[key].title, skips[key], len(columns)))
-                continue
-            r = runs(key, "enqueue")
-            if not r:
-                continue
-            m = lambda name: median([x[name] for x in r])  # noqa: E731
-            undrained = sum(1 for x in r if not x["drained"])
-            notes = f"not drained in {undrained} of {len(r)} rounds" if undrained else ""
-            out.append(f"| {ROWS[key].title} | {fmt_int(m('rps'))} | {fmt_latency(m('p50_us'))} | "
-                       f"{fmt_latency(m('p99_us'))} | {fmt_int(m('non_2xx'))} | {fmt(m('cpu_us_per_req'))} | "
-                       f"{fmt(m('drain_s'), 2)} | {fmt_int(m('drain_tasks_per_s'))} | "
-                       f"{m('cpu0_other_share'):.0%} / {m('cpu1_other_share'):.0%} | {notes} |")
-        out.append("")
-
+        section(out, "### Enqueue only (no worker running during the load)",
+                ["row", "req/s", "p50", "p99", "non-2xx", "server CPU µs/req", f"backlog drain s ({drain} workers)",
+                 "drain tasks/s", "other work (CPU 0 / 1)", "notes"], stacks, skips, enqueue)
     if stacks and "e2e" in args.measures:
-        columns = ["row", "workers", "tasks/s (end to end)", "req/s", "p50", "p99", "non-2xx",
-                   "catch-up s", "server CPU µs/task", "other work (CPU 0 / 1)"]
-        out += ["### End to end (HTTP enqueue to task done)", "",
-                "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        for key in stacks:
-            if key in skips:
-                out.append(skipped_line(ROWS[key].title, skips[key], len(columns)))
-                continue
-            for count in workers:
-                r = runs(key, f"e2e-{count}")
-                if not r:
-                    continue
-                m = lambda name: median([x[name] for x in r])  # noqa: E731
-                out.append(f"| {ROWS[key].title} | {count} | **{fmt_int(m('tasks_per_s'))}** | {fmt_int(m('rps'))} | "
-                           f"{fmt_latency(m('p50_us'))} | {fmt_latency(m('p99_us'))} | {fmt_int(m('non_2xx'))} | "
-                           f"{fmt(m('catch_up_s'), 2)} | {fmt(m('cpu_us_per_task'))} | "
-                           f"{m('cpu0_other_share'):.0%} / {m('cpu1_other_share'):.0%} |")
-        out.append("")
-
+        section(out, "### End to end (HTTP enqueue to task done)",
+                ["row", "workers", "tasks/s (end to end)", "req/s", "p50", "p99", "non-2xx", "catch-up s",
+                 "server CPU µs/task", "other work (CPU 0 / 1)"], stacks, skips, e2e)
     if stacks and "latency" in args.measures:
-        columns = ["row", "tasks", "p50", "p99", "max", "missing", "response p50 / p99"]
-        out += [f"### Enqueue to start, idle fleet of {drain} workers ({args.latency_rate:g} requests/s, one at a "
-                f"time, for {args.latency_seconds:g} s): from the 200 to the line in log.txt", "",
-                "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        for key in stacks:
-            if key in skips:
-                out.append(skipped_line(ROWS[key].title, skips[key], len(columns)))
-                continue
-            r = runs(key, "latency")
-            if not r:
-                continue
-            m = lambda name: median([x[name] for x in r])  # noqa: E731
-            out.append(f"| {ROWS[key].title} | {fmt_int(m('tasks'))} | {fmt_latency(m('p50_us'))} | "
-                       f"{fmt_latency(m('p99_us'))} | {fmt_latency(m('max_us'))} | {fmt_int(m('missing'))} | "
-                       f"{fmt_latency(m('response_p50_us'))} / {fmt_latency(m('response_p99_us'))} |")
-        out.append("")
+        section(out, f"### Enqueue to start, idle fleet of {drain} workers ({args.latency_rate:g} requests/s, one "
+                f"at a time, for {args.latency_seconds:g} s): from the 200 to the line in log.txt",
+                ["row", "tasks", "p50", "p99", "max", "missing", "response p50 / p99"], stacks, skips, latency)
 
     if "pgbench" in keys:
         columns = ["pgbench script", "clients", "commits/s", "rows/s", "latency avg", "PostgreSQL CPU µs/commit",
@@ -758,7 +766,7 @@ def tables(results: dict, skips: dict, keys: list[str], workers: list[int], args
             r = [x["scripts"][name] for x in runs("pgbench", "pgbench")]
             if not r:
                 continue
-            m = lambda n: median([x[n] for x in r])  # noqa: E731
+            m = medians(r)
             out.append(f"| `{r[0]['script']}` | {PGBENCH_CLIENTS} | **{fmt_int(m('commits_per_s'))}** | "
                        f"**{fmt_int(m('rows_per_s'))}** | {fmt_latency(m('latency_avg_us'))} | "
                        f"{fmt(m('cpu_us_per_commit'))} | {m('postgres_cpu_share'):.0%} |")
@@ -946,6 +954,10 @@ def run_rounds(args, keys, workers, binary, cluster, skips, results) -> None:
                 except Skip as skip:
                     skips[key] = f"{measure}: {skip}"
                     log(f"  skipped: {skip}")
+                    break
+                except Exception as error:  # a harness or peer failure: the row goes, the run goes on
+                    skips[key] = f"{measure}: {type(error).__name__}: {error}"
+                    log(f"  failed: {traceback.format_exc()}")
                     break
                 result["round"] = round_index + 1
                 results.setdefault(key, {}).setdefault(measure, []).append(result)
