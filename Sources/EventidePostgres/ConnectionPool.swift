@@ -119,7 +119,7 @@ final class ConnectionPool: @unchecked Sendable {
     private func didConnect(_ connection: PostgresConnection) {
         guard !closed else { return connection.close() }
         if let lastFailure {
-            logger.info("PostgreSQL reachable again", metadata: ["postgres": "\(string)", "after": "\(lastFailure.message)"])
+            logger.info("PostgreSQL reachable again", metadata: ["postgres": "\(string)", "lastError": "\(lastFailure.message)"])
         }
         lastFailure = nil
         everConnected = true
