@@ -34,6 +34,20 @@ import Testing
         #expect(recovered)
         #expect(client.isAvailable)
         await client.close()
+
+        // A server down when the pool starts: the first request fails, the pool keeps
+        // probing, and requests work once the server is up.
+        try cluster.stop()
+        let late = try PostgresClient(cluster.url, logger: testLogger)
+        await #expect(throws: PostgresError.self) { try await late.query("SELECT 1") }
+        try cluster.start()
+        var up = false
+        for _ in 0..<200 where !up {
+            up = (try? await late.query("SELECT 1")) != nil
+            if !up { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        #expect(up)
+        await late.close()
     }
 
     @Test func theListenerListensAgainAfterItsSessionIsLost() async throws {
