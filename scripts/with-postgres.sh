@@ -94,5 +94,11 @@ export EVENTIDE_TEST_POSTGRES_DATA=$data
 export EVENTIDE_TEST_POSTGRES_RUNAS=$owner
 echo "with-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($data)"
 
-"$@"
+# In the background, so a signal to this script runs the cleanup at once (bash defers traps
+# until a foreground command ends) after passing the signal on.
+"$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 130' INT
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
+wait "$child"
 exit $?

@@ -94,11 +94,13 @@ final class ConnectionPool: @unchecked Sendable {
     // MARK: Connecting
 
     /// Starts connects for the callers waiting, up to `size`, and keeps one open once the
-    /// pool has connected; none while a retry delay runs.
+    /// pool has connected or tried to (so a server down at start is probed until it is
+    /// up: callers fail fast meanwhile and never wait); none while a retry delay runs.
     private func grow() {
         guard !closed, retryTimer == nil else { return }
         let busy = open.count - idle.count
-        let wanted = min(size, max(busy + waiters.count, everConnected ? 1 : 0))
+        let keepOne = everConnected || lastFailure != nil
+        let wanted = min(size, max(busy + waiters.count, keepOne ? 1 : 0))
         while open.count + connecting.count < wanted { connectOne() }
     }
 
@@ -119,7 +121,7 @@ final class ConnectionPool: @unchecked Sendable {
     private func didConnect(_ connection: PostgresConnection) {
         guard !closed else { return connection.close() }
         if let lastFailure {
-            logger.info("PostgreSQL reachable again", metadata: ["postgres": "\(string)", "after": "\(lastFailure.message)"])
+            logger.info("PostgreSQL reachable again", metadata: ["postgres": "\(string)", "lastError": "\(lastFailure.message)"])
         }
         lastFailure = nil
         everConnected = true

@@ -26,17 +26,17 @@ extension PostgresConnection {
                 names.append(name)
                 guard PQsendPrepare(pg, name, key.sql, Int32(key.types.count), key.types) == 1,
                       PQpipelineSync(pg) == 1
-                else { return sendFailure(pg) }
+                else { return sendFailure(pg, pipeline) }
                 pipeline.steps += [.prepare(key, name: name), .sync]
             case .unnamed:
                 names.append(nil)
             }
         }
         for (index, statement) in statements.enumerated() {
-            guard sendStatement(statement, name: names[index], on: pg) == 1 else { return sendFailure(pg) }
+            guard sendStatement(statement, name: names[index], on: pg) == 1 else { return sendFailure(pg, pipeline) }
             pipeline.steps.append(.statement(index, name: names[index]))
         }
-        guard PQpipelineSync(pg) == 1 else { return sendFailure(pg) }
+        guard PQpipelineSync(pg) == 1 else { return sendFailure(pg, pipeline) }
         pipeline.steps.append(.sync)
         pipelines.append(pipeline)
         return flush()
@@ -73,8 +73,11 @@ extension PostgresConnection {
         }
     }
 
-    private func sendFailure(_ pg: OpaquePointer) -> PostgresError {
-        PostgresError(.connectionLost, "libpq refused a message: \(libpqMessage(pg))")
+    /// libpq refused a message: part of the run may be queued, so the connection cannot
+    /// go on. The run is kept pending, to fail with the others when it closes.
+    private func sendFailure(_ pg: OpaquePointer, _ pipeline: PendingPipeline) -> PostgresError {
+        pipelines.append(pipeline)
+        return PostgresError(.connectionLost, "libpq refused a message: \(libpqMessage(pg))")
     }
 
     /// Writes what libpq has buffered; watches for writability while some is left.

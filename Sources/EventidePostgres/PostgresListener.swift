@@ -15,6 +15,9 @@ import Logging
 /// Behind a transaction-pooling PgBouncer LISTEN silently does nothing: `verify` sends a
 /// NOTIFY through the pool and fails with `.notificationsUnsupported` when it does not
 /// come back.
+///
+/// Like a connection, the listener keeps itself alive (its session and reconnect timer
+/// hold it) until `close()`.
 public final class PostgresListener {
     /// The loop the session lives on (the client's).
     public let loop: EventLoop
@@ -124,11 +127,7 @@ public final class PostgresListener {
     // MARK: Session
 
     private func connect() {
-        PostgresConnection.connect(client.pool.string, on: loop, timeout: client.pool.connectTimeout) { [weak self] result in
-            guard let self else {
-                if case .success(let connection) = result { connection.close() }
-                return
-            }
+        PostgresConnection.connect(client.pool.string, on: loop, timeout: client.pool.connectTimeout) { [self] result in
             switch result {
             case .success(let connection): didConnect(connection)
             case .failure: retryAfterBackoff()
@@ -139,11 +138,11 @@ public final class PostgresListener {
     private func didConnect(_ connection: PostgresConnection) {
         guard !closed else { return connection.close() }
         self.connection = connection
-        connection.onNotification = { [weak self] in self?.didReceive($0) }
-        connection.onClose = { [weak self] error in self?.didLose(error) }
+        connection.onNotification = { [self] in didReceive($0) }
+        connection.onClose = { [self] error in didLose(error) }
         let statements = channels.map { PostgresStatement("LISTEN \(Self.quoted($0))") }
-        connection.run(statements) { [weak self] results in
-            guard let self, connection.isOpen else { return }
+        connection.run(statements) { [self] results in
+            guard connection.isOpen else { return }
             if let failure = results.lazy.compactMap({ $0.failure }).first {
                 client.pool.logger.error("LISTEN failed; reconnecting", metadata: ["error": "\(failure)"])
                 return connection.close()
@@ -171,8 +170,7 @@ public final class PostgresListener {
         guard !closed, retryTimer == nil else { return }
         let timer = LoopTimer(loop: loop)
         retryTimer = timer
-        timer.start(afterMilliseconds: backoff.next()) { [weak self] in
-            guard let self else { return }
+        timer.start(afterMilliseconds: backoff.next()) { [self] in
             retryTimer?.close()
             retryTimer = nil
             connect()

@@ -24,9 +24,19 @@ struct TestLoop {
     }
 
     func connect(to url: PostgresConnectionString, timeout: Duration) async -> Result<LoopBound<PostgresConnection>, PostgresError> {
+        await timedConnect(to: url, timeout: timeout).result
+    }
+
+    /// Connects and measures, on the loop, how long the connect took (a busy test
+    /// process may take longer to resume the awaiting test).
+    func timedConnect(to url: PostgresConnectionString, timeout: Duration) async -> (result: Result<LoopBound<PostgresConnection>, PostgresError>, elapsed: Duration) {
         let loop = self.loop
         return await onLoop(loop) { done in
-            PostgresConnection.connect(url, on: loop, timeout: timeout) { done($0.map { LoopBound($0, loop: loop) }) }
+            let start = EventLoop.monotonicNanoseconds
+            PostgresConnection.connect(url, on: loop, timeout: timeout) { result in
+                let elapsed = Duration.nanoseconds(Int64(EventLoop.monotonicNanoseconds - start))
+                done((result.map { LoopBound($0, loop: loop) }, elapsed))
+            }
         }
     }
 
