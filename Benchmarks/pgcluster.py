@@ -166,6 +166,9 @@ class Cluster:
             conf.write("\n# Benchmarks/pgcluster.py\n")
             for name, value in self.settings.items():
                 conf.write(f"{name} = {value}\n")
+        if self.host != HOST:  # initdb's trust entries cover loopback only: add the server's own subnets
+            with (self.data / "pg_hba.conf").open("a") as hba:
+                hba.write("host all all samenet trust\n")
 
     # -- life cycle
 
