@@ -87,6 +87,9 @@ def main():
     webs_alive = all(web.alive() for web in webs)
 
     drained = store.wait_idle(args.drain_timeout)
+    if drained is None:
+        sessions = pgfleet.diagnose(store, f"{base}/diagnosis")
+        print(f"not drained: sessions at the timeout (more in {base}/diagnosis):\n  " + "\n  ".join(sessions))
     states = store.states()
 
     answered_2xx, statuses, unanswered = set(), {}, 0

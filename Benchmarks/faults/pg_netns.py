@@ -110,6 +110,49 @@ class Network:
         self.made = []
 
 
+class Hold:
+    """A worker's log.txt made a FIFO that nobody reads: each task it runs blocks in open()
+    (the example has no slow durable task; this stands in for one), so the worker holds its
+    claimed tasks `running`. `release()` starts a reader that copies every line into
+    WORKDIR/held/log.txt (the directory to count lines in); `stop()` ends it."""
+
+    def __init__(self, workdir):
+        self.fifo = os.path.join(workdir, "log.txt")
+        os.mkfifo(self.fifo)
+        self.directory = os.path.join(workdir, "held")
+        os.makedirs(self.directory)
+        self.stopping = threading.Event()
+        self.thread = None
+
+    def release(self):
+        self.thread = threading.Thread(target=self.copy, daemon=True)
+        self.thread.start()
+
+    def copy(self):
+        # Non-blocking: the open returns at once, and a read with no writer left is EOF (0 bytes),
+        # after which the next writer's bytes are read again on the same descriptor.
+        fd = os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK)
+        with open(os.path.join(self.directory, "log.txt"), "ab") as out:
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    data = b""
+                if data:
+                    out.write(data)
+                    out.flush()
+                elif self.stopping.is_set():
+                    break
+                else:
+                    time.sleep(0.01)
+        os.close(fd)
+
+    def stop(self):
+        self.stopping.set()
+        if self.thread:
+            self.thread.join()
+
+
 def netns_available():
     if os.geteuid() != 0:
         return "not root"
@@ -128,6 +171,9 @@ def main():
     parser.add_argument("--after", type=float, default=45.0,
                         help="seconds of load after the link is back (TCP retransmissions back off: the cut host may need ~30 s)")
     parser.add_argument("--cut-coordinator", action="store_true", help="cut the host of the coordinator")
+    parser.add_argument("--no-hold", action="store_true",
+                        help="let the cut host's worker run tasks normally (by default its log.txt is a FIFO read only "
+                             "after the link is back, so it holds its tasks running through the cut)")
     parser.add_argument("--connections", type=int, default=16, help="connections per web process")
     parser.add_argument("--drain-timeout", type=float, default=120.0)
     parser.add_argument("--binary")
@@ -175,6 +221,7 @@ def run(args, binary, base, net):
     print(f"coordinator: {coordinator_host} ({coordinator}); cutting {cut} ({HOSTS[cut]}) for {args.cut_seconds:.0f} s",
           flush=True)
 
+    hold = None if args.no_hold else Hold(hosts[cut]["worker"].workdir)
     loads = {h: pgfleet.Load(hosts[h]["web"].port, f"{h}", connections=args.connections, host=HOSTS[h],
                              netns=net.ns("load")) for h in hosts}
     start = time.monotonic()
@@ -195,6 +242,8 @@ def run(args, binary, base, net):
     coordinator_during = store.coordinator_client()
     net.join(cut)
     joined_at = time.monotonic()
+    if hold:
+        hold.release()
     print(f"link back at +{joined_at - start:.1f} s; {len(claims_before_join)} of {len(running)} claimed again "
           f"meanwhile; coordinator lock held from {coordinator_during}", flush=True)
     time.sleep(args.after)
@@ -205,6 +254,9 @@ def run(args, binary, base, net):
     load_seconds = time.monotonic() - start
 
     drained = store.wait_idle(args.drain_timeout)
+    if drained is None:
+        sessions = pgfleet.diagnose(store, f"{base}/diagnosis")
+        print(f"not drained: sessions at the timeout (more in {base}/diagnosis):\n  " + "\n  ".join(sessions))
     returning = hosts[cut]["worker"]
     deadline = time.monotonic() + 60
     while not returning.count("silent past the heartbeat timeout") and time.monotonic() < deadline:
@@ -234,7 +286,8 @@ def run(args, binary, base, net):
         during = sum(1 for at in times if cut_at <= at < joined_at)
         back = min((at for at in times if at >= joined_at), default=None)
         per_host[host] = (during, back - joined_at if back is not None else None)
-    logged, bad_lines = pgfleet.logged([p.workdir for p in processes])
+    directories = [p.workdir for p in processes if not (hold and p is returning)]
+    logged, bad_lines = pgfleet.logged(directories + ([hold.directory] if hold else []))
     missing = answered_2xx - set(logged)
     twice = {e for e, n in logged.items() if n > 1}
     running_emails = {e for _, _, e in running}
@@ -249,6 +302,8 @@ def run(args, binary, base, net):
         f"load: {load_seconds:.1f} s from {HOSTS['load']}, {args.connections} connections per web process: "
         f"{sum(statuses.values())} answers, statuses {dict(sorted(statuses.items()))}, {unanswered} without an answer "
         f"when the load stopped",
+        ("held: the cut host's worker blocked in open() of its log.txt (a FIFO) from the start of the load "
+         "until the link came back" if hold else "not held: the cut host's worker ran tasks normally"),
         f"cut {cut} for {joined_at - cut_at:.1f} s ({'the coordinator' if cut == coordinator_host else 'not the coordinator'}): "
         f"{len(running)} tasks running for its worker; claimed again by {other}'s worker before the link came back: "
         f"{len(claims_before_join)}" + (f", {delays[0]:.1f}-{delays[-1]:.1f} s after the cut" if delays else "")
@@ -275,6 +330,8 @@ def run(args, binary, base, net):
           and all(b is not None for _, b in per_host.values()) and all(200 <= s < 300 for s in statuses))
     for process in processes:
         process.stop()
+    if hold:
+        hold.stop()
     pgfleet.finish(ok, base, summary)
 
 

@@ -83,6 +83,9 @@ def main():
     alive = {p.name: p.alive() for p in [web, *workers]}
 
     drained = store.wait_idle(args.drain_timeout)
+    if drained is None:
+        sessions = pgfleet.diagnose(store, f"{base}/diagnosis")
+        print(f"not drained: sessions at the timeout (more in {base}/diagnosis):\n  " + "\n  ".join(sessions))
     states = store.states()
 
     answers, answered_at = load.answers, load.answered_at  # the load's thread has ended

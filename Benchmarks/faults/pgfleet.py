@@ -285,6 +285,35 @@ class Store:
         return value or None
 
 
+def diagnose(store, directory):
+    """On a failure, while the processes still run: the sessions (what each waits for), the
+    locks not granted, eventide_workers, the unfinished tasks and the audit, as text files in
+    `directory` (psql output). Returns the sessions' summary lines."""
+    queries = {
+        "sessions.txt": "SELECT pid, client_addr, state, wait_event_type, wait_event, backend_xid, "
+                        "now() - xact_start AS in_transaction, now() - state_change AS in_state, "
+                        "pg_blocking_pids(pid) AS blocked_by, left(query, 120) FROM pg_stat_activity "
+                        f"WHERE datname = '{store.database}' ORDER BY client_addr, pid",
+        "locks.txt": "SELECT l.pid, l.locktype, l.relation::regclass, l.mode, l.granted, a.client_addr "
+                     "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+                     "WHERE l.relation IS NULL OR l.relation::regclass::text NOT LIKE 'pg_%' ORDER BY l.pid",
+        "workers.txt": "SELECT * FROM eventide_workers",
+        "unfinished.txt": "SELECT id, state, attempt, worker, attempted_at, arguments FROM eventide_tasks "
+                          "WHERE state <> 'completed' ORDER BY id",
+        "audit.txt": "SELECT * FROM fault_audit ORDER BY seq",
+    }
+    os.makedirs(directory, exist_ok=True)
+    for name, text in queries.items():
+        try:
+            output = store.sql(text)
+        except RuntimeError as error:
+            output = str(error)
+        with open(os.path.join(directory, name), "w") as f:
+            f.write(output + "\n")
+    with open(os.path.join(directory, "sessions.txt")) as f:
+        return [line.rstrip() for line in f if line.strip()]
+
+
 def logged(workdirs):
     """Lines per email over every work directory's log.txt, and the unparsable lines."""
     total, bad = collections.Counter(), 0
