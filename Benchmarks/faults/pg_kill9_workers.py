@@ -55,6 +55,8 @@ def main():
     store.wait_registered([w.pid for w in workers.values()])
 
     loads = [pgfleet.Load(web.port, f"w{i + 1}", connections=args.connections) for i, web in enumerate(webs)]
+    backlog = pgfleet.Backlog(store)
+    backlog.start()
     start = time.monotonic()
     for load in loads:
         load.start()
@@ -87,6 +89,7 @@ def main():
     webs_alive = all(web.alive() for web in webs)
 
     drained = store.wait_idle(args.drain_timeout)
+    backlog.stop()
     if drained is None:
         sessions = pgfleet.diagnose(store, f"{base}/diagnosis")
         print(f"not drained: sessions at the timeout (more in {base}/diagnosis):\n  " + "\n  ".join(sessions))
@@ -147,6 +150,7 @@ def main():
         summary.append(f"  LATE COMPLETIONS, first 10: {late[:10]}")
     for process in everyone:
         process.stop()
+    summary.insert(1, backlog.describe(start))
     pgfleet.finish(ok, base, summary)
 
 

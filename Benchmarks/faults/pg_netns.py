@@ -224,6 +224,8 @@ def run(args, binary, base, net):
     hold = None if args.no_hold else Hold(hosts[cut]["worker"].workdir)
     loads = {h: pgfleet.Load(hosts[h]["web"].port, f"{h}", connections=args.connections, host=HOSTS[h],
                              netns=net.ns("load")) for h in hosts}
+    backlog = pgfleet.Backlog(store)
+    backlog.start()
     start = time.monotonic()
     for load in loads.values():
         load.start()
@@ -254,6 +256,7 @@ def run(args, binary, base, net):
     load_seconds = time.monotonic() - start
 
     drained = store.wait_idle(args.drain_timeout)
+    backlog.stop()
     if drained is None:
         sessions = pgfleet.diagnose(store, f"{base}/diagnosis")
         print(f"not drained: sessions at the timeout (more in {base}/diagnosis):\n  " + "\n  ".join(sessions))
@@ -332,6 +335,7 @@ def run(args, binary, base, net):
         process.stop()
     if hold:
         hold.stop()
+    summary.insert(1, backlog.describe(start))
     pgfleet.finish(ok, base, summary)
 
 

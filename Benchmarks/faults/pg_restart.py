@@ -56,6 +56,8 @@ def main():
     store.wait_registered([w.pid for w in workers])
 
     load = pgfleet.Load(web.port, "r", connections=args.connections)
+    backlog = pgfleet.Backlog(store)
+    backlog.start()
     start = time.monotonic()
     load.start()
     outages = []
@@ -83,6 +85,7 @@ def main():
     alive = {p.name: p.alive() for p in [web, *workers]}
 
     drained = store.wait_idle(args.drain_timeout)
+    backlog.stop()
     if drained is None:
         sessions = pgfleet.diagnose(store, f"{base}/diagnosis")
         print(f"not drained: sessions at the timeout (more in {base}/diagnosis):\n  " + "\n  ".join(sessions))
@@ -141,6 +144,7 @@ def main():
         ok = False
     for process in [web, *workers]:
         process.stop()
+    summary.insert(1, backlog.describe(start))
     pgfleet.finish(ok, base, summary)
 
 

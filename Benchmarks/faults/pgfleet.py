@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -283,6 +284,49 @@ class Store:
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
             f"AND l.classid = {COORDINATOR_LOCK >> 32} AND l.objid = {COORDINATOR_LOCK & 0xFFFFFFFF} LIMIT 1")
         return value or None
+
+
+class Backlog(threading.Thread):
+    """Samples the store's pending tasks every `interval` seconds (psql through the Unix
+    socket) until stopped: `samples` holds (monotonic time, pending or None when unreachable)."""
+
+    def __init__(self, store, interval=1.0):
+        super().__init__(daemon=True)
+        self.store = store
+        self.interval = interval
+        self.samples = []
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            try:
+                pending = self.store.pending()
+            except RuntimeError:
+                pending = None
+            self.samples.append((time.monotonic(), pending))
+            self.stopping.wait(self.interval)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+
+    def longest_flat(self):
+        """The longest time (s) the pending count stayed the same and above 0 (a stall)."""
+        longest, since, last = 0.0, None, None
+        for at, pending in self.samples:
+            if pending and pending == last:
+                longest = max(longest, at - since)
+            else:
+                since = at
+            last = pending
+        return longest
+
+    def describe(self, start):
+        values = [p for _, p in self.samples if p is not None]
+        peak = max(values, default=0)
+        peak_at = next((at for at, p in self.samples if p == peak), start)
+        return (f"pending tasks peaked at {peak} (+{peak_at - start:.0f} s); longest time with the same non-zero "
+                f"count (a stall): {self.longest_flat():.0f} s")
 
 
 def diagnose(store, directory):
