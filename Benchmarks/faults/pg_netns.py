@@ -21,6 +21,12 @@ PORT nomaster`: its packets are silently dropped, its interface stays up) for
 `--cut-seconds` (> the 15 s heartbeat timeout), then attached again, and the load goes on for
 `--after` seconds. By default the cut host is the one whose processes do not hold the
 coordinator's advisory lock; `--cut-coordinator` cuts the coordinator's host instead.
+The example's notification task takes microseconds, so few tasks are `running` at any
+instant; to have some at the cut, the cut host's worker's log.txt is a FIFO that nobody
+reads until the link is back (`--no-hold`: a plain file): its 8 claimed tasks block in
+open() from the start of the load, standing in for slow tasks. Pending tasks are sampled
+every second; if the fleet does not drain, sessions, locks and tables are saved under
+WORKDIR/diagnosis.
 
 Pass when: every email answered 2xx is in some log.txt; the tasks running for the cut
 host's worker at the cut were claimed again by the other host's worker while the link was
@@ -174,7 +180,8 @@ def main():
     parser.add_argument("--no-hold", action="store_true",
                         help="let the cut host's worker run tasks normally (by default its log.txt is a FIFO read only "
                              "after the link is back, so it holds its tasks running through the cut)")
-    parser.add_argument("--connections", type=int, default=16, help="connections per web process")
+    parser.add_argument("--connections", type=int, default=2,
+                        help="connections per web process (more: a backlog builds up behind which rescued tasks wait)")
     parser.add_argument("--drain-timeout", type=float, default=120.0)
     parser.add_argument("--binary")
     args = parser.parse_args()
