@@ -8,25 +8,32 @@
         url = cluster.url("bench")                            # postgres://postgres@127.0.0.1:PORT/bench
         cluster.restart()                                     # or stop() / start() / crash()
     # gone: the server is stopped and its directory removed
+    Cluster(host="10.213.0.2", netns="ev-pg")                 # root: listen there, inside a network namespace
 
     python3 Benchmarks/pgcluster.py                           # start one, print its URL, wait for Ctrl-C
 
 The cluster: `initdb` into a fresh temporary directory (as the `postgres` user through
 `runuser -u postgres` when run as root; the server itself runs as `postgres` too, a child
 of this process so that its exit is reaped even where nothing reaps orphans), trust
-authentication, listening on 127.0.0.1 and
+authentication, listening on 127.0.0.1 (or `host`) and
 a free port only (its Unix socket in its own directory), `fsync=on`,
 `synchronous_commit=on` and `full_page_writes=on` spelled out (a figure measured without
 fsync does not count), `max_connections` as asked, the postmaster optionally pinned to
 CPUs with taskset (its backends inherit that). `postgresql` is installed with apt when its
 binaries are missing. Every cluster still running is stopped and removed at exit, on
 SIGTERM and on Ctrl-C. SQL runs through `psql` (postgresql-client) as `postgres` over TCP.
+
+With `netns` (root only), the postmaster runs inside that network namespace (`ip netns add`
+made it; `host` is one of its addresses): `pg_isready` and `psql` then use the cluster's Unix
+socket, which the namespace does not hide.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -44,6 +51,20 @@ SUPERUSER = "postgres"
 START_TIMEOUT = 60  # seconds for initdb, a start or a stop
 
 LIVE: list["Cluster"] = []  # clusters to tear down at exit
+CLONE_NEWNET = 0x40000000
+
+
+def enter_netns(name: str) -> None:
+    """Moves the calling thread (or a child before exec) into network namespace `name`
+    (/run/netns/NAME, as `ip netns add` makes it). Root only."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"setns({name}): {os.strerror(error)}")
+    finally:
+        os.close(fd)
 
 
 def bin_dir() -> Path:
@@ -88,8 +109,11 @@ class Cluster:
     """One initdb'd cluster in a temporary directory; started by the constructor unless start=False."""
 
     def __init__(self, max_connections: int = 100, cpu: str | None = None, port: int | None = None,
-                 settings: dict[str, str] | None = None, start: bool = True, prefix: str = "eventide-pg-"):
+                 settings: dict[str, str] | None = None, start: bool = True, prefix: str = "eventide-pg-",
+                 host: str = HOST, netns: str | None = None):
         self.bin = bin_dir()
+        self.host = host
+        self.netns = netns
         self.version = self._run([str(self.bin / "postgres"), "--version"]).stdout.strip()
         self.port = port or free_port()
         self.cpu = cpu
@@ -98,10 +122,14 @@ class Cluster:
         self.logfile = self.root / "postgres.log"
         self.as_superuser = os.geteuid() == 0
         self.postmaster: subprocess.Popen | None = None
+        if netns and not self.as_superuser:
+            raise RuntimeError("a cluster in a network namespace needs root")
+        # pg_isready and psql: over TCP, or through the Unix socket from outside the namespace.
+        self.client_host = str(self.root) if netns else host
         if self.as_superuser:
             shutil.chown(self.root, SUPERUSER, SUPERUSER)
         self.settings = {
-            "listen_addresses": f"'{HOST}'", "port": str(self.port),
+            "listen_addresses": f"'{host}'", "port": str(self.port),
             "unix_socket_directories": f"'{self.root}'",
             "max_connections": str(max_connections),
             "fsync": "on", "synchronous_commit": "on", "full_page_writes": "on",
@@ -138,6 +166,9 @@ class Cluster:
             conf.write("\n# Benchmarks/pgcluster.py\n")
             for name, value in self.settings.items():
                 conf.write(f"{name} = {value}\n")
+        if self.host != HOST:  # initdb's trust entries cover loopback only: add the server's own subnets
+            with (self.data / "pg_hba.conf").open("a") as hba:
+                hba.write("host all all samenet trust\n")
 
     # -- life cycle
 
@@ -150,10 +181,19 @@ class Cluster:
         if self.cpu is not None:  # the postmaster, and so every backend it forks, on these CPUs
             command = ["taskset", "-c", self.cpu, *command]
         owner = {"user": SUPERUSER, "group": SUPERUSER, "extra_groups": []} if self.as_superuser else {}
+        if self.netns:  # setns needs root: enter the namespace first, then become the owner
+            record = pwd.getpwnam(SUPERUSER)
+
+            def enter(netns=self.netns, uid=record.pw_uid, gid=record.pw_gid):
+                enter_netns(netns)
+                os.setgroups([])
+                os.setgid(gid)
+                os.setuid(uid)
+            owner = {"preexec_fn": enter}
         with self.logfile.open("ab") as out:
             self.postmaster = subprocess.Popen(command, cwd=self.root, stdin=subprocess.DEVNULL, stdout=out,
                                                stderr=subprocess.STDOUT, start_new_session=True, **owner)
-        ready = [str(self.bin / "pg_isready"), "-q", "-h", HOST, "-p", str(self.port), "-U", SUPERUSER]
+        ready = [str(self.bin / "pg_isready"), "-q", "-h", self.client_host, "-p", str(self.port), "-U", SUPERUSER]
         deadline = time.monotonic() + START_TIMEOUT
         while subprocess.run(ready, stdin=subprocess.DEVNULL).returncode != 0:
             if self.postmaster.poll() is not None or time.monotonic() > deadline:
@@ -254,12 +294,12 @@ class Cluster:
     # -- SQL
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgres://{SUPERUSER}@{HOST}:{self.port}/{database}"
+        return f"postgres://{SUPERUSER}@{self.host}:{self.port}/{database}"
 
     def sql(self, statements: str, database: str = "postgres") -> str:
         """Runs SQL with psql (stops at the first error); returns the rows as `a|b` lines."""
         psql = shutil.which("psql") or str(self.bin / "psql")
-        done = self._run([psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", HOST,
+        done = self._run([psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.client_host,
                           "-p", str(self.port), "-U", SUPERUSER, "-d", database, "-f", "-"],
                          input=statements)
         return done.stdout.strip()

@@ -23,12 +23,13 @@ class Load(threading.Thread):
     which email got which answer: `answers[email]` is the status code, and `unanswered`
     holds the emails sent on a connection that broke before its answer.
 
-    A connection that breaks (server killed) is reopened after `reconnect_delay` unless
+    `host` is the server's address (default 127.0.0.1). A connection that breaks (server killed) is reopened after `reconnect_delay` unless
     `reconnect` is False; `stop()` ends the load."""
 
     def __init__(self, port, prefix, connections=32, path_prefix="/durable-notification/",
-                 reconnect=True, reconnect_delay=0.05, domain="example.com"):
+                 reconnect=True, reconnect_delay=0.05, domain="example.com", host="127.0.0.1"):
         super().__init__(daemon=True)
+        self.host = host
         self.port = port
         self.prefix = prefix
         self.connections = connections
@@ -70,7 +71,7 @@ class Load(threading.Thread):
             s = socket.socket()
             s.setblocking(False)
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            code = s.connect_ex(("127.0.0.1", self.port))
+            code = s.connect_ex((self.host, self.port))
             if code not in (0, errno.EINPROGRESS):
                 s.close()
                 self.connect_failures += 1
