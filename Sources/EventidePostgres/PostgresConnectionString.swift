@@ -37,6 +37,34 @@ public struct PostgresConnectionString: Sendable, CustomStringConvertible {
         options.first { $0.keyword == keyword }?.value
     }
 
+    /// This string with `defaults` for the libpq options it does not set. The `options`
+    /// keyword (server settings, `-c name=value`) is merged: the defaults' settings first,
+    /// so the string's own win.
+    ///
+    /// - Throws: `PostgresError` of kind `.invalidConnectionString` when a default is not
+    ///   a libpq option.
+    public func addingDefaults(_ defaults: [(keyword: String, value: String)]) throws(PostgresError) -> PostgresConnectionString {
+        var merged = options
+        for (keyword, value) in defaults {
+            if keyword == "options", let index = merged.firstIndex(where: { $0.keyword == "options" }) {
+                merged[index].value = value + " " + merged[index].value
+            } else if !merged.contains(where: { $0.keyword == keyword }) {
+                merged.append((keyword, value))
+            }
+        }
+        return try PostgresConnectionString(merged.map { "\($0.keyword)=\(Self.quoted($0.value))" }.joined(separator: " "))
+    }
+
+    /// A conninfo value in single quotes, with `\` and `'` escaped.
+    private static func quoted(_ value: String) -> String {
+        var text = "'"
+        for character in value {
+            if character == "\\" || character == "'" { text.append("\\") }
+            text.append(character)
+        }
+        return text + "'"
+    }
+
     public var description: String {
         options.map { $0.keyword == "password" ? "password=<redacted>" : "\($0.keyword)=\($0.value)" }
             .joined(separator: " ")
