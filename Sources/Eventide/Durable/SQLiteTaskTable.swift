@@ -370,7 +370,8 @@ package final class SQLiteTaskTable {
     }
 
     /// Makes tasks left `running` by workers other than `alive` available again, their
-    /// attempt kept counted (at least once: the run may have happened). Returns how many.
+    /// attempt kept counted (at least once: the run may have happened) and their due
+    /// time kept (their place in the queue). Returns how many.
     package func rescue(keeping alive: Set<String>, now: Int64) throws -> Int {
         try write {
             let running = try connection.query("SELECT id, worker FROM eventide_tasks WHERE state = 'running'") {
@@ -378,10 +379,8 @@ package final class SQLiteTaskTable {
             }
             var rescued = 0
             for (id, worker) in running where !alive.contains(worker) {
-                try connection.run("""
-                    UPDATE eventide_tasks SET state = 'available', run_at = ?2, worker = NULL
-                    WHERE id = ?1 AND state = 'running'
-                    """, [.integer(id), .integer(now)])
+                try connection.run(
+                    "UPDATE eventide_tasks SET state = 'available', worker = NULL WHERE id = ?1 AND state = 'running'", [.integer(id)])
                 rescued += connection.changes
             }
             return rescued

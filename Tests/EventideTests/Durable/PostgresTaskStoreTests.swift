@@ -119,6 +119,7 @@ import Testing
         let rescued = try #require(try await alive.record(id: id))
         #expect(rescued.state == .available)
         #expect(rescued.attempt == 1)  // counted: the run may have happened
+        #expect(rescued.runAt == taken[0].runAt)  // its place in the queue kept
         #expect(try await admin.query("SELECT id FROM eventide_workers WHERE id = 'gone'").count == 0)
         // The silent worker's late result is refused; the task runs again elsewhere.
         let again = try await alive.claim(.named("default"), limit: 1, worker: "alive")
@@ -138,6 +139,44 @@ import Testing
         while !other.isCoordinator, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(other.isCoordinator)
         await other.close()
+    }
+
+    @Test func anExpiredLeasePassesToAnotherProcessWithoutItsHolderResigning() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let store = try await Self.store(url, worker: "live")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !store.isCoordinator, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(store.isCoordinator)
+        // A host that vanished holding the lease: its lease lapses on its own.
+        _ = try await store.client.query(
+            "UPDATE eventide_coordinator SET worker = 'vanished', expires_at = now() + interval '600 milliseconds'")
+        while store.isCoordinator, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!store.isCoordinator)
+        while !store.isCoordinator, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(store.isCoordinator)
+        await store.close()
+    }
+
+    @Test func aWorkerDeclaredDeadClaimsNothingUntilItHasRegisteredAgain() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let store = try await Self.store(url, worker: "returning", settings: PostgresStoreSettings(heartbeatInterval: .seconds(1)))
+        _ = try await store.enqueue([Self.row(), Self.row(by: "returning")])
+        _ = try await store.client.query("DELETE FROM eventide_workers WHERE id = 'returning'")
+        #expect(try await store.claim(.named("default"), limit: 5, worker: "returning").isEmpty)
+        // A task it stores for itself meanwhile is stored available, not running for it.
+        let outcome = try await store.enqueue([Self.row(by: "returning")])[0]
+        guard case .inserted = outcome else {
+            Issue.record("expected a plain insert while unregistered, got \(outcome)")
+            return
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        var claimed: [ClaimedTask] = []
+        while claimed.isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            claimed = try await store.claim(.named("default"), limit: 5, worker: "returning")
+        }
+        #expect(claimed.count == 2)
+        await store.close()
     }
 
     @Test func anotherProcessesTasksWakeThisOnesWorkers() async throws {

@@ -5,18 +5,24 @@ import Logging
 
 /// This process as a member of the fleet sharing a PostgreSQL store: it registers in
 /// `eventide_workers`, tells the fleet it is alive every `heartbeatInterval`, listens for
-/// tasks stored by others, and competes for the coordinator's advisory lock. The
-/// coordinator makes the tasks of members silent for `heartbeatTimeout` available again.
+/// tasks stored by others, and competes for the coordinator's lease. The coordinator
+/// makes the tasks of members silent for `heartbeatTimeout` available again.
+///
+/// The lease is a row (`eventide_coordinator`) its holder renews with each heartbeat and
+/// anyone may take once it has expired: unlike a session's advisory lock, it passes on
+/// even when the holder's host drops off the network without a word (its session would
+/// hold a lock until the server's TCP gives up on it).
 ///
 /// A member cut off longer than the timeout loses its tasks to the others; when it comes
-/// back its results for them are refused (the store checks worker and attempt), and it
-/// registers again.
+/// back its results for them are refused (the store checks worker and attempt), it
+/// claims nothing until it has registered again, and it stops coordinating.
 final class PostgresFleet: Sendable {
     private let client: PostgresClient
     private let shared: PostgresStoreShared
     private let settings: PostgresStoreSettings
     private let logger: Logger
-    /// The LISTEN session (also holding the coordinator's lock), once `join` made it.
+    /// The LISTEN session, once `join` made it; heartbeats go through it too, so a busy
+    /// pool never delays them.
     private let listener = Locked<LoopBound<PostgresListener>?>(nil)
     private let leaving = Locked(false)
 
@@ -51,35 +57,31 @@ final class PostgresFleet: Sendable {
                         metadata: ["error": "\(error)"])
                 }
             }
-            session.onSessionLost = { _ in shared.isCoordinator = false }
             return LoopBound(session, loop: client.loop)
         }
         listener.withLock { $0 = session }
         await listening.wait(timeout: settings.connectTimeout)
     }
 
-    /// Beats until `leave`: heartbeat, clock, the coordinator's lock and its rescue.
+    /// Beats until `leave`: heartbeat and clock, the coordinator's lease, and its rescue.
     ///
-    /// A coordinator rescues only after leading for `heartbeatTimeout`: one that has just
-    /// taken over, or got its lock back after PostgreSQL restarted, has not seen the
-    /// others beat yet (nobody could during an outage), and would take their running
-    /// tasks from live processes.
+    /// After a beat fails, this process does not rescue for `heartbeatTimeout`: whatever
+    /// kept it from PostgreSQL may have kept the others too, and they need a beat of
+    /// their own before they are judged silent.
     func run() async {
-        var ledSince: ContinuousClock.Instant?
+        var quietUntil = ContinuousClock.now
         while !leaving.withLock({ $0 }) {
             do {
                 try await beat()
-                try await readClock()
-                if !shared.isCoordinator { shared.isCoordinator = try await tryToLead() }
-                switch (shared.isCoordinator, ledSince) {
-                case (true, nil):
-                    ledSince = .now
-                    logger.info("durable tasks: this process coordinates the fleet", metadata: ["worker": "\(shared.worker)"])
-                case (false, .some): ledSince = nil
-                default: break
+                let leads = try await lease()
+                if leads != shared.isCoordinator {
+                    shared.isCoordinator = leads
+                    logger.info(leads ? "durable tasks: this process coordinates the fleet" : "durable tasks: this process no longer coordinates the fleet",
+                        metadata: ["worker": "\(shared.worker)"])
                 }
-                if let ledSince, ContinuousClock.now - ledSince >= settings.heartbeatTimeout { _ = try await rescue() }
+                if leads, ContinuousClock.now >= quietUntil { _ = try await rescue() }
             } catch where !leaving.withLock({ $0 }) {
+                quietUntil = .now + settings.heartbeatTimeout
                 logger.warning("durable tasks: heartbeat failed", metadata: ["error": "\(error)"])
             } catch {}
             try? await Task.sleep(for: settings.heartbeatInterval)
@@ -92,9 +94,15 @@ final class PostgresFleet: Sendable {
         ])
     }
 
+    /// The heartbeat, with a reading of the server's clock.
     private func beat() async throws {
-        let rows = try await client.query(PostgresTaskSQL.heartbeat, [.text(shared.worker)])
-        guard rows.affectedRows == 0 else { return }
+        let sent = PostgresStoreShared.localNow()
+        let answers = try await session([
+            PostgresStatement(PostgresTaskSQL.heartbeat, [.text(shared.worker)]), PostgresStatement(PostgresTaskSQL.clock),
+        ])
+        let received = PostgresStoreShared.localNow()
+        shared.setServerClock(answers[1].int64(0, 0) ?? sent, sent: sent, received: received)
+        guard answers[0].affectedRows == 0 else { return }
         // The coordinator declared this process dead (it was cut off too long): its tasks
         // went to others, and its results for them will be refused.
         logger.warning("durable tasks: this process was silent past the heartbeat timeout; its running tasks were given to the fleet",
@@ -108,19 +116,25 @@ final class PostgresFleet: Sendable {
         shared.setServerClock(rows.int64(0, 0) ?? sent, sent: sent, received: PostgresStoreShared.localNow())
     }
 
-    /// Takes the coordinator's lock on the listening session (held while it lives).
-    private func tryToLead() async throws -> Bool {
-        guard let listener = listener.withLock({ $0 }) else { return false }
-        return try await withCheckedThrowingContinuation { continuation in
+    /// Takes or renews the coordinator's lease; returns whether this process holds it.
+    private func lease() async throws -> Bool {
+        let seconds = Double(settings.heartbeatTimeout.wholeMilliseconds) / 1000
+        let rows = try await session([PostgresStatement(PostgresTaskSQL.lease, [.text(shared.worker), .float64(seconds)])])[0]
+        return rows.count == 1
+    }
+
+    /// Runs `statements` on the listening session, or through the pool while it is down.
+    private func session(_ statements: [PostgresStatement]) async throws -> [PostgresRows] {
+        guard let listener = listener.withLock({ $0 }) else { return try await client.pipeline(statements) }
+        let answers = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[Result<PostgresRows, PostgresError>]?, any Error>) in
             let accepted = client.loop.execute {
-                // Between sessions (reconnecting): not now; the next beat tries again.
-                guard listener.value.isListening else { return continuation.resume(returning: false) }
-                listener.value.run([PostgresStatement(PostgresTaskSQL.lead)]) { answers in
-                    continuation.resume(with: answers[0].map { $0.bool(0, 0) ?? false }.mapError { $0 as any Error })
-                }
+                guard listener.value.isListening else { return continuation.resume(returning: nil) }
+                listener.value.run(statements) { continuation.resume(returning: $0) }
             }
             if !accepted { continuation.resume(throwing: PostgresTaskStoreError.closed) }
         }
+        guard let answers else { return try await client.pipeline(statements) }
+        return try answers.map { try $0.get() }
     }
 
     /// Makes the tasks of silent members available again; returns how many.
@@ -131,15 +145,18 @@ final class PostgresFleet: Sendable {
         logger.warning("durable tasks: tasks of silent processes made available again", metadata: ["count": "\(rows.count)"])
         var queues = Set<String>()
         for row in 0..<rows.count { if let queue = rows.string(row, 1) { queues.insert(queue) } }
-        _ = try? await client.query(PostgresTaskSQL.notify, [.textArray(queues.sorted())])
+        _ = try? await client.query(PostgresTaskSQL.notify, [.textArray(queues.sorted().map { $0 })])
         return rows.count
     }
 
-    /// Stops beating, leaves the fleet (this process's tasks were put back already) and
-    /// closes the listening session (releasing the coordinator's lock).
+    /// Stops beating, gives up the lease, leaves the fleet (this process's tasks were put
+    /// back already) and closes the listening session.
     func leave() async {
         leaving.withLock { $0 = true }
-        _ = try? await client.query(PostgresTaskSQL.unregister, [.text(shared.worker)])
+        _ = try? await client.pipeline([
+            PostgresStatement(PostgresTaskSQL.unregister, [.text(shared.worker)]),
+            PostgresStatement(PostgresTaskSQL.resign, [.text(shared.worker)]),
+        ])
         if let listener = listener.withLock({ $0 }) { _ = try? await client.loop.submit { listener.value.close() } }
         shared.isCoordinator = false
     }

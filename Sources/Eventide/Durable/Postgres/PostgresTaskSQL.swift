@@ -18,7 +18,7 @@ enum PostgresTaskSQL {
     /// inserted, so ascending ids map the rows back to the batch. A row whose unique key
     /// is held is skipped by the unique index itself (no check-then-insert race). A task
     /// meant to be stored running for its worker is stored available instead while its
-    /// queue is paused (`held`).
+    /// queue is paused or its worker is not registered (`held`).
     static let insert = """
         INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, run_at,
             attempt, attempted_at, worker, timeout_ms)
@@ -33,7 +33,8 @@ enum PostgresTaskSQL {
                     $9::text[])
             WITH ORDINALITY AS t(kind, queue, arguments, priority, max_attempts, unique_key, run_at, worker, timeout_ms, ord)
             CROSS JOIN LATERAL (SELECT t.worker IS NOT NULL
-                AND EXISTS (SELECT 1 FROM eventide_queues p WHERE p.name = t.queue AND p.paused) AS held) h
+                AND (EXISTS (SELECT 1 FROM eventide_queues p WHERE p.name = t.queue AND p.paused)
+                    OR NOT EXISTS (SELECT 1 FROM eventide_workers w WHERE w.id = t.worker)) AS held) h
         ORDER BY t.ord
         ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN \(unfinished) DO NOTHING
         RETURNING id, unique_key, state
@@ -61,7 +62,9 @@ enum PostgresTaskSQL {
         """
 
     /// Takes up to $2 due tasks of queue $1 for worker $3. SKIP LOCKED: claimers never
-    /// wait for each other, and never take the same task.
+    /// wait for each other, and never take the same task. A worker not registered (the
+    /// fleet declared it dead and it has not registered again) takes nothing: its tasks
+    /// would be rescued under it.
     static let claimNamed = claim(filter: "queue = $1")
     /// Takes up to $2 due tasks of every queue but $1 (text[]) for worker $3.
     static let claimOthers = claim(filter: "queue <> ALL($1::text[])")
@@ -72,6 +75,7 @@ enum PostgresTaskSQL {
             SELECT id FROM eventide_tasks
             WHERE state IN \(due) AND run_at <= now() AND \(filter)
                 AND NOT EXISTS (SELECT 1 FROM eventide_queues p WHERE p.name = eventide_tasks.queue AND p.paused)
+                AND EXISTS (SELECT 1 FROM eventide_workers w WHERE w.id = $3)
             ORDER BY priority, run_at, id
             LIMIT $2
             FOR UPDATE SKIP LOCKED)
@@ -113,21 +117,33 @@ enum PostgresTaskSQL {
         """
     /// The server's clock, in milliseconds since the Unix epoch.
     static let clock = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8"
-    /// Takes the coordinator's lock for this session if no other session holds it.
-    static let lead = "SELECT pg_try_advisory_lock(\(coordinatorLock))"
-    /// The session-level advisory lock the coordinator holds ("eventide" in ASCII).
-    static let coordinatorLock: Int64 = 0x6576_656E_7469_6465
+    /// Takes the coordinator's lease for worker $1 for $2 seconds, or renews it; a row
+    /// comes back when $1 holds it (it did, or the last holder's lease had expired).
+    static let lease = """
+        INSERT INTO eventide_coordinator (id, worker, expires_at) VALUES (1, $1, now() + make_interval(secs => $2))
+        ON CONFLICT (id) DO UPDATE SET worker = excluded.worker, expires_at = excluded.expires_at
+            WHERE eventide_coordinator.worker = excluded.worker OR eventide_coordinator.expires_at < now()
+        RETURNING worker
+        """
+    /// Gives up worker $1's lease (it is leaving): the next to try takes it at once.
+    static let resign = "DELETE FROM eventide_coordinator WHERE worker = $1"
     /// The transaction-level advisory lock that serializes migrations.
     static let migrationLock: Int64 = 0x6576_656E_7469_6400
 
     /// Forgets the workers silent for $1 seconds and makes the tasks they (or workers no
-    /// longer registered) left running available again, the attempt kept counted.
+    /// longer registered) left running available again, the attempt kept counted and
+    /// their place in the queue kept (their due time). Nothing while the server itself
+    /// has been up for less than $1 seconds: nobody could beat while it was down.
     static let rescue = """
         WITH dead AS (
-            DELETE FROM eventide_workers WHERE heartbeat_at < now() - make_interval(secs => $1) RETURNING id)
-        UPDATE eventide_tasks t SET state = 'available', run_at = now(), worker = NULL
+            DELETE FROM eventide_workers
+            WHERE heartbeat_at < now() - make_interval(secs => $1) AND pg_postmaster_start_time() < now() - make_interval(secs => $1)
+            RETURNING id)
+        UPDATE eventide_tasks t SET state = 'available', worker = NULL
         WHERE t.state = 'running'
-            AND (t.worker IN (SELECT id FROM dead) OR NOT EXISTS (SELECT 1 FROM eventide_workers w WHERE w.id = t.worker))
+            AND (t.worker IN (SELECT id FROM dead)
+                OR (NOT EXISTS (SELECT 1 FROM eventide_workers w WHERE w.id = t.worker)
+                    AND pg_postmaster_start_time() < now() - make_interval(secs => $1)))
         RETURNING t.id, t.queue
         """
     /// Leaves the fleet: worker $1's row goes (its tasks were put back before).

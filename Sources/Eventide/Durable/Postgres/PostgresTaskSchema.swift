@@ -50,6 +50,7 @@ enum PostgresTaskSchema {
             )
             """,
             "CREATE TABLE eventide_queues (name text PRIMARY KEY, paused boolean NOT NULL DEFAULT false)",
+            "CREATE TABLE eventide_coordinator (id integer PRIMARY KEY CHECK (id = 1), worker text NOT NULL, expires_at timestamptz NOT NULL)",
         ],
     ]
 

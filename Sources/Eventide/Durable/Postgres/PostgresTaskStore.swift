@@ -35,7 +35,7 @@ package final class PostgresTaskStore: TaskStore {
     package init(
         connection: String, settings: PostgresStoreSettings, worker: String, maxQueued: Int?, logger: Logger
     ) throws {
-        let string = try PostgresConnectionString(connection)
+        let string = try PostgresConnectionString(connection).addingDefaults(Self.connectionDefaults)
         let client = try PostgresClient(string, size: max(1, settings.connections), connectTimeout: settings.connectTimeout, logger: logger)
         let shared = PostgresStoreShared(worker: worker, maxQueued: maxQueued)
         self.client = client
@@ -47,6 +47,18 @@ package final class PostgresTaskStore: TaskStore {
         self.fleet = PostgresFleet(client: client, shared: shared, settings: settings, logger: logger)
         Task { await prepare(settings: settings) }
     }
+
+    /// What the store's connections use unless the connection string says otherwise: a
+    /// peer gone silent (a host cut off the network) is found within about 10 s on both
+    /// sides, well inside the default heartbeat timeout, so requests get their 503 and
+    /// the server drops the session, its locks and its open transaction; a transaction
+    /// left idle a minute (a client that stopped mid-way) is ended by the server.
+    static let connectionDefaults: [(keyword: String, value: String)] = [
+        ("keepalives", "1"), ("keepalives_idle", "5"), ("keepalives_interval", "2"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "10000"),
+        ("options", "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 -c tcp_user_timeout=10000 "
+            + "-c idle_in_transaction_session_timeout=60000"),
+    ]
 
     /// Migrates (unless told not to), joins the fleet and opens the batchers; tries again
     /// every second until it succeeds or the store closes.
