@@ -27,7 +27,6 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))  # Benchmarks/: pgc
 from pgcluster import Cluster, enter_netns  # noqa: E402,F401  (Cluster: for the scripts)
 
 DATABASE = "faults"
-COORDINATOR_LOCK = 0x6576_656E_7469_6465  # PostgresTaskSQL.coordinatorLock: the key the coordinator holds
 RUNNING = []  # Proc: killed at exit
 
 
@@ -277,13 +276,12 @@ class Store:
         """Every task's email in the table."""
         return set(self.sql("SELECT arguments->>'email' FROM eventide_tasks").splitlines())
 
-    def coordinator_client(self):
-        """The client address of the session holding the coordinator's advisory lock (None: none)."""
+    def coordinator_pid(self):
+        """The process id of the coordinator: the holder of an unexpired lease (None: none)."""
         value = self.sql(
-            "SELECT a.client_addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-            f"AND l.classid = {COORDINATOR_LOCK >> 32} AND l.objid = {COORDINATOR_LOCK & 0xFFFFFFFF} LIMIT 1")
-        return value or None
+            "SELECT w.pid FROM eventide_coordinator c JOIN eventide_workers w ON w.id = c.worker "
+            "WHERE c.expires_at > now()")
+        return int(value) if value else None
 
 
 class Backlog(threading.Thread):
