@@ -76,6 +76,9 @@ unix_socket_directories = '$dir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+# The suite runs its PostgreSQL tests in parallel, each with a pool and a listening
+# session of its own: the default 100 connections is too few.
+max_connections = 400
 CONF
     if "${runas[@]}" "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 30 start >/dev/null; then
         started=1

@@ -93,8 +93,10 @@ import Testing
             }
         }
         #expect(throws: Never.self) { try rows.get() }
-        #expect(ticks >= 30)
-        #expect((gaps.max() ?? 0) < 100_000_000)
+        // A loop blocked in libpq would tick once, after a gap as long as the query (500
+        // ms). The bounds leave room for a thread descheduled by a busy machine.
+        #expect(ticks >= 10)
+        #expect((gaps.max() ?? 0) < 350_000_000)
         try await test.finish(closing: [connection])
     }
 }

@@ -5,11 +5,11 @@ import Testing
 /// Stops and starts a cluster of its own (ScratchCluster), so the shared one stays up.
 @Suite(.serialized) struct RestartTests {
     @Test func acquireFailsFastWhileTheServerIsDownAndRecoversAfter() async throws {
-        let cluster = try ScratchCluster()
-        defer { cluster.remove() }
+        let cluster = try await ScratchCluster()
+        defer { Task { await cluster.remove() } }  // when the test fails early
         let client = try PostgresClient(cluster.url, size: 2, logger: testLogger)
         _ = try await client.query("SELECT 1")
-        try cluster.stop()
+        try await cluster.stop()
         // Once the pool saw the loss and a reconnect failed, requests fail at once.
         var failure: PostgresError?
         for _ in 0..<150 where failure?.kind != .unavailable {
@@ -25,7 +25,7 @@ import Testing
             done((outcome?.failure?.kind, outcome != nil))
         }
         #expect(answered && immediate == .unavailable)
-        try cluster.start()
+        try await cluster.start()
         var recovered = false
         for _ in 0..<200 where !recovered {
             recovered = (try? await client.query("SELECT 1")) != nil
@@ -37,10 +37,10 @@ import Testing
 
         // A server down when the pool starts: the first request fails, the pool keeps
         // probing, and requests work once the server is up.
-        try cluster.stop()
+        try await cluster.stop()
         let late = try PostgresClient(cluster.url, logger: testLogger)
         await #expect(throws: PostgresError.self) { try await late.query("SELECT 1") }
-        try cluster.start()
+        try await cluster.start()
         var up = false
         for _ in 0..<200 where !up {
             up = (try? await late.query("SELECT 1")) != nil
@@ -48,6 +48,7 @@ import Testing
         }
         #expect(up)
         await late.close()
+        await cluster.remove()
     }
 
     @Test func theListenerListensAgainAfterItsSessionIsLost() async throws {

@@ -59,6 +59,9 @@ final class QueueRunner: Sendable {
     }
     private let state = Locked(State())
 
+    /// The fewest free slots a claim waits for while tasks run (a quarter of capacity).
+    var claimBatch: Int { max(1, capacity / 4) }
+
     /// Whether this runner does the queue's chores (one runner per process does).
     let doesChores: Bool
 
@@ -80,8 +83,12 @@ final class QueueRunner: Sendable {
             while !isStopping {
                 cancelOverdueRuns()
                 await houseKeepIfDue()
-                let free = state.withLock { $0.free(of: capacity) }
-                if free > 0 {
+                let (free, busy) = state.withLock { ($0.free(of: capacity), !$0.running.isEmpty) }
+                // While tasks run, slots are claimed a batch at a time, not one claim per
+                // run that ends: a claim costs a round trip and an index walk (on
+                // PostgreSQL past the entries of every task claimed since the last
+                // vacuum), whether it takes one task or many.
+                if free > 0, free >= claimBatch || !busy {
                     let claimed = await claimAndRun(limit: free)
                     state.withLock { $0.backlog = claimed == free }
                     if claimed == free { continue }  // maybe more are due

@@ -140,7 +140,7 @@ final class PostgresFleet: Sendable {
     /// Makes the tasks of silent members available again; returns how many.
     func rescue() async throws -> Int {
         let timeout = Double(settings.heartbeatTimeout.wholeMilliseconds) / 1000
-        let rows = try await client.query(PostgresTaskSQL.rescue, [.float64(timeout)])
+        let rows = try await client.query(PostgresTaskSQL.rescue, [.float64(timeout), .text(shared.worker)])
         guard rows.count > 0 else { return 0 }
         logger.warning("durable tasks: tasks of silent processes made available again", metadata: ["count": "\(rows.count)"])
         var queues = Set<String>()

@@ -26,11 +26,15 @@ final class PostgresStoreShared: Sendable {
     /// Sets the clock offset from a reading of the server's clock taken between `sent`
     /// and `received` (local milliseconds), placed at their middle. A reading that took
     /// long (a loaded machine) is only used while there is no better one.
+    /// A reading within its own uncertainty (half its round trip) of the offset in use
+    /// leaves it alone: the clock this process stamps tasks with does not jitter.
     func setServerClock(_ server: Int64, sent: Int64, received: Int64) {
         let roundTrip = received - sent
+        let reading = server - (sent + received) / 2
         offset.withLock { offset in
             guard roundTrip <= Self.goodRoundTrip || offset.roundTrip > Self.goodRoundTrip else { return }
-            offset = (server - (sent + received) / 2, roundTrip)
+            guard offset.roundTrip == .max || abs(reading - offset.milliseconds) > roundTrip / 2 + 1 else { return }
+            offset = (reading, roundTrip)
         }
     }
 

@@ -130,14 +130,16 @@ enum PostgresTaskSQL {
     /// The transaction-level advisory lock that serializes migrations.
     static let migrationLock: Int64 = 0x6576_656E_7469_6400
 
-    /// Forgets the workers silent for $1 seconds and makes the tasks they (or workers no
-    /// longer registered) left running available again, the attempt kept counted and
+    /// Forgets the workers silent for $1 seconds (never $2, the coordinator running this:
+    /// alive by definition, however late its own heartbeat) and makes the tasks they (or
+    /// workers no longer registered) left running available again, the attempt kept counted and
     /// their place in the queue kept (their due time). Nothing while the server itself
     /// has been up for less than $1 seconds: nobody could beat while it was down.
     static let rescue = """
         WITH dead AS (
             DELETE FROM eventide_workers
             WHERE heartbeat_at < now() - make_interval(secs => $1) AND pg_postmaster_start_time() < now() - make_interval(secs => $1)
+                AND id <> $2
             RETURNING id)
         UPDATE eventide_tasks t SET state = 'available', worker = NULL
         WHERE t.state = 'running'
