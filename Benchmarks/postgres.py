@@ -237,9 +237,10 @@ class Stack:
         return started
 
     def wait_workers_ready(self, limit: float = STARTUP_TIMEOUT) -> None:
-        """Celery: every worker's worker_ready file. PostgreSQL workers: as many sessions whose last
-        statement was a LISTEN as there are workers (at most 10 s: a worker may listen otherwise;
-        the warm-up covers the rest)."""
+        """Celery: every worker's worker_ready file. Eventide: every worker registered in
+        `eventide_workers` (a worker registers, then listens, before its queue starts). Other
+        PostgreSQL workers: as many sessions whose last statement was a LISTEN as there are
+        workers (at most 10 s: a worker may listen otherwise; the warm-up covers the rest)."""
         deadline = time.monotonic() + limit
         if self.row.kind == "celery":
             for worker in self.workers:
@@ -251,12 +252,23 @@ class Stack:
         deadline = min(deadline, time.monotonic() + 10)
         query = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{self.database}' "
                  "AND query ILIKE '%listen %'")
-        while int(self.cluster.sql(query) or 0) < len(self.workers):
+        if self.row.kind == "eventide":
+            pids = ",".join(str(pid) for worker in self.workers for pid in process_tree(worker.pid))
+            query = f"SELECT count(*) FROM eventide_workers WHERE pid IN ({pids})"
+        database = self.database if self.row.kind == "eventide" else "postgres"
+
+        def ready() -> int:
+            try:
+                return int(self.cluster.sql(query, database=database) or 0)
+            except RuntimeError:  # psql failed: the tables are not made yet
+                return 0
+
+        while ready() < len(self.workers):
             problem = self.dead()
             if problem:
                 raise Skip(problem)
             if time.monotonic() > deadline:
-                log("  workers: no LISTEN seen for each within 10 s; going on")
+                log("  workers: not every one seen ready within 10 s; going on")
                 return
             time.sleep(0.05)
 
