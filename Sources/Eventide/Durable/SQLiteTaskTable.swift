@@ -349,19 +349,9 @@ package final class SQLiteTaskTable {
                         """, [.text(periodic.name), .text(spec), periodic.schedule.next(after: now).map { .integer($0) } ?? .null])
                     continue
                 }
-                guard var due = stored.1, due <= now else { continue }
-                var runs: [NewDurableTask] = []
-                while due <= now {
-                    var run = periodic.template
-                    run.runAt = due
-                    runs.append(run)
-                    guard periodic.catchUp, runs.count < PeriodicTask.maxCatchUp, let next = periodic.schedule.next(after: due) else { break }
-                    due = next
-                }
+                guard let due = stored.1, due <= now else { continue }
+                let (runs, next) = periodic.runs(due: due, now: now)
                 added += try insert(runs, now: now).count { if case .duplicate = $0 { false } else { true } }
-                // Past the last run added: the next one due (catching up), else the
-                // schedule's next after now (one run stood for every missed one).
-                let next = due > now ? due : periodic.schedule.next(after: now)
                 try connection.run(
                     "UPDATE eventide_periodic SET next_run_at = ?2 WHERE name = ?1", [.text(periodic.name), next.map { .integer($0) } ?? .null])
             }

@@ -178,9 +178,7 @@ public final class TaskQueue: Sendable {
     ///   stored then).
     @discardableResult
     public func enqueue<Task: DurableTask>(_ task: Task, options: DurableTaskOptions = DurableTaskOptions()) async throws -> Receipt {
-        let (receipts, handOff) = try await commit([try Self.row(for: task, options: options, now: store.now())])
-        handOff.start()
-        return receipts[0]
+        try await enqueue([task], options: options)[0]
     }
 
     /// Stores `tasks` in one transaction (all or none), each with `options`, and returns

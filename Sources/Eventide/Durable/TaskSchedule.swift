@@ -74,6 +74,23 @@ package struct PeriodicTask: Sendable {
         self.template = template
         self.catchUp = catchUp
     }
+
+    /// The runs to add at `now` for a schedule whose next run was `due` (at or before
+    /// `now`): one for every run missed, or each of them when catching up (at most
+    /// `maxCatchUp`); and the next run to keep: past the last one added (catching up),
+    /// else the schedule's next after now.
+    package func runs(due: Int64, now: Int64) -> (runs: [NewDurableTask], next: Int64?) {
+        var due = due
+        var runs: [NewDurableTask] = []
+        while due <= now {
+            var run = template
+            run.runAt = due
+            runs.append(run)
+            guard catchUp, runs.count < Self.maxCatchUp, let next = schedule.next(after: due) else { break }
+            due = next
+        }
+        return (runs, due > now ? due : schedule.next(after: now))
+    }
 }
 
 extension Duration {

@@ -37,7 +37,7 @@ final class PostgresFleet: Sendable {
     /// waiting for the session to listen (at most the connect timeout).
     func join() async throws {
         try await register()
-        try await readClock()
+        try await beat()  // reads the server's clock too
         guard listener.withLock({ $0 == nil }) else { return }
         let listening = WakeSignal()
         let session = try await client.loop.submit { [client, shared, logger] in
@@ -108,12 +108,6 @@ final class PostgresFleet: Sendable {
         logger.warning("durable tasks: this process was silent past the heartbeat timeout; its running tasks were given to the fleet",
             metadata: ["worker": "\(shared.worker)"])
         try await register()
-    }
-
-    private func readClock() async throws {
-        let sent = PostgresStoreShared.localNow()
-        let rows = try await client.query(PostgresTaskSQL.clock)
-        shared.setServerClock(rows.int64(0, 0) ?? sent, sent: sent, received: PostgresStoreShared.localNow())
     }
 
     /// Takes or renews the coordinator's lease; returns whether this process holds it.

@@ -17,21 +17,11 @@ enum PostgresPeriodicTasks {
                     ])
                     continue
                 }
-                guard var due = stored.timestampMilliseconds(0, 1), due <= now else { continue }
+                guard let due = stored.timestampMilliseconds(0, 1), due <= now else { continue }
+                let (runs, next) = periodic.runs(due: due, now: now)
                 var batch = EnqueueBatch()
-                while due <= now {
-                    var run = periodic.template
-                    run.runAt = due
-                    batch.append(run, job: 0, row: batch.entries.count, now: now, keepingDueTime: true)
-                    guard periodic.catchUp, batch.entries.count < PeriodicTask.maxCatchUp, let next = periodic.schedule.next(after: due) else {
-                        break
-                    }
-                    due = next
-                }
+                for (index, run) in runs.enumerated() { batch.append(run, job: 0, row: index, now: now, keepingDueTime: true) }
                 added += try await transaction.pipeline(batch.statements)[0].count
-                // Past the last run added: the next one due (catching up), else the
-                // schedule's next after now (one run stood for every missed one).
-                let next = due > now ? due : periodic.schedule.next(after: now)
                 _ = try await transaction.query(PostgresTaskSQL.periodicAdvance, [.text(periodic.name), timestamp(next)])
             }
             return added
