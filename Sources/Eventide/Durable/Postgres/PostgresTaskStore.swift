@@ -125,12 +125,13 @@ package final class PostgresTaskStore: TaskStore {
     package func claim(_ queues: TaskQueueSelection, limit: Int, worker: String) async throws -> [ClaimedTask] {
         guard limit > 0 else { return [] }
         try await untilReady()
-        let rows = switch queues {
+        let claim = switch queues {
         case .named(let name):
-            try await client.query(PostgresTaskSQL.claimNamed, [.text(name), .int32(Int32(clamping: limit)), .text(worker)])
+            PostgresStatement(PostgresTaskSQL.claimNamed, [.text(name), .int32(Int32(clamping: limit)), .text(worker)])
         case .allExcept(let names):
-            try await client.query(PostgresTaskSQL.claimOthers, [.textArray(names.sorted()), .int32(Int32(clamping: limit)), .text(worker)])
+            PostgresStatement(PostgresTaskSQL.claimOthers, [.textArray(names.sorted()), .int32(Int32(clamping: limit)), .text(worker)])
         }
+        let rows = try await client.pipeline([PostgresStatement(PostgresTaskSQL.claimPlan), claim])[1]
         let claimed = (0..<rows.count).map { row in
             ClaimedTask(
                 id: rows.int64(row, 0) ?? 0, kind: rows.string(row, 1) ?? "", queue: rows.string(row, 2) ?? "",
@@ -199,8 +200,8 @@ package final class PostgresTaskStore: TaskStore {
 
     package func deleteFinished(completedBefore: Int64, othersBefore: Int64, limit: Int) async throws -> Int {
         try await untilReady()
-        let rows = try await client.query(PostgresTaskSQL.deleteFinished, [
-            .timestamp(milliseconds: completedBefore), .timestamp(milliseconds: othersBefore), .int64(Int64(limit)),
+        let rows = try await client.query(PostgresTaskSQL.deleteFinished(limit: limit), [
+            .timestamp(milliseconds: completedBefore), .timestamp(milliseconds: othersBefore),
         ])
         return rows.affectedRows
     }
