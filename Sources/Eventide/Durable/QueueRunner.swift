@@ -229,10 +229,16 @@ final class QueueRunner: Sendable {
         let result = TaskResult(id: task.id, attempt: task.attempt, resolution)
         owner.store.resolve([result]) { [self] error in
             guard let error else { return }
-            owner.logger.error("durable tasks: storing a result failed; will try again", metadata: [
+            // One line per outage, not one per task: the rest join the first, and the poll
+            // that stores them says how many.
+            let first = state.withLock { state in
+                defer { state.unsaved.append(result) }
+                return state.unsaved.isEmpty
+            }
+            guard first else { return }
+            owner.logger.error("durable tasks: storing results failed; will try again at each poll", metadata: [
                 "task-id": "\(task.id)", "error": "\(error)",
             ])
-            state.withLock { $0.unsaved.append(result) }
         }
         let (run, wake, next) = state.withLock { state in
             let run = state.running.removeValue(forKey: task.id)

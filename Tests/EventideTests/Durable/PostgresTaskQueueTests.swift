@@ -2,6 +2,7 @@ import Eventide
 import EventidePostgres
 import EventideTesting
 import Foundation
+import Logging
 import Testing
 
 /// A fleet on one PostgreSQL database, in one test process: a web queue that only stores
@@ -16,6 +17,16 @@ import Testing
     }
 
     static let sent = Watched<[String]>([])
+
+    /// Ends a moment after it starts (shutdown waits for it).
+    struct Brief: DurableTask {
+        static let name = "brief"
+        var tag: String
+        func run(_ context: DurableTaskContext) async throws {
+            PostgresTaskQueueTests.sent.update { $0.append(tag) }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+    }
 
     static func queue(_ url: String, workers: TaskQueue.Workers) throws -> TaskQueue {
         try TaskQueue(
@@ -85,5 +96,35 @@ import Testing
         try await queue.resume(queue: "default")
         #expect(await Self.sent.wait(timeout: 4) { $0.contains("\(email) attempt 1") })
         await queue.shutdown()
+    }
+
+    @Test func runsThatEndDuringShutdownHaveTheirResultsStoredBeforeTheWorkerLeaves() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let settings = PostgresStoreSettings(heartbeatInterval: .milliseconds(200), heartbeatTimeout: .seconds(2))
+        let worker = try TaskQueue(
+            store: .postgres(url, settings: settings), tasks: [Brief.self], workers: .local(concurrency: 40),
+            configuration: TaskQueue.Configuration(shutdownTimeout: .seconds(5)))
+        worker.start()
+        let tag = "brief-\(UUID().uuidString.prefix(8))"
+        _ = try await worker.enqueue((0..<40).map { _ in Brief(tag: tag) as any DurableTask })
+        #expect(await Self.sent.wait(timeout: 10) { $0.filter { $0 == tag }.count == 40 })
+        // Every run is under way; another session holds their rows for a second, so their
+        // results queue up in the store as the runs end, inside the shutdown timeout. The
+        // store must not close before they are stored.
+        let blocker = try PostgresClient(try PostgresConnectionString(url), size: 1, logger: Logger(label: "test-blocker"))
+        let holding = Task {
+            try await blocker.withTransaction { transaction in
+                _ = try await transaction.query("SELECT id FROM eventide_tasks FOR UPDATE")
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        #expect(await worker.shutdown() == 0)
+        try await holding.value
+        await blocker.close()
+        let reader = try TaskQueue(store: .postgres(url, settings: settings), tasks: [Brief.self], workers: .none)
+        let counts = try await reader.counts()
+        #expect(counts["default"]?[.completed] == 40)
+        #expect(counts["default"]?[.running] == nil)
+        await reader.shutdown()
     }
 }

@@ -19,6 +19,7 @@ final class PostgresBatcher<Job> {
     private let fail: (_ batch: [Job], _ error: any Error) -> Void
     private var waiting: [Job] = []
     private var inFlight = 0
+    private var idleWaiters: [() -> Void] = []
     /// Whether batches may go out (false until the store is ready).
     var isOpen = false {
         didSet { if isOpen { flush() } }
@@ -50,9 +51,24 @@ final class PostgresBatcher<Job> {
         let jobs = waiting
         waiting = []
         if !jobs.isEmpty { fail(jobs, error) }
+        callIdleWaiters()
+    }
+
+    /// Calls `idle` once no job waits and no batch is in flight (at once, if so).
+    func whenIdle(_ idle: @escaping () -> Void) {
+        idleWaiters.append(idle)
+        callIdleWaiters()
+    }
+
+    private func callIdleWaiters() {
+        guard waiting.isEmpty, inFlight == 0, !idleWaiters.isEmpty else { return }
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter() }
     }
 
     private func flush() {
+        defer { callIdleWaiters() }
         while isOpen, inFlight < maxInFlight, !waiting.isEmpty {
             let batch = takeBatch()
             inFlight += 1

@@ -48,6 +48,28 @@ final class PostgresTaskCore {
             fail: { jobs, error in for job in jobs { job.completion(error) } })
     }
 
+    /// Calls `done` once neither group commit has a job waiting or in flight (the last
+    /// results of a worker that is stopping reach the database before it leaves the
+    /// fleet), or after `limit` (jobs that cannot go out: the store never became ready).
+    func whenDrained(within limit: Duration, _ done: @escaping () -> Void) {
+        let timer = LoopTimer(loop: client.loop)
+        var remaining = 2
+        var finished = false
+        let finish = {
+            guard !finished else { return }
+            finished = true
+            timer.close()
+            done()
+        }
+        let oneDrained = {
+            remaining -= 1
+            if remaining == 0 { finish() }
+        }
+        timer.start(afterMilliseconds: UInt64(limit.wholeMilliseconds)) { finish() }
+        enqueues.whenIdle(oneDrained)
+        results.whenIdle(oneDrained)
+    }
+
     // MARK: Storing tasks
 
     func enqueue(_ rows: [NewDurableTask], completion: @escaping EnqueueCompletion) {

@@ -212,12 +212,19 @@ package final class PostgresTaskStore: TaskStore {
         return try await PostgresPeriodicTasks.enqueueDue(schedules, client: client, now: now())
     }
 
+    /// How long `close` waits for the results and tasks still being stored.
+    static let drainLimit: Duration = .seconds(5)
+
     package func close() async {
         let first = closed.withLock { closed in
             defer { closed = true }
             return !closed
         }
         guard first else { return }
+        await withCheckedContinuation { (drained: CheckedContinuation<Void, Never>) in
+            let accepted = client.loop.execute { [core] in core.value.whenDrained(within: Self.drainLimit) { drained.resume() } }
+            if !accepted { drained.resume() }
+        }
         await fleet.leave()
         await client.close()
     }
