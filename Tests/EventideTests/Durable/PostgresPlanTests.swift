@@ -2,9 +2,11 @@
 import EventidePostgres
 import Testing
 
-/// The store's hot statements keep their plan whatever the table's statistics say: here
-/// a backlog arrives before the table was ever analyzed (a new deployment's first burst,
-/// before autovacuum's first look), the case that made every claim sort the whole backlog.
+/// The store's hot statements stay cheap: they keep their plan whatever the table's
+/// statistics say (here a backlog arrives before the table was ever analyzed, a new
+/// deployment's first burst before autovacuum's first look, the case that made every
+/// claim sort the whole backlog), and the coordinator vacuums away the dead rows claims
+/// would otherwise walk.
 @Suite struct PostgresPlanTests {
     /// A store (one connection, so every statement shares a session) holding `backlog`
     /// due tasks in a table never analyzed (autovacuum kept off it, for a test that
@@ -57,5 +59,28 @@ import Testing
         #expect(complete.contains(#""Index Name": "eventide_tasks_pkey""#))
         #expect(!complete.contains("eventide_tasks_running"))
         await store.close()
+    }
+
+    @Test func theCoordinatorVacuumsTheTasksTableOnceDeadRowsPassTheThreshold() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        func vacuums(_ store: PostgresTaskStore) async throws -> Int64 {
+            try await store.client.query("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'eventide_tasks'").int64(0, 0) ?? 0
+        }
+        for threshold in [nil, 200] as [Int?] {
+            let settings = PostgresStoreSettings(heartbeatInterval: .milliseconds(200), heartbeatTimeout: .seconds(1), vacuumThreshold: threshold)
+            let store = try await PostgresTaskStoreTests.store(url, worker: "v", settings: settings)
+            let before = try await vacuums(store)
+            // 300 tasks claimed and completed: 600 dead rows.
+            _ = try await store.enqueue((0..<300).map { _ in PostgresTaskStoreTests.row() })
+            let claimed = try await store.claim(.named("default"), limit: 300, worker: "v")
+            try await store.resolve(claimed.map { TaskResult(id: $0.id, attempt: $0.attempt, .completed) })
+            var vacuumed = false
+            for _ in 0..<(threshold == nil ? 15 : 50) where !vacuumed {
+                try await Task.sleep(for: .milliseconds(100))
+                vacuumed = try await vacuums(store) > before
+            }
+            #expect(vacuumed == (threshold != nil), "threshold \(String(describing: threshold))")
+            await store.close()
+        }
     }
 }

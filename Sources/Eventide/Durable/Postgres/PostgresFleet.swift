@@ -25,12 +25,14 @@ final class PostgresFleet: Sendable {
     /// pool never delays them.
     private let listener = Locked<LoopBound<PostgresListener>?>(nil)
     private let leaving = Locked(false)
+    private let vacuum: PostgresVacuum?
 
     init(client: PostgresClient, shared: PostgresStoreShared, settings: PostgresStoreSettings, logger: Logger) {
         self.client = client
         self.shared = shared
         self.settings = settings
         self.logger = logger
+        vacuum = settings.vacuumThreshold.map { PostgresVacuum(client: client, threshold: $0, logger: logger) }
     }
 
     /// Registers this process, reads the server's clock and starts listening (once),
@@ -63,7 +65,8 @@ final class PostgresFleet: Sendable {
         await listening.wait(timeout: settings.connectTimeout)
     }
 
-    /// Beats until `leave`: heartbeat and clock, the coordinator's lease, and its rescue.
+    /// Beats until `leave`: heartbeat and clock, the coordinator's lease, its rescue and
+    /// its VACUUM.
     ///
     /// After a beat fails, this process does not rescue for `heartbeatTimeout`: whatever
     /// kept it from PostgreSQL may have kept the others too, and they need a beat of
@@ -80,6 +83,7 @@ final class PostgresFleet: Sendable {
                         metadata: ["worker": "\(shared.worker)"])
                 }
                 if leads, ContinuousClock.now >= quietUntil { _ = try await rescue() }
+                if leads { vacuum?.startIfDue() }
             } catch where !leaving.withLock({ $0 }) {
                 quietUntil = .now + settings.heartbeatTimeout
                 logger.warning("durable tasks: heartbeat failed", metadata: ["error": "\(error)"])

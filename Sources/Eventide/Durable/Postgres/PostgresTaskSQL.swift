@@ -169,6 +169,12 @@ enum PostgresTaskSQL {
                     AND pg_postmaster_start_time() < now() - make_interval(secs => $1)))
         RETURNING t.id, t.queue
         """
+    /// Dead rows in the tasks table, as the server's statistics last counted them.
+    static let deadRows = "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'eventide_tasks'::regclass"
+    /// Removes them and their index entries; skipped while another VACUUM (autovacuum's)
+    /// holds the table rather than waiting for it or cancelling it.
+    static let vacuum = "VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) eventide_tasks"
+
     /// Leaves the fleet: worker $1's row goes (its tasks were put back before).
     static let unregister = "DELETE FROM eventide_workers WHERE id = $1"
 
