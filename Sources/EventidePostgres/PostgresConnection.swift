@@ -57,14 +57,32 @@ public final class PostgresConnection {
     /// connection, or with a `.connectFailed`, `.timeout` or `.client` error. Call on the
     /// loop's thread.
     ///
-    /// Host names are resolved by libpq with the blocking `getaddrinfo`: give an IP
-    /// address (or a `hostaddr`) or a Unix socket directory to keep the loop unblocked.
+    /// Host names are looked up first on libuv's thread pool (`HostResolver`) and handed
+    /// to libpq as `hostaddr`, which would otherwise call the blocking `getaddrinfo` on
+    /// the loop. `timeout` counts from the end of that lookup. A `host` list mixing names
+    /// with socket directories or numeric addresses is left to libpq.
     public static func connect(
         _ string: PostgresConnectionString, on loop: EventLoop, timeout: Duration,
         _ completion: @escaping (Result<PostgresConnection, PostgresError>) -> Void
     ) {
         precondition(loop.inEventLoop, "PostgresConnection.connect must be called on the loop's thread")
-        PostgresConnection(loop: loop).start(string, timeout: timeout, completion)
+        guard let names = string.hostNamesToResolve else {
+            return PostgresConnection(loop: loop).start(string, timeout: timeout, completion)
+        }
+        var addresses = [[String]](repeating: [], count: names.count)
+        var remaining = names.count
+        for (index, name) in names.enumerated() {
+            HostResolver.resolve(name, on: loop) { result in
+                if case .success(let found) = result { addresses[index] = found }
+                remaining -= 1
+                guard remaining == 0 else { return }
+                do throws(PostgresError) {
+                    PostgresConnection(loop: loop).start(try string.resolved(addresses), timeout: timeout, completion)
+                } catch {
+                    completion(.failure(error))
+                }
+            }
+        }
     }
 
     /// Sends `statements` as one pipeline followed by one Sync: one round trip, and one

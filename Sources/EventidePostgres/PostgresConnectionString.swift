@@ -52,7 +52,17 @@ public struct PostgresConnectionString: Sendable, CustomStringConvertible {
                 merged.append((keyword, value))
             }
         }
-        return try PostgresConnectionString(merged.map { "\($0.keyword)=\(Self.quoted($0.value))" }.joined(separator: " "))
+        return try PostgresConnectionString(options: merged)
+    }
+
+    /// This string with `values` in place of what it set for those keywords.
+    func setting(_ values: [(keyword: String, value: String)]) throws(PostgresError) -> PostgresConnectionString {
+        let kept = options.filter { option in !values.contains { $0.keyword == option.keyword } }
+        return try PostgresConnectionString(options: kept + values)
+    }
+
+    private init(options: [(keyword: String, value: String)]) throws(PostgresError) {
+        try self.init(options.map { "\($0.keyword)=\(Self.quoted($0.value))" }.joined(separator: " "))
     }
 
     /// A conninfo value in single quotes, with `\` and `'` escaped.
