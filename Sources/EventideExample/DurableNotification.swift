@@ -19,6 +19,17 @@ struct DurableNotification: BlockingDurableTask {
     }
 }
 
+/// `--keep-completed`: how long finished tasks stay visible (bench and worker alike: the
+/// fleet's coordinator, whichever process it is, applies its own).
+struct RetentionOption: ParsableArguments {
+    @Option(help: "Seconds completed durable tasks are kept before retention deletes them (default: the queue's, 24 h).")
+    var keepCompleted: Int?
+
+    func apply(to configuration: inout TaskQueue.Configuration) {
+        if let keepCompleted { configuration.keepCompleted = .seconds(keepCompleted) }
+    }
+}
+
 /// `--task-store` and friends: a durable-task queue for the example's routes.
 struct TaskStoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
@@ -32,8 +43,7 @@ struct TaskStoreOptions: ParsableArguments {
     @Flag(help: "Commit with synchronous=NORMAL (survives a process crash, not a power cut) instead of FULL.")
     var relaxedDurability = false
 
-    @Option(help: "Seconds completed durable tasks are kept before retention deletes them (default: the queue's, 24 h).")
-    var keepCompleted: Int?
+    @OptionGroup var retention: RetentionOption
 
     @Option(help: "The most unfinished durable tasks the store takes before answering 503 (default: the queue's, 1,000,000).")
     var maxQueued: Int?
@@ -43,7 +53,7 @@ struct TaskStoreOptions: ParsableArguments {
         guard let taskStore else { return nil }
         DurableNotification.logPath.withLock { $0 = workdir.path("log.txt") }
         var configuration = TaskQueue.Configuration()
-        if let keepCompleted { configuration.keepCompleted = .seconds(keepCompleted) }
+        retention.apply(to: &configuration)
         if let maxQueued { configuration.maxQueued = maxQueued }
         return try TaskQueue(
             store: Self.store(taskStore, workdir: workdir, durability: relaxedDurability ? .normal : .full),

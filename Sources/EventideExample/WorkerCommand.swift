@@ -29,6 +29,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Tasks run at once for the queues --queues does not name (default 100; 0 with --queues).")
     var concurrency: Int?
 
+    @OptionGroup var retention: RetentionOption
+
     @Option(help: "The log level.")
     var logLevel: Logger.Level = .info
 
@@ -55,9 +57,12 @@ struct WorkerCommand: AsyncParsableCommand {
         logger.logLevel = logLevel
         DurableNotification.logPath.withLock { $0 = workdir.path("log.txt") }
         let named = try parsedQueues()
+        var configuration = TaskQueue.Configuration()
+        retention.apply(to: &configuration)
         let queue = try TaskQueue(
             store: TaskStoreOptions.store(store, workdir: workdir), tasks: exampleDurableTasks,
-            workers: .local(concurrency: concurrency ?? (named.isEmpty ? 100 : 0), queues: named), logger: logger)
+            workers: .local(concurrency: concurrency ?? (named.isEmpty ? 100 : 0), queues: named), configuration: configuration,
+            logger: logger)
         queue.start()
         logger.info("worker running", metadata: ["queues": "\(queues ?? "all")"])
         let signal = await StopSignal.next()

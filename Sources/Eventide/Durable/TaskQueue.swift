@@ -157,8 +157,10 @@ public final class TaskQueue: Sendable {
         case .sqlite(let path, let durability):
             self.store = try SQLiteTaskStore(path: path, durability: durability == .full ? .full : .normal, maxQueued: configuration.maxQueued)
         case .postgres(let connection, let settings):
+            let runsTasks = if case .none = workers { false } else { true }
             self.store = try PostgresTaskStore(
-                connection: connection, settings: settings, worker: workerID, maxQueued: configuration.maxQueued, logger: logger)
+                connection: connection, settings: settings, worker: workerID, maxQueued: configuration.maxQueued,
+                coordinates: runsTasks, logger: logger)
         }
         var kinds: [String: any DurableTask.Type] = [:]
         for type in tasks { kinds[type.name] = type }

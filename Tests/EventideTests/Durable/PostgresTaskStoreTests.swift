@@ -141,6 +141,22 @@ import Testing
         await other.close()
     }
 
+    @Test func aProcessThatOnlyStoresTasksNeverCoordinates() async throws {
+        let url = try await PostgresTestDatabase.fresh()
+        let settings = PostgresStoreSettings(heartbeatInterval: .milliseconds(200), heartbeatTimeout: .seconds(1))
+        // First in, so it would win the lease if it competed.
+        let web = try PostgresTaskStore(connection: url, settings: settings, worker: "web", maxQueued: nil, coordinates: false, logger: Self.logger)
+        _ = try await web.counts()
+        try await Task.sleep(for: .milliseconds(500))
+        let worker = try await Self.store(url, worker: "worker", settings: settings)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !worker.isCoordinator, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(worker.isCoordinator)
+        #expect(!web.isCoordinator)
+        await worker.close()
+        await web.close()
+    }
+
     @Test func anExpiredLeasePassesToAnotherProcessWithoutItsHolderResigning() async throws {
         let url = try await PostgresTestDatabase.fresh()
         let store = try await Self.store(url, worker: "live")

@@ -5,8 +5,9 @@ import Logging
 
 /// This process as a member of the fleet sharing a PostgreSQL store: it registers in
 /// `eventide_workers`, tells the fleet it is alive every `heartbeatInterval`, listens for
-/// tasks stored by others, and competes for the coordinator's lease. The coordinator
-/// makes the tasks of members silent for `heartbeatTimeout` available again.
+/// tasks stored by others, and (if it runs tasks) competes for the coordinator's lease.
+/// The coordinator makes the tasks of members silent for `heartbeatTimeout` available
+/// again.
 ///
 /// The lease is a row (`eventide_coordinator`) its holder renews with each heartbeat and
 /// anyone may take once it has expired: unlike a session's advisory lock, it passes on
@@ -26,9 +27,12 @@ final class PostgresFleet: Sendable {
     private let listener = Locked<LoopBound<PostgresListener>?>(nil)
     private let leaving = Locked(false)
     private let vacuum: PostgresVacuum?
+    /// Whether this process competes for the lease (it runs tasks).
+    private let coordinates: Bool
 
-    init(client: PostgresClient, shared: PostgresStoreShared, settings: PostgresStoreSettings, logger: Logger) {
+    init(client: PostgresClient, shared: PostgresStoreShared, settings: PostgresStoreSettings, coordinates: Bool, logger: Logger) {
         self.client = client
+        self.coordinates = coordinates
         self.shared = shared
         self.settings = settings
         self.logger = logger
@@ -76,7 +80,7 @@ final class PostgresFleet: Sendable {
         while !leaving.withLock({ $0 }) {
             do {
                 try await beat()
-                let leads = try await lease()
+                let leads = coordinates ? try await lease() : false
                 if leads != shared.isCoordinator {
                     shared.isCoordinator = leads
                     logger.info(leads ? "durable tasks: this process coordinates the fleet" : "durable tasks: this process no longer coordinates the fleet",

@@ -31,9 +31,14 @@ package final class PostgresTaskStore: TaskStore {
     /// Connects in the background: calls made before the store is ready wait for it, or
     /// fail at once while the server cannot be reached.
     ///
+    /// `coordinates`: whether this process may become the fleet's coordinator. Only
+    /// processes that run tasks may: the coordinator's chores (periodic tasks, retention)
+    /// go through its workers, and one that only stores tasks would leave them undone.
+    ///
     /// - Throws: `PostgresError` for a malformed connection string.
     package init(
-        connection: String, settings: PostgresStoreSettings, worker: String, maxQueued: Int?, logger: Logger
+        connection: String, settings: PostgresStoreSettings, worker: String, maxQueued: Int?, coordinates: Bool = true,
+        logger: Logger
     ) throws {
         let string = try PostgresConnectionString(connection).addingDefaults(Self.connectionDefaults)
         let client = try PostgresClient(string, size: max(1, settings.connections), connectTimeout: settings.connectTimeout, logger: logger)
@@ -44,7 +49,7 @@ package final class PostgresTaskStore: TaskStore {
         self.core = try client.loop.submitAndWait {
             LoopBound(PostgresTaskCore(client: client, shared: shared, logger: logger), loop: client.loop)
         }
-        self.fleet = PostgresFleet(client: client, shared: shared, settings: settings, logger: logger)
+        self.fleet = PostgresFleet(client: client, shared: shared, settings: settings, coordinates: coordinates, logger: logger)
         Task { await prepare(settings: settings) }
     }
 
