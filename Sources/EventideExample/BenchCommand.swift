@@ -9,7 +9,7 @@ import Glibc
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Serve the benchmark routes: /plaintext, /json, /send-notification/{email}, /slow/{ms}, "
+        abstract: "Serve the benchmark routes: /plaintext, /json, /send-notification/{email}, /slow/{ms}, POST /items, "
             + "and with --task-store /durable-notification/{email} and /durable-failing/{name}."
     )
 
@@ -28,7 +28,8 @@ struct BenchCommand: ParsableCommand {
 /// The benchmark routes, shared by `bench` and `embedded-host`.
 enum BenchRoutes {
     /// `GET /plaintext`, `GET /json`, `POST /send-notification/{email}` (a blocking task
-    /// appends to `log.txt` in the work directory) and `POST /slow/{ms}` (`slow.txt`).
+    /// appends to `log.txt` in the work directory), `POST /slow/{ms}` (`slow.txt`) and
+    /// `POST /items` (a JSON item back with 201, or the 422 of a body that does not fit).
     static func make(workdir: WorkdirOption) -> Router {
         let logPath = workdir.path("log.txt")
         let slowPath = workdir.path("slow.txt")
@@ -48,6 +49,7 @@ enum BenchRoutes {
             try tasks.add(slowTask, slowPath, milliseconds, name: "slow_task")
             return try Response.json(Message(message: "accepted"), status: .accepted)
         }
+        router.sync.post("/items") { request, _ in try Response.json(request.decode(Item.self), status: .created) }
         return router
     }
 }
@@ -61,6 +63,12 @@ enum BenchRoutes {
 @Sendable func slowTask(_ path: String, _ milliseconds: Int) throws {
     usleep(useconds_t(milliseconds * 1000))
     try LogFile.append("slept \(milliseconds) ms\n", to: path)
+}
+
+/// `POST /items`'s body and answer.
+struct Item: Codable {
+    var name: String
+    var price: Double
 }
 
 /// `{"message": ...}` bodies.

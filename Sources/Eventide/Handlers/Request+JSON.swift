@@ -5,8 +5,9 @@ import Foundation
 #endif
 
 extension Request {
-    /// Decodes the body as JSON. A body that does not decode throws an `HTTPError` with
-    /// status 400 (or 415 when `Content-Type` is present and not JSON).
+    /// Decodes the body as JSON. A body that is not JSON, or does not decode to `T` (a
+    /// field missing, a value of the wrong type), throws a `ValidationError` (422, naming
+    /// the field and the reason); a `Content-Type` present and not JSON, an `HTTPError` 415.
     public func decode<T: Decodable>(_ type: T.Type = T.self, using decoder: JSONDecoder = JSONDecoder()) throws -> T {
         if let contentType = parsedHead.headers.first(name: "Content-Type"), !Self.isJSON(contentType) {
             throw HTTPError(.unsupportedMediaType, "expected Content-Type: application/json")
@@ -14,7 +15,7 @@ extension Request {
         do {
             return try decoder.decode(T.self, from: Data(body))
         } catch {
-            throw HTTPError(.badRequest, "invalid JSON body: \(error)")
+            throw ValidationError(decodingBody: error, bodyIsEmpty: body.isEmpty)
         }
     }
 

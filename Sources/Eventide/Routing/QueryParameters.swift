@@ -70,6 +70,15 @@ public struct QueryParameters: Sendable, Sequence {
         self[name].flatMap(T.init)
     }
 
+    /// The first value for `name` converted with `T(_:)`, throwing a `ValidationError`
+    /// (422, `loc` ["query", name]) when it is missing or does not convert.
+    public func require<T: LosslessStringConvertible>(_ name: String, as type: T.Type = T.self) throws(ValidationError) -> T {
+        guard let value = self[name], let converted = T(value) else {
+            throw ValidationError.parameter(name, in: "query", value: self[name], as: type)
+        }
+        return converted
+    }
+
     public func makeIterator() -> IndexingIterator<[Element]> {
         pairs.makeIterator()
     }

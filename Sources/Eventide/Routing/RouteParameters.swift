@@ -43,6 +43,15 @@ public struct RouteParameters: Sendable, Sequence {
         self[name].flatMap(T.init)
     }
 
+    /// The value of `name` converted with `T(_:)`, throwing a `ValidationError` (422,
+    /// `loc` ["path", name]) when it does not convert, or ``MissingParameterError`` when
+    /// the route's template has no such name.
+    public func require<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws -> T {
+        let value = try require(name)
+        guard let converted = T(value) else { throw ValidationError.parameter(name, in: "path", value: value, as: type) }
+        return converted
+    }
+
     public func makeIterator() -> Iterator {
         Iterator(parameters: self)
     }

@@ -28,8 +28,8 @@ public struct SynchronousRoutes {
         return self
     }
 
-    /// Registers `handler` for a JSON body decoded as `Body` (400 when it does not decode,
-    /// 415 when `Content-Type` is present and not JSON).
+    /// Registers `handler` for a JSON body decoded as `Body` (a `ValidationError`, 422,
+    /// when it does not decode; 415 when `Content-Type` is present and not JSON).
     @discardableResult
     public func on<Body: Decodable & SendableMetatype, R: ResponseConvertible>(
         _ method: HTTPRequest.Method, _ path: String, body: Body.Type, _ handler: @escaping SyncBodyRouteHandler<Body, R>

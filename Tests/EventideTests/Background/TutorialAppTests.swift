@@ -85,5 +85,24 @@ extension ExampleProcessSuites {
             #expect(app.file("slow.txt").split(separator: "\n").count == 1)
             #expect(app.file("log.txt") == "notification for c@d.e: some notification\n")
         }
+
+        @Test func benchItemsAnswers201OrTheValidationError() throws {
+            let app = try ExampleProcess(["bench"])
+            let client = try RawClient(port: app.port)
+            func post(_ body: String) throws -> TestResponse {
+                try client.send("POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                return try client.readResponse()
+            }
+            let created = try post(#"{"name":"pen","price":2.5}"#)
+            #expect(created.status == 201)
+            #expect(created.text == #"{"name":"pen","price":2.5}"#)
+            let wrong = try post(#"{"name":"pen","price":"two"}"#)
+            #expect(wrong.status == 422)
+            #expect(wrong.text == #"{"detail":[{"loc":["body","price"],"msg":"Input should be a valid number","type":"float_type"}]}"#)
+            #expect(try post(#"{"price":2}"#).text == #"{"detail":[{"loc":["body","name"],"msg":"Field required","type":"missing"}]}"#)
+            #expect(try post("{oops").status == 422)
+            app.signal(SIGTERM)
+            #expect(app.waitForExit() == 0)
+        }
     }
 }

@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test(arguments: [false, true])
-    func typedBodiesDecodeOrAnswer400(sync: Bool) async throws {
+    func typedBodiesDecodeOrAnswer422(sync: Bool) async throws {
         let journal = Journal()
         @Sendable func welcome(_ email: String) { journal.record("welcome \(email)") }
         let router = Router()
@@ -94,7 +94,8 @@ import Testing
             .post, "/signup", headers: [.contentType: "application/json"], body: Array(#"{"email":"a@b.c"}"#.utf8))
         #expect(accepted.status == .accepted)
         let malformed = try await client.execute(.post, "/signup", body: Array(#"{"mail":1}"#.utf8))
-        #expect(malformed.status == .badRequest)
+        #expect(malformed.status == .unprocessableContent)
+        #expect(String(decoding: malformed.body, as: UTF8.self) == #"{"detail":[{"loc":["body","email"],"msg":"Field required","type":"missing"}]}"#)
         let wrongType = try await client.execute(.post, "/signup", headers: [.contentType: "text/plain"], body: Array("a".utf8))
         #expect(wrongType.status == .unsupportedMediaType)
         #expect(journal.all == ["welcome a@b.c"])  // the failed requests' handlers added nothing
