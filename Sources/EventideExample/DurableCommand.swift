@@ -2,11 +2,15 @@ import ArgumentParser
 import Eventide
 import EventideUVLoop
 import Logging
+import ServiceLifecycle
 
 /// The durable-tasks tutorial: a signup whose welcome mail must go out even if the
 /// server is killed right after answering. The "mail" is a line in `mail.txt`; an
 /// address containing "flaky" fails twice first, to show the retries.
-struct DurableCommand: ParsableCommand {
+///
+/// The server and the queue run as services of a swift-service-lifecycle `ServiceGroup`,
+/// which turns SIGTERM and SIGINT into their graceful shutdown.
+struct DurableCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "durable",
         abstract: "POST /signup/{email} with a durable welcome task; GET /tasks/{id} shows its state."
@@ -50,7 +54,7 @@ struct DurableCommand: ParsableCommand {
         let errors: [String]
     }
 
-    func run() throws {
+    func run() async throws {
         SendWelcome.outbox.withLock { $0 = workdir.path("mail.txt") }
         // Retries after 1 s, then 2 s: short, so the tutorial shows them (the default
         // backoff waits 15 s or more).
@@ -75,6 +79,10 @@ struct DurableCommand: ParsableCommand {
                 id: task.id, kind: task.kind, state: task.state.rawValue, attempt: task.attempt, maxAttempts: task.maxAttempts,
                 errors: task.errors.map(\.error)))
         }
-        try options.serve(router, label: "durable") { $0.taskQueue = queue }
+        let logger = options.listen.makeLogger(label: "durable")
+        let server = try Server(router: router, configuration: options.configuration { $0.taskQueue = queue }, logger: logger)
+        let group = ServiceGroup(services: [queue, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+        try ServerOptions.exitStatus(of: await server.stopped(), logger: logger)
     }
 }

@@ -44,17 +44,26 @@ struct ServerOptions: ParsableArguments {
     /// Serves `router` until SIGINT/SIGTERM. Exits with status 1 when accepted
     /// background tasks were still unfinished at the shutdown deadline.
     func serve(_ router: Router, label: String, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        let logger = listen.makeLogger(label: label)
+        let report = try Server(router: router, configuration: configuration(configure), logger: logger).run()
+        try Self.exitStatus(of: report, logger: logger)
+    }
+
+    /// The server's configuration from these options, then `configure`.
+    func configuration(_ configure: (inout ServerConfiguration) -> Void = { _ in }) -> ServerConfiguration {
         var configuration = ServerConfiguration(host: listen.host, port: listen.port, loops: loops)
         if let shutdownTimeout { configuration.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000)) }
         configuration.backgroundTasks.threadPoolSize = poolThreads
         configuration.backgroundTasks.maxPendingTasks = maxPendingTasks
         configure(&configuration)
-        let logger = listen.makeLogger(label: label)
-        let report = try Server(router: router, configuration: configuration, logger: logger).run()
-        if !report.drainedCompletely {
-            logger.error("exiting with unfinished background tasks", metadata: ["count": "\(report.unfinishedTasks.count)"])
-            throw ExitCode(1)
-        }
+        return configuration
+    }
+
+    /// Throws exit status 1 when `report` names unfinished background tasks.
+    static func exitStatus(of report: ShutdownReport, logger: Logger) throws {
+        guard !report.drainedCompletely else { return }
+        logger.error("exiting with unfinished background tasks", metadata: ["count": "\(report.unfinishedTasks.count)"])
+        throw ExitCode(1)
     }
 }
 

@@ -46,6 +46,12 @@ extension TaskQueue {
     /// Returns how many were put back.
     @discardableResult
     public func shutdown() async -> Int {
+        await shutdown(within: configuration.shutdownTimeout)
+    }
+
+    /// `shutdown()` giving running tasks `timeout` (zero: put back at once).
+    @discardableResult
+    func shutdown(within timeout: Duration) async -> Int {
         let first = shutDown.withLock { done in
             defer { done = true }
             return !done
@@ -55,7 +61,7 @@ extension TaskQueue {
         let taken = all.reduce(0) { $0 + $1.taken }
         var putBack = 0
         await withTaskGroup(of: Int.self) { group in
-            for runner in all { group.addTask { await runner.stop(within: self.configuration.shutdownTimeout) } }
+            for runner in all { group.addTask { await runner.stop(within: timeout) } }
             for await count in group { putBack += count }
         }
         runners.withLock { $0 = [:] }

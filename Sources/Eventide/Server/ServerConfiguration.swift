@@ -32,8 +32,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a connection closed by the server keeps discarding the peer's input so
     /// the final response is not lost to a TCP reset. Default 2 s.
     public var lingerTimeout: Duration
-    /// Whether `Server.run()` handles SIGINT/SIGTERM: the first starts a graceful
-    /// shutdown, a second exits at once. Default true.
+    /// Whether the blocking `Server.run()` handles SIGINT/SIGTERM: the first starts a
+    /// graceful shutdown, a second exits at once. Default true. The `Service` `run()`
+    /// leaves signals to its `ServiceGroup`, and `start()` to the caller.
     public var handlesSignals: Bool
     /// The `Server` response header, or nil to send none. Default nil.
     public var serverName: String?

@@ -170,17 +170,25 @@ package final class ServerCore {
         let deadline = LoopTimer(loop: loop)
         deadline.start(afterMilliseconds: configuration.shutdownTimeout.wholeMilliseconds) { [unowned self] in
             logger.warning("shutdown deadline passed", metadata: ["connections": "\(connections.count)", "handlers": "\(runningTasks)"])
-            for connection in Array(connections.values) { connection.forceClose() }
-            let unfinished = tasks.cancelAtDeadline()
-            if !unfinished.isEmpty {
-                logger.error("background tasks did not finish before the deadline", metadata: [
-                    "count": "\(unfinished.count)", "tasks": "\(unfinished.joined(separator: ", "))",
-                ])
-            }
-            finish(unfinished: unfinished)
+            endShutdownNow()
         }
         shutdownDeadline = deadline
         finishShutdownIfDone()
+    }
+
+    /// What the shutdown deadline does, at once: closes every connection and cancels the
+    /// unfinished tasks, logging their names (the server's task was cancelled).
+    package func endShutdownNow() {
+        beginShutdown()
+        guard !stopped else { return }
+        for connection in Array(connections.values) { connection.forceClose() }
+        let unfinished = tasks.cancelAtDeadline()
+        if !unfinished.isEmpty {
+            logger.error("background tasks did not finish before the deadline", metadata: [
+                "count": "\(unfinished.count)", "tasks": "\(unfinished.joined(separator: ", "))",
+            ])
+        }
+        finish(unfinished: unfinished)
     }
 
     private func finishShutdownIfDone() {
