@@ -1,3 +1,4 @@
+import EventideUVLoop
 import ServiceLifecycle
 
 extension Server: Service {
@@ -18,6 +19,7 @@ extension Server: Service {
     /// ```
     public func run() async throws {
         try start()
+        let cancelled = Locked(false)
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 _ = await stopped()
@@ -25,8 +27,12 @@ extension Server: Service {
                 self.shutdown()
             }
         } onCancel: {
+            cancelled.withLock { $0 = true }
             self.shutdownNow()
         }
+        // Cancelled: the queue's running tasks go back at once too, rather than getting
+        // its shutdown timeout inside `stop()`.
+        if cancelled.withLock({ $0 }), managesTaskQueue { await configuration.taskQueue?.shutdown(within: .zero) }
         _ = try await stop()
     }
 

@@ -31,7 +31,7 @@ public final class Server: Sendable {
     let taskObserver: TaskObserver?
     /// Whether this server starts and stops `configuration.taskQueue`'s workers (a
     /// `TestClient` leaves that to its test).
-    private let managesTaskQueue: Bool
+    let managesTaskQueue: Bool
     let state = Locked(State())
 
     struct State {
