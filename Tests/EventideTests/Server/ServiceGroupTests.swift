@@ -16,6 +16,16 @@ import Testing
 
     static let notes = Watched<[String]>([])
 
+    /// Runs 20 s unless cancelled.
+    struct Long: DurableTask {
+        static let name = "long"
+        var text: String
+        func run(_ context: DurableTaskContext) async throws {
+            ServiceGroupTests.notes.update { $0.append(text) }
+            try await Task.sleep(for: .seconds(20))
+        }
+    }
+
     /// A group of `services` running in a task of its own, and the server once it listens.
     static func running(_ server: Server, _ services: [any Service]) async throws -> (ServiceGroup, Task<Void, any Error>) {
         let group = ServiceGroup(services: services, logger: TestServer.quietLogger)
@@ -87,5 +97,26 @@ import Testing
         #expect(ContinuousClock.now - cancelled < .seconds(5))  // not the 30 s shutdown timeout, nor the task's 20 s
         let report = await server.stopped()
         #expect(report.unfinishedTasks == ["sleepy"])
+    }
+
+    @Test func cancellationPutsRunningDurableTasksBackAtOnce() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-group-\(UUID()).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let queue = try TaskQueue(store: .sqlite(path: path), tasks: [Long.self], logger: TestServer.quietLogger)
+        let server = try Server(
+            router: Router(), configuration: ServerConfiguration(host: "127.0.0.1", port: 0, handlesSignals: false, taskQueue: queue),
+            logger: TestServer.quietLogger)
+        let (_, run) = try await Self.running(server, [queue, server])
+        let text = "long-\(UUID().uuidString.prefix(8))"
+        let receipt = try await queue.enqueue(Long(text: text))
+        #expect(await Self.notes.wait(timeout: 30) { $0.contains(text) })
+        let cancelled = ContinuousClock.now
+        run.cancel()
+        _ = try? await run.value
+        #expect(ContinuousClock.now - cancelled < .seconds(5))  // not the queue's 25 s shutdown timeout
+        let reader = try TaskQueue(store: .sqlite(path: path), tasks: [Long.self], workers: .none)
+        let record = try #require(try await reader.task(id: receipt.id))
+        #expect(record.state == .available && record.attempt == 0)  // back in the queue, unspent
+        await reader.shutdown()
     }
 }
