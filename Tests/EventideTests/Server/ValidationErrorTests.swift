@@ -29,7 +29,8 @@ import Testing
     }
 
     @Test func aBodyThatDoesNotFitNamesTheFieldAndTheReason() throws {
-        let server = try TestServer(Self.router())
+        let recorder = LogRecorder()
+        let server = try TestServer(Self.router(), logger: recorder.logger())
         defer { #expect(throws: Never.self) { try server.stop() } }
         let client = try server.client()
         let cases: [(String, String, String)] = [
@@ -51,6 +52,11 @@ import Testing
             #expect(response.headers["content-type"] == "application/json")
             #expect(response.text == expected)
         }
+        // One line each, at info level: the client's mistake, not the server's.
+        let logged = recorder.records.filter { $0.message == "request not valid" }
+        #expect(logged.count == cases.count)
+        #expect(logged.allSatisfy { $0.level == .info })
+        #expect(logged.first?.metadata["error"] == "body.price: Field required")
         let created = try Self.post(client, "/items", #"{"name":"pen","price":1.5}"#)
         #expect(created.status == 201)
         #expect(created.text == #"{"name":"pen","price":1.5}"#)
