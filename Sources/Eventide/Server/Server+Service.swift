@@ -38,12 +38,6 @@ extension Server: Service {
 
     /// Ends every loop's shutdown at once (the deadline's work, now).
     func shutdownNow() {
-        let cores = state.withLock { state in
-            state.shuttingDown = true
-            return state.cores
-        }
-        for core in cores {
-            core.loop.execute { core.value.endShutdownNow() }
-        }
+        onEveryCoreShuttingDown { $0.endShutdownNow() }
     }
 }

@@ -143,12 +143,17 @@ public final class Server: Sendable {
     /// Begins a graceful shutdown on every loop. Safe from any thread; repeated calls
     /// are harmless.
     public func shutdown() {
+        onEveryCoreShuttingDown { $0.beginShutdown() }
+    }
+
+    /// Marks the server shutting down and runs `step` on every core, on its loop.
+    func onEveryCoreShuttingDown(_ step: @escaping @Sendable (ServerCore) -> Void) {
         let cores = state.withLock { state in
             state.shuttingDown = true
             return state.cores
         }
         for core in cores {
-            core.loop.execute { core.value.beginShutdown() }
+            core.loop.execute { step(core.value) }
         }
     }
 
