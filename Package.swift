@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "EventideHTTP1", targets: ["EventideHTTP1"]),
         // The PostgreSQL client driven on a libuv loop, usable on its own.
         .library(name: "EventidePostgres", targets: ["EventidePostgres"]),
+        // Eventide's metrics in Prometheus' text format (swift-prometheus), with help texts.
+        .library(name: "EventidePrometheus", targets: ["EventidePrometheus"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
@@ -22,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Debian's libuv1-dev, found with pkg-config. Only EventideUVLoop imports it.
@@ -70,6 +73,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A swift-metrics factory for swift-prometheus that gives Eventide's metrics their
+        // help texts and buckets, and the `GET /metrics` route.
+        .target(
+            name: "EventidePrometheus",
+            dependencies: [
+                "Eventide",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         // Test support for users' own tests: in-process requests, three task modes.
         .target(
             name: "EventideTesting",
@@ -82,7 +95,9 @@ let package = Package(
         .executableTarget(
             name: "EventideExample",
             dependencies: [
-                "Eventide",
+                "Eventide", "EventidePrometheus",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 // Only for `Locked` (see its doc comment): your own code would use Mutex.
                 "EventideUVLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -106,6 +121,7 @@ let package = Package(
             name: "EventideTests",
             dependencies: [
                 "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
+                "EventidePrometheus", .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 // A recording MetricsFactory for DurableTaskMetricsTests.

@@ -80,9 +80,11 @@ struct DurableCommand: AsyncParsableCommand {
                 errors: task.errors.map(\.error)))
         }
         let logger = options.listen.makeLogger(label: "durable")
+        let metricsServer = try options.startMetricsServer(beside: router, logger: logger)
         let server = try Server(router: router, configuration: options.configuration { $0.taskQueue = queue }, logger: logger)
         let group = ServiceGroup(services: [queue, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+        _ = try await metricsServer?.stop()
         try ServerOptions.exitStatus(of: await server.stopped(), logger: logger)
     }
 }

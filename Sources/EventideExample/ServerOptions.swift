@@ -41,17 +41,33 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("max-pending-tasks"), help: "Background tasks accepted and unfinished before new ones get 503.")
     var maxPendingTasks = 10_000
 
+    @OptionGroup var metrics: MetricsOptions
+
     /// Serves `router` until SIGINT/SIGTERM. Exits with status 1 when accepted
     /// background tasks were still unfinished at the shutdown deadline.
     func serve(_ router: Router, label: String, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         let logger = listen.makeLogger(label: label)
+        let metricsServer = try startMetricsServer(beside: router, logger: logger)
         let report = try Server(router: router, configuration: configuration(configure), logger: logger).run()
+        metricsServer?.shutdown()
+        _ = try metricsServer?.wait()
         try Self.exitStatus(of: report, logger: logger)
+    }
+
+    /// With `--metrics`, starts the server of `GET /metrics` on its own port and returns
+    /// it (nil when off, or on the app's port: `router` then has the route). Call before
+    /// making the app's server and queue: it bootstraps swift-metrics.
+    func startMetricsServer(beside router: Router, logger: Logger) throws -> Server? {
+        guard let server = try metrics.metricsServer(beside: router, host: listen.host, logger: logger) else { return nil }
+        try server.start()
+        logger.info("metrics served at /metrics", metadata: ["metrics-port": "\(server.port ?? 0)"])
+        return server
     }
 
     /// The server's configuration from these options, then `configure`.
     func configuration(_ configure: (inout ServerConfiguration) -> Void = { _ in }) -> ServerConfiguration {
         var configuration = ServerConfiguration(host: listen.host, port: listen.port, loops: loops)
+        if metrics.metrics { configuration.metrics = .global }
         if let shutdownTimeout { configuration.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000)) }
         configuration.backgroundTasks.threadPoolSize = poolThreads
         configuration.backgroundTasks.maxPendingTasks = maxPendingTasks

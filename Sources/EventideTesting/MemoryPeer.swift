@@ -15,16 +15,19 @@ final class MemoryServer: Sendable {
     let service: BackgroundTaskLifecycle.Shared
 
     init(router: Router, configuration: ServerConfiguration, logger: Logger, observer: @escaping TaskObserver) throws {
-        let routes = try router.freeze()
+        let metrics = ServerMetrics(configuration.metrics)
+        let routes = try router.freeze(metrics: metrics)
         let service = BackgroundTaskLifecycle.Shared(
-            configuration: configuration.backgroundTasks, logger: logger, taskQueue: configuration.taskQueue)
+            configuration: configuration.backgroundTasks, logger: logger, taskQueue: configuration.taskQueue,
+            metricsFactory: metrics?.factory)
         let thread = try EventLoopThread()
         let loop = thread.loop
         self.thread = thread
         self.service = service
         (core, clock) = try loop.submitAndWait {
             let core = ServerCore(
-                loop: loop, loopIndex: 0, configuration: configuration, routes: routes, backgroundTasks: service, logger: logger)
+                loop: loop, loopIndex: 0, configuration: configuration, routes: routes, backgroundTasks: service, logger: logger,
+                metrics: metrics)
             core.tasks.observer = observer
             return (LoopBound(core, loop: loop), LoopBound(MemoryClock(), loop: loop))
         }

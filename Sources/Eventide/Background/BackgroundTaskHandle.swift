@@ -36,6 +36,8 @@ public final class BackgroundTaskHandle: Sendable, CustomStringConvertible {
     public let id: UInt64
     /// The task's name.
     public let name: String
+    /// When `add` accepted it (`EventLoop.monotonicNanoseconds`), for the wait metric.
+    let addedAt = EventLoop.monotonicNanoseconds
     /// The state's kind (`Kind`), plus `hasWaiters` once `completion()` registered one.
     private let word = Atomic<UInt8>(Kind.pending)
     /// The error's description of a `.failed` state (locked only by a failed task and by

@@ -1,6 +1,7 @@
 import EventideHTTP1
 import EventideUVLoop
 import Logging
+import Metrics
 import Synchronization
 
 extension BackgroundTaskLifecycle {
@@ -10,13 +11,18 @@ extension BackgroundTaskLifecycle {
         let configuration: BackgroundTaskConfiguration
         /// Where `tasks.add(durable:)` stores its tasks (nil: durable tasks refused).
         package let taskQueue: TaskQueue?
-        package let counters = BackgroundTaskCounters()
+        package let counters: BackgroundTaskCounters
         let logger: Logger
         private let nextID = Atomic<UInt64>(0)
         private let closed = Atomic<Bool>(false)
         private let poolStorage: Locked<WorkerPool?> = Locked(nil)
 
-        package init(configuration: BackgroundTaskConfiguration, logger: Logger, taskQueue: TaskQueue? = nil) {
+        /// `metricsFactory`: where the counters' swift-metrics twins go (nil: `MetricsSystem.factory`).
+        package init(
+            configuration: BackgroundTaskConfiguration, logger: Logger, taskQueue: TaskQueue? = nil,
+            metricsFactory: (any MetricsFactory)? = nil
+        ) {
+            counters = BackgroundTaskCounters(factory: metricsFactory)
             self.configuration = configuration
             self.logger = logger
             self.taskQueue = taskQueue

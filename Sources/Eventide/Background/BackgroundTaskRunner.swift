@@ -67,8 +67,9 @@ struct BackgroundTaskRunner: Sendable {
 
     private func begin(_ task: BackgroundTask, _ handle: BackgroundTaskHandle) -> (BackgroundTaskContext, UInt64) {
         handle.markRunning()
-        service.counters.started()
-        return (BackgroundTaskContext(requestID: requestID, taskName: task.name, baseLogger: logger), EventLoop.monotonicNanoseconds)
+        let start = EventLoop.monotonicNanoseconds
+        service.counters.started(waitedNanoseconds: start &- handle.addedAt)
+        return (BackgroundTaskContext(requestID: requestID, taskName: task.name, baseLogger: logger), start)
     }
 
     /// Records the outcome. Returns true when the rest of the list must be skipped.

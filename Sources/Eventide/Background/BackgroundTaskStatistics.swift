@@ -2,8 +2,7 @@ import Metrics
 import Synchronization
 
 /// Counts of background tasks since the server started (rule 12). Also exported
-/// through swift-metrics as `eventide_background_tasks{state=...}`,
-/// `eventide_background_task_duration` and `eventide_loop_stalls`.
+/// through swift-metrics (`BackgroundTaskCounters` lists the names).
 ///
 /// Every task added ends in exactly one of succeeded, failed, skipped or cancelled, or is
 /// still unfinished: `added == succeeded + failed + skipped + cancelled + unfinished`.
@@ -44,7 +43,15 @@ public struct BackgroundTaskStatistics: Sendable, Hashable, CustomStringConverti
     }
 }
 
-/// The live counters behind `BackgroundTaskStatistics`, plus their swift-metrics twins.
+/// The live counters behind `BackgroundTaskStatistics`, plus their swift-metrics twins:
+///
+/// | Metric | Type | Dimensions |
+/// |---|---|---|
+/// | `eventide_background_tasks_total` | counter | `event`: `added`, `started`, `succeeded`, `failed`, `skipped`, `rejected`, `cancelled` |
+/// | `eventide_background_tasks_running` | gauge | |
+/// | `eventide_background_task_duration_seconds` | timer (a histogram) | |
+/// | `eventide_background_task_wait_seconds` | timer: added to started | |
+/// | `eventide_loop_stalls_total` | counter | |
 package final class BackgroundTaskCounters: Sendable {
     private let added = Atomic<Int>(0)
     private let running = Atomic<Int>(0)
@@ -54,18 +61,30 @@ package final class BackgroundTaskCounters: Sendable {
     private let rejected = Atomic<Int>(0)
     private let cancelled = Atomic<Int>(0)
     private let stalls = Atomic<Int>(0)
-    private let metrics = MetricHandles()
+    private let metrics: MetricHandles
+
+    /// Counters whose swift-metrics twins go to `factory` (nil: `MetricsSystem.factory`).
+    package init(factory: (any MetricsFactory)? = nil) {
+        metrics = MetricHandles(factory: factory ?? MetricsSystem.factory)
+    }
 
     private struct MetricHandles: Sendable {
-        let added = Counter(label: "eventide_background_tasks", dimensions: [("state", "added")])
-        let succeeded = Counter(label: "eventide_background_tasks", dimensions: [("state", "succeeded")])
-        let failed = Counter(label: "eventide_background_tasks", dimensions: [("state", "failed")])
-        let skipped = Counter(label: "eventide_background_tasks", dimensions: [("state", "skipped")])
-        let rejected = Counter(label: "eventide_background_tasks", dimensions: [("state", "rejected")])
-        let cancelled = Counter(label: "eventide_background_tasks", dimensions: [("state", "cancelled")])
-        let running = Gauge(label: "eventide_background_tasks_running")
-        let duration = Metrics.Timer(label: "eventide_background_task_duration")
-        let stalls = Counter(label: "eventide_loop_stalls")
+        let added, started, succeeded, failed, skipped, rejected, cancelled: Counter
+        let running: Gauge
+        let duration, wait: Metrics.Timer
+        let stalls: Counter
+
+        init(factory: any MetricsFactory) {
+            func tasks(_ event: String) -> Counter {
+                Counter(label: "eventide_background_tasks_total", dimensions: [("event", event)], factory: factory)
+            }
+            (added, started, succeeded, failed) = (tasks("added"), tasks("started"), tasks("succeeded"), tasks("failed"))
+            (skipped, rejected, cancelled) = (tasks("skipped"), tasks("rejected"), tasks("cancelled"))
+            running = Gauge(label: "eventide_background_tasks_running", factory: factory)
+            duration = Metrics.Timer(label: "eventide_background_task_duration_seconds", factory: factory)
+            wait = Metrics.Timer(label: "eventide_background_task_wait_seconds", factory: factory)
+            stalls = Counter(label: "eventide_loop_stalls_total", factory: factory)
+        }
     }
 
     var pending: Int {
@@ -98,9 +117,12 @@ package final class BackgroundTaskCounters: Sendable {
         added.subtract(1, ordering: .relaxed)
     }
 
-    func started() {
+    /// A task starts `waitedNanoseconds` after it was added.
+    func started(waitedNanoseconds: UInt64) {
         let now = running.add(1, ordering: .relaxed).newValue
         metrics.running.record(now)
+        metrics.started.increment()
+        metrics.wait.recordNanoseconds(Int64(clamping: waitedNanoseconds))
     }
 
     func finished(_ state: BackgroundTaskState, durationNanoseconds: UInt64) {

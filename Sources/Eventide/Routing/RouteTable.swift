@@ -5,10 +5,13 @@ package struct RouteTable: Sendable {
     /// Router-wide middleware, which also wraps the 404 and 405 answers.
     private let middleware: [any Middleware]
     private let notFound: Responder
+    /// Counts and times the 404 and 405 answers (matched routes carry their own).
+    private let metrics: ServerMetrics?
 
-    init(trie: RouteTrie<Responder>, middleware: [any Middleware]) {
+    init(trie: RouteTrie<Responder>, middleware: [any Middleware], metrics: ServerMetrics?) {
         self.trie = trie
         self.middleware = middleware
+        self.metrics = metrics
         notFound = Responder.sync { _ in throw HTTPError(.notFound) }.wrapped(in: middleware)
     }
 
@@ -21,9 +24,14 @@ package struct RouteTable: Sendable {
             return responder
         case .methodNotAllowed(let allowed):
             let allow = allowed.joined(separator: ", ")
-            return Responder.sync { _ in throw HTTPError(.methodNotAllowed, headers: [.allow: allow]) }.wrapped(in: middleware)
+            return unmatched(Responder.sync { _ in throw HTTPError(.methodNotAllowed, headers: [.allow: allow]) }.wrapped(in: middleware), request)
         case .notFound:
-            return notFound
+            return unmatched(notFound, request)
         }
+    }
+
+    private func unmatched(_ responder: Responder, _ request: Request) -> Responder {
+        guard let metrics else { return responder }
+        return responder.measured(by: metrics.unmatched(method: request.method))
     }
 }

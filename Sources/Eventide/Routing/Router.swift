@@ -46,17 +46,21 @@ public final class Router: RouteBuilder {
         RouteGroup(router: self, parent: nil, prefix: prefix)
     }
 
-    /// Builds the immutable route table.
+    /// Builds the immutable route table; with `metrics`, every route's requests are
+    /// counted and timed under its method and template.
     ///
     /// - Throws: `RouteDefinitionError` for an invalid template or two routes that
     ///   conflict.
-    package func freeze() throws -> RouteTable {
+    package func freeze(metrics: ServerMetrics? = nil) throws -> RouteTable {
         var trie = RouteTrie<Responder>()
         for definition in definitions {
             let template = try PathTemplate(definition.path)
-            let responder = definition.responder.wrapped(in: middleware + (definition.group?.middlewareChain ?? []))
+            var responder = definition.responder.wrapped(in: middleware + (definition.group?.middlewareChain ?? []))
+            if let metrics {
+                responder = responder.measured(by: metrics.route(method: definition.method.rawValue, template: definition.path))
+            }
             try trie.insert(method: definition.method.rawValue, template: template, value: responder)
         }
-        return RouteTable(trie: trie, middleware: middleware)
+        return RouteTable(trie: trie, middleware: middleware, metrics: metrics)
     }
 }

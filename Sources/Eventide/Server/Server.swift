@@ -24,6 +24,8 @@ public final class Server: Sendable {
     /// The configuration the server was created with.
     public let configuration: ServerConfiguration
     let routes: RouteTable
+    /// Request, connection and loop metrics, when `configuration.metrics` asks for them.
+    let metrics: ServerMetrics?
     let logger: Logger
     /// Admission, counters and the blocking pool, shared by every loop.
     package let backgroundTasks: BackgroundTaskLifecycle.Shared
@@ -68,10 +70,12 @@ public final class Server: Sendable {
     ) throws {
         precondition(configuration.loops >= 1, "a server needs at least one loop")
         self.configuration = configuration
-        self.routes = try router.freeze()
+        self.metrics = ServerMetrics(configuration.metrics)
+        self.routes = try router.freeze(metrics: metrics)
         self.logger = logger
         self.backgroundTasks = BackgroundTaskLifecycle.Shared(
-            configuration: configuration.backgroundTasks, logger: logger, taskQueue: configuration.taskQueue)
+            configuration: configuration.backgroundTasks, logger: logger, taskQueue: configuration.taskQueue,
+            metricsFactory: metrics?.factory)
         self.taskObserver = taskObserver
         self.managesTaskQueue = managesTaskQueue
     }
@@ -263,7 +267,7 @@ public final class Server: Sendable {
         coreConfiguration.port = port
         let core = ServerCore(
             loop: loop, loopIndex: index, configuration: coreConfiguration, routes: routes,
-            backgroundTasks: backgroundTasks, logger: logger)
+            backgroundTasks: backgroundTasks, logger: logger, metrics: metrics)
         core.tasks.observer = taskObserver
         core.onStopped = { [self] unfinished in
             if let report = coreStopped(unfinished: unfinished) {

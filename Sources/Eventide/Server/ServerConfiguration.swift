@@ -43,6 +43,10 @@ public struct ServerConfiguration: Sendable {
     /// Where `tasks.add(durable:)` commits durable tasks, and whose workers the server
     /// starts and, at shutdown, stops (nil, the default: durable tasks are refused).
     public var taskQueue: TaskQueue?
+    /// Request, connection and loop metrics through swift-metrics (`ServerMetrics` lists
+    /// them): `.off` (the default), `.global` (into `MetricsSystem.factory`) or
+    /// `.factory(f)`.
+    public var metrics: MetricsReporting
 
     /// Creates a configuration; every argument has the default documented on its field.
     public init(
@@ -60,7 +64,8 @@ public struct ServerConfiguration: Sendable {
         handlesSignals: Bool = true,
         serverName: String? = nil,
         backgroundTasks: BackgroundTaskConfiguration = BackgroundTaskConfiguration(),
-        taskQueue: TaskQueue? = nil
+        taskQueue: TaskQueue? = nil,
+        metrics: MetricsReporting = .off
     ) {
         self.host = host
         self.port = port
@@ -77,6 +82,7 @@ public struct ServerConfiguration: Sendable {
         self.serverName = serverName
         self.backgroundTasks = backgroundTasks
         self.taskQueue = taskQueue
+        self.metrics = metrics
     }
 }
 

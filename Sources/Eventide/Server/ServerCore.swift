@@ -19,6 +19,9 @@ package final class ServerCore {
     /// The background tasks of this loop's requests, from hand-over to done.
     package let tasks: BackgroundTaskLifecycle
     let requestEnvironment: RequestEnvironment
+    /// Connection and loop-lag metrics (request metrics live in the route table).
+    private let metrics: ServerMetrics?
+    private var lagTimer: LoopTimer?
     private var listener: TCPListener?
     private var connections: [UInt64: any ServedConnection] = [:]
     private var nextConnectionID: UInt64 = 0
@@ -43,8 +46,9 @@ package final class ServerCore {
 
     package init(
         loop: EventLoop, loopIndex: Int, configuration: ServerConfiguration, routes: RouteTable,
-        backgroundTasks: BackgroundTaskLifecycle.Shared, logger: Logger
+        backgroundTasks: BackgroundTaskLifecycle.Shared, logger: Logger, metrics: ServerMetrics? = nil
     ) {
+        self.metrics = metrics
         self.loop = loop
         self.loopIndex = loopIndex
         self.configuration = configuration
@@ -78,6 +82,7 @@ package final class ServerCore {
         }
         sweep.keepsLoopAlive(false)
         sweepTimer = sweep
+        startMeasuringLag()
         return listener.localPort
     }
 
@@ -97,6 +102,24 @@ package final class ServerCore {
         }
     }
 
+    /// Every second, how late the loop ran a timer due then: the time a callback held
+    /// the loop, as `eventide_loop_lag_seconds{loop}`.
+    private func startMeasuringLag() {
+        guard let metrics else { return }
+        let gauge = metrics.loopLag(index: loopIndex)
+        let interval: UInt64 = 1000
+        var last = EventLoop.monotonicNanoseconds
+        let timer = LoopTimer(loop: loop)
+        timer.start(afterMilliseconds: interval, repeating: interval) {
+            let now = EventLoop.monotonicNanoseconds
+            let late = Int64(now &- last) - Int64(interval) * 1_000_000
+            last = now
+            gauge.record(Double(max(0, late)) / 1e9)
+        }
+        timer.keepsLoopAlive(false)
+        lagTimer = timer
+    }
+
     private func accept(_ tcp: TCPConnection) {
         guard !isShuttingDown else {
             tcp.close()
@@ -105,6 +128,7 @@ package final class ServerCore {
         nextConnectionID += 1
         let connection = HTTPConnection(id: nextConnectionID, core: self, transport: tcp, overCapacity: overCapacity)
         connections[connection.id] = connection
+        metrics?.connectionOpened()
         tcp.delegate = connection
         tcp.startReading()
     }
@@ -120,6 +144,7 @@ package final class ServerCore {
         nextConnectionID += 1
         let connection = HTTPConnection(id: nextConnectionID, core: self, transport: transport, overCapacity: overCapacity)
         connections[connection.id] = connection
+        metrics?.connectionOpened()
         transport.startReading()
         return connection
     }
@@ -131,7 +156,7 @@ package final class ServerCore {
     }
 
     func connectionDidClose(_ id: UInt64) {
-        connections[id] = nil
+        if connections.removeValue(forKey: id) != nil { metrics?.connectionClosed() }
         finishShutdownIfDone()
     }
 
@@ -202,6 +227,8 @@ package final class ServerCore {
         shutdownDeadline = nil
         sweepTimer?.close()
         sweepTimer = nil
+        lagTimer?.close()
+        lagTimer = nil
         for watcher in signalWatchers { watcher.close() }
         signalWatchers = []
         tasks.close()
