@@ -114,6 +114,8 @@ class Scenario:
     unpinned: bool = False
     # Only these servers run it (None: all); other scenarios skip these servers.
     only_servers: tuple[str, ...] | None = None
+    # Scenario-only servers (SCENARIO_ONLY_SERVERS) that also run it beside all the others.
+    extra_servers: tuple[str, ...] = ()
 
     def wrk_commands(self, duration: int, url: str = "http://HOST:PORT") -> list[str]:
         commands = [shlex.join(wrk_command(self.load, duration, url, self.unpinned))]
@@ -129,12 +131,16 @@ def hammer_duration(duration: int) -> int:
 
 
 PIPELINE_DEPTH = "16"
+# Eventide with `--metrics` (request, connection, loop and task metrics into Prometheus):
+# what they cost per request, in the scenarios that name it.
+METRICS_VARIANT = "eventide (metrics)"
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
         Scenario(
             "plaintext", "GET /plaintext, 64 conns",
             Load("GET", "/plaintext", "plain.lua", 64), (("GET", "/plaintext"),),
+            extra_servers=(METRICS_VARIANT,),
         ),
         Scenario(
             "json", "GET /json, 64 conns",
@@ -143,6 +149,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "plaintext-pipelined", "GET /plaintext, 64 conns, pipeline 16",
             Load("GET", "/plaintext", "pipeline.lua", 64, (PIPELINE_DEPTH,)), (("GET", "/plaintext"),),
+            extra_servers=(METRICS_VARIANT,),
         ),
         Scenario(
             "json-pipelined", "GET /json, 64 conns, pipeline 16",
@@ -152,7 +159,7 @@ SCENARIOS: dict[str, Scenario] = {
             "notification", "POST /send-notification/{email}, 64 conns",
             Load("POST", "/", "notify.lua", 64),
             (("POST", "/send-notification/probe@example.com"),),
-            log_file="log.txt", needs_background_tasks=True,
+            log_file="log.txt", needs_background_tasks=True, extra_servers=(METRICS_VARIANT,),
         ),
         Scenario(
             "plaintext-1000", "GET /plaintext, 1000 conns",
@@ -180,7 +187,7 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 # Servers measured only in the scenarios that name them in `only_servers`.
-SCENARIO_ONLY_SERVERS = {"eventide (2 loops)"}
+SCENARIO_ONLY_SERVERS = {"eventide (2 loops)", METRICS_VARIANT}
 NOT_IN_SCENARIO = "not in this scenario"
 UNPINNED_ONLY = "measured unpinned only (pinned, both loops would share one CPU)"
 SILENT_SKIPS = {NOT_IN_SCENARIO, UNPINNED_ONLY}
@@ -259,9 +266,10 @@ class Server:
 
 
 class Eventide(Server):
-    def __init__(self, loops: int | None = None):
+    def __init__(self, loops: int | None = None, metrics: bool = False):
         self.loops = loops
-        self.name = "eventide" if loops in (None, 1) else f"eventide ({loops} loops)"
+        self.metrics = metrics
+        self.name = METRICS_VARIANT if metrics else "eventide" if loops in (None, 1) else f"eventide ({loops} loops)"
         self.binary = ROOT / ".build" / "release" / "eventide-example"
         self.has_workdir = False
         self.has_max_pending = False
@@ -292,6 +300,8 @@ class Eventide(Server):
             command += ["--max-pending-tasks", str(MAX_PENDING_TASKS)]
         if self.loops is not None:
             command += ["--loops", str(self.loops)]
+        if self.metrics:
+            command += ["--metrics", "--metrics-port", "0"]
         return command
 
 
@@ -462,6 +472,11 @@ def build_servers(servers: list[Server], notes: list[str]) -> list[Server]:
                 result.append(two)
             else:
                 notes.append("eventide has no --loops option yet: the 2-loop variant was not measured.")
+            if "--metrics" in bench_help(server.binary):
+                measured = Eventide(metrics=True)
+                measured.has_workdir, measured.version = server.has_workdir, server.version
+                measured.has_max_pending = server.has_max_pending
+                result.append(measured)
             if not server.has_workdir:
                 notes.append("eventide has no --workdir option yet: it ran in the work directory instead.")
             if not server.has_max_pending:
@@ -1006,8 +1021,10 @@ def main() -> None:
         for scenario in scenarios:
             if scenario.only_servers is not None and server.name not in scenario.only_servers:
                 skips[(server.name, scenario.name)] = NOT_IN_SCENARIO
-            elif scenario.only_servers is None and server.name in SCENARIO_ONLY_SERVERS:
-                skips[(server.name, scenario.name)] = UNPINNED_ONLY
+            elif (scenario.only_servers is None and server.name in SCENARIO_ONLY_SERVERS
+                  and server.name not in scenario.extra_servers):
+                skips[(server.name, scenario.name)] = (
+                    NOT_IN_SCENARIO if server.name == METRICS_VARIANT else UNPINNED_ONLY)
             elif scenario.needs_background_tasks and not server.background_tasks:
                 skips[(server.name, scenario.name)] = "no background tasks"
 
