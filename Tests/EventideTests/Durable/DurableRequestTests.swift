@@ -189,7 +189,11 @@ import Testing
             defer { #expect(throws: Never.self) { try client.shutdown() } }
             let (first, second, third) = ("first-\(UUID())", "second-\(UUID())", "third-\(UUID())")
             // Once the worker is idle (its start-up claim found nothing), a task is stored
-            // running for it: no claim in between (attempted when created).
+            // running for it: no claim in between (attempted when created). A task claimed
+            // within the millisecond it was stored looks the same, but the claim that took
+            // it leaves the worker looking for more (its one slot was filled) until a claim
+            // finds none: each pause, many poll intervals (20 ms) long, lets that end, so
+            // the worker is idle again when the next task comes.
             var id: Int64 = 0
             var handedOff = false
             while !handedOff && id < 50 {
@@ -197,6 +201,7 @@ import Testing
                 id += 1
                 let record = try await settled(queue, id)
                 handedOff = record.attemptedAt == record.createdAt
+                try await Task.sleep(for: .milliseconds(200))
             }
             #expect(handedOff)
             #expect(try await client.execute(.post, "/hold/\(first)").status == .accepted)
