@@ -3,6 +3,7 @@
 
     python3 Benchmarks/instructions.py .build/release/eventide-example
     python3 Benchmarks/instructions.py OLD NEW --scenarios plaintext,notification
+    python3 Benchmarks/instructions.py BINARY --metrics   # also with `bench --metrics`
 
 For each binary and scenario it starts `BINARY bench` under `valgrind --tool=callgrind`,
 sends SMALL and then LARGE sequential keep-alive requests on one connection (two fresh
@@ -63,14 +64,14 @@ def send_requests(port, scenario, count):
     sock.close()
 
 
-def profile(binary, scenario, count, port, scratch):
+def profile(binary, scenario, count, port, scratch, extra=()):
     """Serves `count` requests under callgrind; returns (instructions, calls, inclusive) where
     calls and inclusive count the calls into, and instructions inside, the checks."""
     out = os.path.join(scratch, f"{scenario}.{count}.out")
     workdir = tempfile.mkdtemp(dir=scratch)
     server = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-instr=no", binary, "bench",
-         "--host", "127.0.0.1", "--port", str(port), "--workdir", workdir, "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--workdir", workdir, "--log-level", "warning", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         send_requests(port, scenario, count)
@@ -120,7 +121,10 @@ def main():
     parser.add_argument("--small", type=int, default=2000)
     parser.add_argument("--large", type=int, default=12000)
     parser.add_argument("--port", type=int, default=18431)
+    parser.add_argument("--metrics", action="store_true",
+                        help="measure each binary also with `--metrics` (request metrics into Prometheus)")
     args = parser.parse_args()
+    variants = [("", ())] + ([(" --metrics", ("--metrics", "--metrics-port", "0"))] if args.metrics else [])
     print("| binary | scenario | instructions/request | exclusivity checks/request | instructions in them |")
     print("|---|---|---|---|---|")
     for binary in args.binaries:
@@ -129,11 +133,12 @@ def main():
             shutil.copy(binary, stripped)
             subprocess.run(["objcopy", "--strip-debug", stripped], check=True)
             for scenario in args.scenarios.split(","):
-                small = profile(stripped, scenario, args.small, args.port, scratch)
-                large = profile(stripped, scenario, args.large, args.port, scratch)
-                n = args.large - args.small
-                per = [(b - a) / n for a, b in zip(small, large)]
-                print(f"| {binary} | {scenario} | {per[0]:,.1f} | {per[1]:.2f} | {per[2]:,.1f} |", flush=True)
+                for label, extra in variants:
+                    small = profile(stripped, scenario, args.small, args.port, scratch, extra)
+                    large = profile(stripped, scenario, args.large, args.port, scratch, extra)
+                    n = args.large - args.small
+                    per = [(b - a) / n for a, b in zip(small, large)]
+                    print(f"| {binary}{label} | {scenario} | {per[0]:,.1f} | {per[1]:.2f} | {per[2]:,.1f} |", flush=True)
 
 
 if __name__ == "__main__":
