@@ -52,7 +52,7 @@ enum CommonFieldNames {
     }
 
     @inline(__always)
-    private static func memoryEquals(
+    static func memoryEquals(
         _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ name: StaticString
     ) -> Bool {
         // The caller switched on the length: only the bytes are compared here.

@@ -37,7 +37,7 @@ struct RequestHeadBuilder {
         let targetRange = targetStart..<i
         i &+= 1
         version = try Self.parseVersion(bytes, i..<end)
-        method = HTTPMethod(rawValue: ASCII.string(bytes, methodRange))
+        method = HTTPMethod(rawValue: CommonMethods.string(bytes, methodRange))
         target = ASCII.string(bytes, targetRange)
         hasRequestLine = true
     }

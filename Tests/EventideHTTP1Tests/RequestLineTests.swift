@@ -20,6 +20,20 @@ import Testing
         #expect(request("GET \(absolute) HTTP/1.1\r\nHost: a\r\n\r\n")?.head.target == absolute)
     }
 
+    /// Standard methods come from literals (CommonMethods); whatever the path, the method
+    /// is the token as received.
+    @Test func methodsAreKeptAsSentWhetherStandardOrNot() throws {
+        let methods = [
+            "GET", "PUT", "POST", "HEAD", "PATCH", "TRACE", "DELETE", "OPTIONS", "CONNECT", "get", "Post", "GeT", "PUSH",
+            "HEAT", "PATCHY", "DELETF", "OPTION", "BREW", "PROPFIND", "M",
+        ]
+        for method in methods {
+            let target = method == "CONNECT" ? "example.com:443" : "/"
+            let r = try #require(request("\(method) \(target) HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"), "\(method)")
+            #expect(r.head.method.rawValue == method)
+        }
+    }
+
     @Test func methodsAreCaseSensitiveTokens() throws {
         #expect(request("PURGE / HTTP/1.1\r\nHost: a\r\n\r\n")?.head.method.rawValue == "PURGE")
         let lower = try #require(request("get / HTTP/1.1\r\nHost: a\r\n\r\n"))
