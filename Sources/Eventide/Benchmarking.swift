@@ -56,7 +56,7 @@ import Logging
             do { return try handler(request).status.code } catch {
                 return ErrorResponse.response(for: error, to: request).status.code
             }
-        case .async:
+        case .async, .streaming:
             return -1
         }
     }

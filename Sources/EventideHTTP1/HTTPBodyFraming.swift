@@ -7,3 +7,14 @@ public enum HTTPBodyFraming: Hashable, Sendable {
     /// A chunked body, terminated by the last chunk and trailer section.
     case chunked
 }
+
+extension HTTPBodyFraming {
+    /// Whether a body follows the head (a chunked one, or a non-zero `Content-Length`).
+    public var hasBody: Bool {
+        switch self {
+        case .none: return false
+        case .contentLength(let length): return length > 0
+        case .chunked: return true
+        }
+    }
+}

@@ -6,6 +6,12 @@
 /// result until it returns ``Action/needMoreData``, ``Action/awaitingResponse`` or
 /// ``Action/close``. After writing a response call ``responseCompleted(keepAlive:)`` and call
 /// ``next()`` again, since further requests may already be buffered.
+///
+/// Streamed bodies: with ``announcesHeads`` set, a request with a body is first announced by
+/// ``Action/head(_:)``. Calling ``streamBody()`` then delivers its body as it arrives
+/// (``Action/bodyPart(_:)``, then ``Action/bodyEnd(_:)``) instead of aggregating it into
+/// ``Action/request(_:)``. The response may be completed before the body ended: the rest of
+/// the body is then read and discarded before the next request.
 public struct HTTPServerConnection {
     /// What the caller should do next.
     public enum Action: Sendable {
@@ -25,7 +31,21 @@ public struct HTTPServerConnection {
         case reject(HTTPParseError)
         /// Close the connection (after flushing pending output).
         case close
+        /// With ``HTTPServerConnection/announcesHeads``: the head of a request whose body is
+        /// still to come. Call ``HTTPServerConnection/streamBody()`` before the next
+        /// ``HTTPServerConnection/next()`` to receive the body in parts; otherwise it is
+        /// aggregated into ``request(_:)`` as usual.
+        case head(HTTPRequestHead)
+        /// The next part of a streamed body (de-chunked), in order.
+        case bodyPart([UInt8])
+        /// The streamed body ended (with the trailers of a chunked body). Answer the request,
+        /// if not answered yet, as after ``request(_:)``.
+        case bodyEnd(HTTPHeaders)
     }
+
+    /// Whether requests with a body are announced by ``Action/head(_:)`` so that their body
+    /// can be streamed. Default false.
+    public var announcesHeads = false
 
     @usableFromInline enum Phase {
         case reading
@@ -45,6 +65,11 @@ public struct HTTPServerConnection {
     @usableFromInline var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var continueSent = false
+    /// The current request's body is delivered in parts (``streamBody()``).
+    private var streaming = false
+    /// The response to a request whose body is still streaming was completed (keep-alive):
+    /// the rest of the body is read and discarded, then the next request is parsed.
+    private var discardingBody = false
 
     /// Creates a connection state machine enforcing `limits`.
     public init(limits: HTTPLimits = .init()) {
@@ -101,24 +126,41 @@ public struct HTTPServerConnection {
                     close()
                     return .close
                 }
-                if let head, head.expectsContinue, !continueSent {
+                // No 100 Continue once the request was answered: the client may then skip the body.
+                if let head, head.expectsContinue, !continueSent, !discardingBody {
                     continueSent = true
                     return .sendContinue
                 }
                 return .needMoreData
             case .head(let newHead):
+                head = newHead
+                if announcesHeads, newHead.framing.hasBody { return .head(newHead) }
                 // Reserving 0 (a POST with `Content-Length: 0`) still took the reallocation path.
                 if case .contentLength(let length) = newHead.framing, length > 0 {
                     body.reserveCapacity(length)
                 }
-                head = newHead
             case .body(let range):
-                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
+                if streaming {
+                    if !discardingBody { return .bodyPart(Array(UnsafeRawBufferPointer(rebasing: input[range]))) }
+                } else {
+                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
+                }
             case .end(let trailers):
+                continueSent = false
+                if streaming {
+                    streaming = false
+                    head = nil
+                    guard discardingBody else {
+                        phase = .awaitingResponse
+                        return .bodyEnd(trailers)
+                    }
+                    // Already answered: on to the next request.
+                    discardingBody = false
+                    continue
+                }
                 // `head` is always set here: the parser emits .head before .end.
                 let request = HTTPParsedRequest(head: head.take()!, body: body, trailers: trailers)
                 body = []
-                continueSent = false
                 phase = .awaitingResponse
                 return .request(request)
             }
@@ -130,6 +172,16 @@ public struct HTTPServerConnection {
     /// (if any) is parsed by the following ``next()``. The caller decides `keepAlive`, normally
     /// from ``HTTPRequestHead/keepAlive`` and its own policy.
     public mutating func responseCompleted(keepAlive: Bool) {
+        if streaming, phase == .reading, !discardingBody {
+            // Answered before its body ended. A client that waits for 100 Continue may never
+            // send the body: close rather than wait for it.
+            if !keepAlive || (head?.expectsContinue == true && !continueSent) {
+                close()
+            } else {
+                discardingBody = true
+            }
+            return
+        }
         guard phase == .awaitingResponse else { return }
         if keepAlive {
             phase = .reading
@@ -137,6 +189,15 @@ public struct HTTPServerConnection {
             close()
         }
     }
+
+    /// Delivers the body of the request just announced by ``Action/head(_:)`` in parts.
+    public mutating func streamBody() {
+        guard phase == .reading, head != nil else { return }
+        streaming = true
+    }
+
+    /// Whether the current request's body is being streamed and has not ended.
+    public var isStreamingBody: Bool { phase == .reading && streaming }
 
     /// Whether the caller should keep reading from the socket: false after EOF, after a
     /// reject or close, and while a response is pending with more than
@@ -175,6 +236,8 @@ public struct HTTPServerConnection {
         readIndex = 0
         head = nil
         body = []
+        streaming = false
+        discardingBody = false
     }
 
     private mutating func compact() {

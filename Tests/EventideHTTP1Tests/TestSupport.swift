@@ -1,3 +1,4 @@
+import Testing
 import EventideHTTP1
 
 extension HTTPServerConnection {
@@ -52,6 +53,10 @@ func drain(_ connection: inout HTTPServerConnection, into outcome: inout Outcome
             outcome.error = error
             return
         case .needMoreData, .awaitingResponse, .close:
+            return
+        case .head, .bodyPart, .bodyEnd:
+            // Only with `announcesHeads`, which these helpers never set.
+            Issue.record("a streamed-body action without announcesHeads: \(action)")
             return
         }
     }

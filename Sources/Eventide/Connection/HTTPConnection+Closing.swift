@@ -70,6 +70,7 @@ extension HTTPConnection {
             }
             return
         }
+        checkStreamedBodyTimeout(now: now)
         guard phase == .active, !responding else { return }
         if machine.isIdle {
             if now &- lastActivityAt >= timeouts.idle.wholeMilliseconds {

@@ -77,7 +77,7 @@ extension HTTPConnection {
                 flush()
                 transport.write(largeBody)  // the array itself: no copy of what waits for the socket
             }
-            machine.responseCompleted(keepAlive: keepAlive)
+            responseCompleted(keepAlive: keepAlive)
             if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
             return true
         case .stream(let produce):
@@ -90,7 +90,7 @@ extension HTTPConnection {
                 status: response.status, headers: headers, contentLength: nil, chunked: chunked && hasBody,
                 keepAlive: keepAlive, requestVersion: request.version, date: core.date(), into: &outbound)
             guard hasBody else {
-                machine.responseCompleted(keepAlive: keepAlive)
+                responseCompleted(keepAlive: keepAlive)
                 if let context { scheduleTasks(context, carried: carried, failed: failed, status: response.status) }
                 return true
             }
@@ -155,7 +155,7 @@ extension HTTPConnection {
             borrowOutput()
             HTTPResponseSerializer.appendLastChunk(into: &outbound)
         }
-        machine.responseCompleted(keepAlive: keepAlive)
+        responseCompleted(keepAlive: keepAlive)
         completed(false)
         process()
     }
@@ -199,8 +199,15 @@ extension HTTPConnection {
         ResponseEncoding.returnOutput(&outbound, to: &core.spareOutput)
     }
 
+    /// The response is fully queued: the machine goes on to the next request (discarding
+    /// the rest of a streamed body the handler did not wait for).
+    func responseCompleted(keepAlive: Bool) {
+        if bodyChannel != nil { abandonStreamedBody() }
+        machine.responseCompleted(keepAlive: keepAlive)
+    }
+
     func updateReading() {
-        if !peerClosed && machine.wantsRead && transport.pendingWriteBytes <= core.configuration.writeBufferHighWatermark {
+        if !peerClosed && !bodyPaused && machine.wantsRead && transport.pendingWriteBytes <= core.configuration.writeBufferHighWatermark {
             transport.startReading()
         } else {
             transport.stopReading()

@@ -67,6 +67,10 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     /// Streamed responses started on this connection; the last one is current while
     /// `streamCompleted` is set.
     var streamsStarted: UInt64 = 0
+    /// The streamed body of the request being answered (`body: .stream`), until it ended.
+    var bodyChannel: RequestBodyChannel?
+    /// Reading stopped because the handler has not taken what `bodyChannel` holds.
+    var bodyPaused = false
     /// Background tasks waiting for their response's last byte.
     // why: loop-bound like `machine`; exclusivity checks cost 1.2% instructions per plaintext request, 1.0% per notification (Benchmarks/instructions.py).
     @exclusivity(unchecked) var tasksAwaitingWrite = TasksAwaitingWrite()
@@ -78,6 +82,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
         self.transport = transport
         self.overCapacity = overCapacity
         self.machine = HTTPServerConnection(limits: core.configuration.limits)
+        machine.announcesHeads = core.routes.streamsBodies
         let now = transport.nowMilliseconds
         lastReadAt = now
         lastActivityAt = now
@@ -134,6 +139,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     /// The transport closed; nothing more is read or written.
     package func closed() {
         phase = .closed
+        if bodyChannel != nil { abortStreamedBody(.connectionClosed) }
         // The client left before the end: the work was accepted, so it still runs.
         startAllAwaitingTasks()
         resumeStreamWaiters()
@@ -156,13 +162,21 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
                 outbound.append(contentsOf: HTTPResponseSerializer.continueResponse)
             case .request(let request):
                 if !dispatch(request) { break loop }
+            case .head(let head):
+                startStreaming(head)
+            case .bodyPart(let bytes):
+                streamedBody(bytes)
+            case .bodyEnd(let trailers):
+                endStreamedBody(trailers: trailers)
             case .reject(let error):
+                if bodyChannel != nil { abortStreamedBody(.malformed) }
                 core.logLimited(.info, "rejected request", kind: "reject", metadata: [
                     "connection": "\(id)", "status": "\(error.status.code)", "reason": "\(error.reason)",
                 ])
                 ResponseEncoding.appendRejection(status: error.status, reason: error.reason, date: core.date(), into: &outbound)
                 closeAfterFlush()
             case .close:
+                if bodyChannel != nil { abortStreamedBody(.connectionClosed) }
                 closeAfterFlush()
             }
         }
@@ -202,7 +216,7 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
             } catch {
                 return send(ErrorResponse.response(for: error, to: request), to: request.parsedHead, context: context, failed: true)
             }
-        case .async(let handler):
+        case .async(let handler), .streaming(let handler):
             return respondLater(to: request.parsedHead, context: context) { _ in
                 do {
                     return (try await handler(request), false)

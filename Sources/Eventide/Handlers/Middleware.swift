@@ -94,7 +94,7 @@ extension Responder {
                 })
             }
         }
-        return .async(chain.reversed().reduce(asAsync) { next, middleware in
+        return withAsyncHandler(chain.reversed().reduce(asAsync) { next, middleware in
             { request in try await middleware.respond(to: request, next: MiddlewareNext(responder: next)) }
         })
     }

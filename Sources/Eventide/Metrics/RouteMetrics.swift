@@ -65,8 +65,8 @@ extension Responder {
                     throw error
                 }
             }
-        case .async(let handler):
-            return .async { request in
+        case .async(let handler), .streaming(let handler):
+            return withAsyncHandler { request in
                 let start = EventLoop.monotonicNanoseconds
                 do {
                     return metrics.measure(try await handler(request), since: start)

@@ -41,6 +41,26 @@ extension RouteBuilder {
 
     /// Registers `handler` for a JSON body decoded as `Body` (a `ValidationError`, 422,
     /// when it does not decode; 415 when `Content-Type` is present and not JSON; see `Request.decode`).
+    /// Registers an `async` handler that receives the body as `body` says: `.stream` runs
+    /// it as soon as the head arrived, with the body in `request.bodyStream` as it comes
+    /// (uploads processed without holding them in memory; the client's sending is held
+    /// back while the handler does not keep up).
+    ///
+    /// ```swift
+    /// router.on(.post, "/upload", body: .stream) { request, tasks in
+    ///     for try await chunk in request.bodyStream { try file.write(chunk) }
+    ///     return HTTPResponse.Status.created
+    /// }
+    /// ```
+    @discardableResult
+    public func on<R: ResponseConvertible>(
+        _ method: HTTPRequest.Method, _ path: String, body: RequestBodyMode, _ handler: @escaping AsyncRouteHandler<R>
+    ) -> Self {
+        let call: @Sendable (Request) async throws -> Response = { try await handler($0, $0.backgroundTasks).makeResponse() }
+        addRoute(method, path, RouteHandler(responder: body == .stream ? .streaming(call) : .async(call)))
+        return self
+    }
+
     @discardableResult
     public func on<Body: Decodable & SendableMetatype, R: ResponseConvertible>(
         _ method: HTTPRequest.Method, _ path: String, body: Body.Type, _ handler: @escaping AsyncBodyRouteHandler<Body, R>

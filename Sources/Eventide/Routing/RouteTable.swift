@@ -1,3 +1,5 @@
+import EventideHTTP1
+
 /// The frozen, immutable routes of a server: shared by all loops. Every route's responder
 /// already holds its middleware chain (router-wide, then its groups').
 package struct RouteTable: Sendable {
@@ -7,9 +9,12 @@ package struct RouteTable: Sendable {
     private let notFound: Responder
     /// Counts and times the 404 and 405 answers (matched routes carry their own).
     private let metrics: ServerMetrics?
+    /// Whether some route reads its body as it arrives (connections then announce heads).
+    package let streamsBodies: Bool
 
-    init(trie: RouteTrie<Responder>, middleware: [any Middleware], metrics: ServerMetrics?) {
+    init(trie: RouteTrie<Responder>, middleware: [any Middleware], metrics: ServerMetrics?, streamsBodies: Bool) {
         self.trie = trie
+        self.streamsBodies = streamsBodies
         self.middleware = middleware
         self.metrics = metrics
         notFound = Responder.sync { _ in throw HTTPError(.notFound) }.wrapped(in: middleware)
@@ -28,6 +33,12 @@ package struct RouteTable: Sendable {
         case .notFound:
             return unmatched(notFound, request)
         }
+    }
+
+    /// Whether the route for `method` at `path` reads its body as it arrives.
+    package func streamsBody(method: HTTPMethod, path: Substring) -> Bool {
+        guard streamsBodies, case .found(let responder, _) = trie.match(method: method.rawValue, path: path) else { return false }
+        return responder.streamsBody
     }
 
     private func unmatched(_ responder: Responder, _ request: Request) -> Responder {

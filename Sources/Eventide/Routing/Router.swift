@@ -61,6 +61,7 @@ public final class Router: RouteBuilder {
             }
             try trie.insert(method: definition.method.rawValue, template: template, value: responder)
         }
-        return RouteTable(trie: trie, middleware: middleware, metrics: metrics)
+        return RouteTable(
+            trie: trie, middleware: middleware, metrics: metrics, streamsBodies: definitions.contains { $0.responder.streamsBody })
     }
 }
