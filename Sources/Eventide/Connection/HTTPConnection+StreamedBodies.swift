@@ -56,11 +56,10 @@ extension HTTPConnection {
     }
 
     /// The response went before the body ended: whatever the handler did not read is
-    /// discarded (by the machine), so reading must not stay paused for it.
+    /// discarded (by the machine), so reading must not stay paused for it; a late reader
+    /// is told the body is incomplete rather than finding a clean end.
     func abandonStreamedBody() {
-        bodyChannel?.finish()
-        bodyChannel = nil
-        bodyPaused = false
+        abortStreamedBody(.abandoned)
     }
 
     /// The body cannot end: the handler's next read throws `error`.

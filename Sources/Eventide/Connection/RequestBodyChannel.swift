@@ -75,6 +75,8 @@ package final class RequestBodyChannel: Sendable {
                 case .success?: return .end(nil)
                 case .failure(let error)?: return .end(error)
                 case nil:
+                    // One reader at a time: a second one waiting would take the first's chunk.
+                    guard state.reader == nil else { return .end(.concurrentReads) }
                     state.reader = continuation
                     return .wait
                 }

@@ -65,6 +65,10 @@ public struct RequestBodyError: Error, Sendable, Equatable, CustomStringConverti
     public static let malformed = RequestBodyError(reason: "the request body was malformed")
     /// No byte of the body arrived for `ServerTimeouts.body`; the connection was closed.
     public static let timedOut = RequestBodyError(reason: "the request body timed out")
+    /// The response was sent before the body was read to its end; the rest was discarded.
+    public static let abandoned = RequestBodyError(reason: "the response was sent before the request body was read to its end")
+    /// Two tasks iterated the same body at once.
+    public static let concurrentReads = RequestBodyError(reason: "the request body is being read by another task")
 
     public var description: String { reason }
 }
