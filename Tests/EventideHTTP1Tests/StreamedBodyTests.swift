@@ -13,11 +13,11 @@ import Testing
             case .awaitingResponse: return seen + ["awaiting"]
             case .close: return seen + ["close"]
             case .sendContinue: seen.append("continue")
-            case .head(let head):
-                seen.append("head \(head.target)")
+            case .headWithBody:
+                seen.append("head \(machine.announcedHead?.target ?? "?")")
                 if streaming { machine.streamBody() }
-            case .bodyPart(let bytes): seen.append("part \(string(bytes))")
-            case .bodyEnd(let trailers): seen.append("end \(trailers.map { "\($0.name)=\($0.value)" }.joined(separator: ","))")
+            case .bodyPart: seen.append("part \(string(machine.takeBodyPart()))")
+            case .bodyEnd: seen.append("end \(machine.takeTrailers().map { "\($0.name)=\($0.value)" }.joined(separator: ","))")
             case .request(let request): seen.append("request \(request.head.target) \(string(request.body))")
             case .reject(let error): return seen + ["reject \(error.status.code)"]
             }
@@ -130,7 +130,7 @@ import Testing
 
 extension HTTPServerConnection.Action {
     var isHead: Bool {
-        if case .head = self { return true }
+        if case .headWithBody = self { return true }
         return false
     }
 }

@@ -54,7 +54,7 @@ func drain(_ connection: inout HTTPServerConnection, into outcome: inout Outcome
             return
         case .needMoreData, .awaitingResponse, .close:
             return
-        case .head, .bodyPart, .bodyEnd:
+        case .headWithBody, .bodyPart, .bodyEnd:
             // Only with `announcesHeads`, which these helpers never set.
             Issue.record("a streamed-body action without announcesHeads: \(action)")
             return

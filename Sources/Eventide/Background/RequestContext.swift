@@ -19,11 +19,20 @@ package final class RequestContext: Sendable {
         var durableSealed = false
         /// Committed durable tasks this process's workers start once the response is written.
         var handOff = DurableHandOff()
+        /// The body of a `body: .stream` route, as it arrives.
+        var streamedBody: RequestBodyChannel?
     }
 
     package init(requestID: RequestID, service: BackgroundTaskLifecycle.Shared) {
         self.state = Locked(State(requestID: requestID))
         self.service = service
+    }
+
+    /// The body of a `body: .stream` route (kept here rather than in `Request`, which every
+    /// request copies: a field there cost instructions on every plaintext request).
+    var streamedBody: RequestBodyChannel? {
+        get { state.withLock { $0.streamedBody } }
+        set { state.withLock { $0.streamedBody = newValue } }
     }
 
     /// The request this context belongs to.

@@ -201,6 +201,7 @@ extension HTTPConnection {
 
     /// The response is fully queued: the machine goes on to the next request (discarding
     /// the rest of a streamed body the handler did not wait for).
+    @inline(__always)
     func responseCompleted(keepAlive: Bool) {
         if bodyChannel != nil { abandonStreamedBody() }
         machine.responseCompleted(keepAlive: keepAlive)

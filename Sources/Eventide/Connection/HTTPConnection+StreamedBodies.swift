@@ -5,6 +5,22 @@ import EventideUVLoop
 /// handler starts once the head arrived and reads `request.bodyStream`, while this
 /// connection feeds it and stops reading from the client when the handler falls behind.
 extension HTTPConnection {
+    /// Acts on the machine's streamed-body actions. Out of line: `process()` is on every
+    /// request's path and these on few.
+    @inline(never)
+    func streamingAction(_ action: HTTPServerConnection.Action) {
+        switch action {
+        case .headWithBody:
+            if let head = machine.announcedHead { startStreaming(head) }
+        case .bodyPart:
+            streamedBody(machine.takeBodyPart())
+        case .bodyEnd:
+            endStreamedBody(trailers: machine.takeTrailers())
+        default:
+            break
+        }
+    }
+
     /// A request with a body was announced. A `body: .stream` route's handler starts now;
     /// any other request waits for its whole body as usual (and so does one this connection
     /// answers 503, or whose target it answers 400: `dispatch` does that).
@@ -21,9 +37,8 @@ extension HTTPConnection {
         bodyPaused = false
         let id = core.nextRequestID()
         let context = contexts.make(id: id, service: core.backgroundTasks)
-        var routed = Request(
-            HTTPParsedRequest(head: head), target: target, id: id, context: context, environment: core.requestEnvironment,
-            streamedBody: channel)
+        context.streamedBody = channel
+        var routed = Request(HTTPParsedRequest(head: head), target: target, id: id, context: context, environment: core.requestEnvironment)
         let handler = core.routes.responder(for: &routed).asAsync
         let request = routed
         _ = respondLater(to: head, context: context) { _ in

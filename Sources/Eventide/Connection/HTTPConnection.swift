@@ -68,9 +68,11 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
     /// `streamCompleted` is set.
     var streamsStarted: UInt64 = 0
     /// The streamed body of the request being answered (`body: .stream`), until it ended.
-    var bodyChannel: RequestBodyChannel?
+    // why: loop-bound like `machine`, and read on every response and read decision; exclusivity checks cost 0.4 checks per notification request (Benchmarks/instructions.py).
+    @exclusivity(unchecked) var bodyChannel: RequestBodyChannel?
     /// Reading stopped because the handler has not taken what `bodyChannel` holds.
-    var bodyPaused = false
+    // why: as `bodyChannel`.
+    @exclusivity(unchecked) var bodyPaused = false
     /// Background tasks waiting for their response's last byte.
     // why: loop-bound like `machine`; exclusivity checks cost 1.2% instructions per plaintext request, 1.0% per notification (Benchmarks/instructions.py).
     @exclusivity(unchecked) var tasksAwaitingWrite = TasksAwaitingWrite()
@@ -162,12 +164,12 @@ package final class HTTPConnection<Transport: ConnectionTransport>: ServedConnec
                 outbound.append(contentsOf: HTTPResponseSerializer.continueResponse)
             case .request(let request):
                 if !dispatch(request) { break loop }
-            case .head(let head):
-                startStreaming(head)
-            case .bodyPart(let bytes):
-                streamedBody(bytes)
-            case .bodyEnd(let trailers):
-                endStreamedBody(trailers: trailers)
+            case .headWithBody:
+                streamingAction(.headWithBody)
+            case .bodyPart:
+                streamingAction(.bodyPart)
+            case .bodyEnd:
+                streamingAction(.bodyEnd)
             case .reject(let error):
                 if bodyChannel != nil { abortStreamedBody(.malformed) }
                 core.logLimited(.info, "rejected request", kind: "reject", metadata: [

@@ -24,8 +24,6 @@ public struct Request: Sendable {
     /// The body bytes (empty when the request had none, and on a `body: .stream` route,
     /// whose body arrives through `bodyStream`).
     @inlinable public var body: [UInt8] { received.body }
-    /// The body of a `body: .stream` route as it arrives, on others a single chunk.
-    let streamedBody: RequestBodyChannel?
     /// Trailer fields of a chunked body.
     public var trailers: HTTPFields { HTTPFields(parsed: received.trailers) }
     /// This request's id, unique within the server process; logged with its errors.
@@ -35,12 +33,8 @@ public struct Request: Sendable {
     /// Background tasks and dependency cache of this request.
     package let context: RequestContext
 
-    package init(
-        _ request: consuming HTTPParsedRequest, target: RequestTarget, id: RequestID, context: RequestContext,
-        environment: RequestEnvironment, streamedBody: RequestBodyChannel? = nil
-    ) {
+    package init(_ request: consuming HTTPParsedRequest, target: RequestTarget, id: RequestID, context: RequestContext, environment: RequestEnvironment) {
         received = request
-        self.streamedBody = streamedBody
         path = target.path
         rawQuery = target.query
         pathParameters = RouteParameters()
@@ -75,7 +69,7 @@ public struct Request: Sendable {
     /// The body as an `AsyncSequence` of chunks: as it arrives on a route registered with
     /// `body: .stream`, otherwise the collected `body` as one chunk (see `RequestBody`).
     public var bodyStream: RequestBody {
-        RequestBody(source: streamedBody.map { .streamed($0) } ?? .collected(body))
+        RequestBody(source: context.streamedBody.map { .streamed($0) } ?? .collected(body))
     }
 
     /// The body as UTF-8 text (invalid bytes replaced).
