@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "EventideHTTP1", targets: ["EventideHTTP1"]),
         // The PostgreSQL client driven on a libuv loop, usable on its own.
         .library(name: "EventidePostgres", targets: ["EventidePostgres"]),
+        // The router as a swift-openapi-runtime ServerTransport: serves generated APIProtocols.
+        .library(name: "EventideOpenAPI", targets: ["EventideOpenAPI"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
@@ -22,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
     ],
     targets: [
         // Debian's libuv1-dev, found with pkg-config. Only EventideUVLoop imports it.
@@ -70,6 +74,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // swift-openapi-runtime's ServerTransport on Eventide's Router and RouteGroup.
+        .target(
+            name: "EventideOpenAPI",
+            dependencies: [
+                "Eventide",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // Test support for users' own tests: in-process requests, three task modes.
         .target(
             name: "EventideTesting",
@@ -89,7 +102,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                "EventideOpenAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            // The openapi app's document, served at GET /openapi.yaml: the file the plugin reads.
+            resources: [.copy("openapi.yaml")],
+            // Generates the openapi app's types and server code from openapi.yaml at build time.
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .testTarget(name: "EventideUVLoopTests", dependencies: ["EventideUVLoop"]),
         .testTarget(name: "EventideSQLiteTests", dependencies: ["EventideSQLite"]),
