@@ -125,6 +125,8 @@ let package = Package(
             name: "EventideTests",
             dependencies: [
                 "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
+                "EventideOpenAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 // A recording MetricsFactory for DurableTaskMetricsTests.

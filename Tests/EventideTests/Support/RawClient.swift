@@ -64,6 +64,19 @@ final class RawClient {
         return true
     }
 
+    /// Reads raw bytes until `marker` arrived; returns them up to and including it, as text
+    /// (for watching a chunked body arrive chunk by chunk).
+    func readRaw(until marker: String) throws -> String {
+        let needle = Array(marker.utf8)
+        while true {
+            if let end = buffer.indices.first(where: { buffer[$0...].starts(with: needle) }).map({ $0 + needle.count }) {
+                defer { buffer.removeFirst(end) }
+                return String(decoding: buffer[..<end], as: UTF8.self)
+            }
+            guard try fill() else { throw Failure(description: "EOF before \(marker.debugDescription)") }
+        }
+    }
+
     /// Reads one response (head and body by Content-Length or chunked); with
     /// `bodyless` (a HEAD request) the body is not read.
     func readResponse(bodyless: Bool = false) throws -> TestResponse {
