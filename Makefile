@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make run   builds in release mode and runs the example server (eventide-example bench)
-#   make test  runs the whole test suite
+#   make test  runs the whole test suite, then scripts/schemathesis.sh (the OpenAPI example)
 #   make sanitizers runs the suite under ThreadSanitizer, then AddressSanitizer
 #              (scripts/sanitizers.sh; CI runs it after make test)
 #   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
@@ -31,10 +31,13 @@ build: deps
 run: build
 	.build/release/eventide-example $(ARGS)
 
-# The example executable is built first: tests run the tutorial apps as processes.
+# The example executable is built first: tests run the tutorial apps as processes. Then
+# schemathesis (PyPI, in .venv-ci/) fuzzes eventide-example openapi against its own
+# openapi.yaml on a live server: no 5xx, every response as documented, a task per 2xx.
 test: deps
 	swift build
 	scripts/with-postgres.sh swift test
+	bash scripts/schemathesis.sh
 
 # Own scratch paths (.build-tsan, .build-asan); exits non-zero on any report or failure.
 .PHONY: sanitizers
