@@ -57,10 +57,11 @@ done
 echo "schemathesis.sh: eventide-example openapi on 127.0.0.1:$PORT, $EXAMPLES examples per operation"
 
 STATUS=0
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.yaml" --url "http://127.0.0.1:$PORT" \
+# Run from the scratch directory: schemathesis keeps a cache (.schemathesis/) in the current one.
+(cd "$WORK" && "$OLDPWD/$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.yaml" --url "http://127.0.0.1:$PORT" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
     --max-examples "$EXAMPLES" --seed 17 --generation-database none --workers 1 --no-color \
-    --report har --report-har-path "$WORK/run.har" || STATUS=$?
+    --report har --report-har-path "$WORK/run.har") || STATUS=$?
 
 python3 - "http://127.0.0.1:$PORT/openapi.yaml" Sources/EventideExample/openapi.yaml <<'PY' || STATUS=1
 import sys, urllib.request

@@ -65,5 +65,6 @@ public struct OpenAPIPathError: Error, Sendable, CustomStringConvertible {
     /// Why it cannot be routed.
     public let reason: String
 
+    /// The template and the reason, in one line.
     public var description: String { "cannot route OpenAPI path \"\(template)\": \(reason)" }
 }

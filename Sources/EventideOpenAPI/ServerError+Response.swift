@@ -49,5 +49,6 @@ public struct OpenAPIOperationError: Error, Sendable, CustomStringConvertible {
     /// The error thrown.
     public let underlying: any Error
 
+    /// The operation, the runtime's account and the error, as logged.
     public var description: String { "\(operationID): \(cause) \(underlying)" }
 }
