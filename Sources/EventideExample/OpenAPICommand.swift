@@ -4,8 +4,9 @@ import EventideOpenAPI
 import Foundation
 
 /// The notification tutorial as an OpenAPI document (`openapi.yaml` beside this file):
-/// swift-openapi-generator's plugin generates `APIProtocol` from it at build time,
-/// `NotificationAPI` implements it, and Eventide's router serves it as a `ServerTransport`.
+/// swift-openapi-generator made `APIProtocol` from it (`Generated/`, rewritten by
+/// scripts/generate-openapi.sh), `NotificationAPI` implements it, and Eventide's router
+/// serves it as a `ServerTransport`.
 struct OpenAPICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openapi",
@@ -22,8 +23,8 @@ struct OpenAPICommand: ParsableCommand {
     }
 }
 
-/// The text of `openapi.yaml`, the very file the generator read, copied into the
-/// executable's resource bundle.
+/// The text of `openapi.yaml`, the very file the generator read (CI checks that
+/// `Generated/` is what it generates), copied into the executable's resource bundle.
 enum OpenAPIDocument {
     struct Missing: Error, CustomStringConvertible {
         var description: String { "openapi.yaml is missing from the eventide-example resource bundle" }
