@@ -56,15 +56,3 @@ struct OpenAPIPathTemplate: Sendable {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
     }
 }
-
-/// An OpenAPI path template that Eventide's router cannot serve (thrown by
-/// `registerHandlers(on:)` at start-up).
-public struct OpenAPIPathError: Error, Sendable, CustomStringConvertible {
-    /// The template as the generated code passed it.
-    public let template: String
-    /// Why it cannot be routed.
-    public let reason: String
-
-    /// The template and the reason, in one line.
-    public var description: String { "cannot route OpenAPI path \"\(template)\": \(reason)" }
-}

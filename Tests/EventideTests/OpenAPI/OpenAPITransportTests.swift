@@ -104,8 +104,9 @@ import Testing
         #expect(response.headers["x-operation"] == "hello")
     }
 
-    /// Tasks added by a handler that then answers 404, or throws (500), or by a request that
-    /// never reached its handler (422) do not run; those of a 200 do.
+    /// Tasks added by a handler that then answers 404, throws an `HTTPError` (its status) or
+    /// another error (500), or by a request that never reached its handler (422) do not run;
+    /// those of a 200 do.
     @Test func noTaskFromAnErrorResponse() async throws {
         struct Item: Decodable { var name: String }
         struct Broken: Error {}
@@ -122,6 +123,7 @@ import Testing
                 try OpenAPIRequestContext.backgroundTasks.add({ @Sendable in journal.record("\(kind) \(name)") })
                 switch kind {
                 case "throw": throw Broken()
+                case "conflict": throw HTTPError(.conflict, "taken")
                 case "missing": return .notFound
                 default: return .ok
                 }
@@ -131,10 +133,14 @@ import Testing
         let server = try TestServer(router)
         defer { _ = try? server.stop() }
         let client = try server.client()
-        for (kind, body, status) in [("missing", #"{"name":"a"}"#, 404), ("throw", #"{"name":"b"}"#, 500), ("ok", #"{"nom":"c"}"#, 422), ("ok", #"{"name":"d"}"#, 200)] {
+        for (kind, body, status) in [
+            ("missing", #"{"name":"a"}"#, 404), ("throw", #"{"name":"b"}"#, 500), ("conflict", #"{"name":"e"}"#, 409),
+            ("ok", #"{"nom":"c"}"#, 422), ("ok", #"{"name":"d"}"#, 200),
+        ] {
             try client.send("POST /outcome/\(kind) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             let response = try client.readResponse()
             #expect(response.status == status, "\(kind) \(body)")
+            if status == 409 { #expect(response.text == "taken") }
             if status == 422 { #expect(response.text == #"{"detail":[{"loc":["body","name"],"msg":"Field required","type":"missing"}]}"#) }
         }
         #expect(await journal.wait { !$0.isEmpty })
