@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make run   builds in release mode and runs the example server (eventide-example bench)
 #   make test  runs the whole test suite, then checks GET /metrics with promtool and a
-#              real Prometheus (scripts/metrics-check.sh)
+#              real Prometheus (scripts/metrics-check.sh) and the OpenAPI example with
+#              schemathesis (scripts/schemathesis.sh)
 #   make sanitizers runs the suite under ThreadSanitizer, then AddressSanitizer
 #              (scripts/sanitizers.sh; CI runs it after make test)
 #   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
@@ -32,11 +33,14 @@ build: deps
 run: build
 	.build/release/eventide-example $(ARGS)
 
-# The example executable is built first: tests run the tutorial apps as processes.
+# The example executable is built first: tests run the tutorial apps as processes. Then
+# schemathesis (PyPI, in .venv-ci/) fuzzes eventide-example openapi against its own
+# openapi.yaml on a live server: no 5xx, every response as documented, a task per 2xx.
 test: deps
 	swift build
 	scripts/with-postgres.sh swift test
 	bash scripts/metrics-check.sh
+	bash scripts/schemathesis.sh
 
 # Own scratch paths (.build-tsan, .build-asan); exits non-zero on any report or failure.
 .PHONY: sanitizers

@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "EventidePostgres", targets: ["EventidePostgres"]),
         // Eventide's metrics in Prometheus' text format (swift-prometheus), with help texts.
         .library(name: "EventidePrometheus", targets: ["EventidePrometheus"]),
+        // The router as a swift-openapi-runtime ServerTransport: serves generated APIProtocols.
+        .library(name: "EventideOpenAPI", targets: ["EventideOpenAPI"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
@@ -25,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
     ],
     targets: [
         // Debian's libuv1-dev, found with pkg-config. Only EventideUVLoop imports it.
@@ -83,6 +86,15 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // swift-openapi-runtime's ServerTransport on Eventide's Router and RouteGroup.
+        .target(
+            name: "EventideOpenAPI",
+            dependencies: [
+                "Eventide",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // Test support for users' own tests: in-process requests, three task modes.
         .target(
             name: "EventideTesting",
@@ -104,7 +116,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                "EventideOpenAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            // The openapi app: Generated/ is swift-openapi-generator's code for openapi.yaml,
+            // committed and rewritten by scripts/generate-openapi.sh (which CI runs with --check)
+            // rather than the generator's build plugin, which would build the generator in each
+            // of CI's four builds: 4.5 minutes more for the release one alone (measured in the
+            // script). The document itself is a resource, served at GET /openapi.yaml.
+            exclude: ["openapi-generator-config.yaml"],
+            resources: [.copy("openapi.yaml")]
         ),
         .testTarget(name: "EventideUVLoopTests", dependencies: ["EventideUVLoop"]),
         .testTarget(name: "EventideSQLiteTests", dependencies: ["EventideSQLite"]),
@@ -122,6 +143,8 @@ let package = Package(
             dependencies: [
                 "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
                 "EventidePrometheus", .product(name: "Prometheus", package: "swift-prometheus"),
+                "EventideOpenAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 // A recording MetricsFactory for DurableTaskMetricsTests.

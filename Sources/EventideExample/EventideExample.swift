@@ -10,7 +10,7 @@ struct EventideExample: AsyncParsableCommand {
         abstract: "Runnable Eventide examples.",
         subcommands: [
             BenchCommand.self, NotificationCommand.self, DependenciesCommand.self, ProcessingCommand.self,
-            EmbeddedHostCommand.self, ThreadedAppCommand.self, DurableCommand.self, WorkerCommand.self,
+            EmbeddedHostCommand.self, ThreadedAppCommand.self, DurableCommand.self, WorkerCommand.self, OpenAPICommand.self,
         ]
     )
 }

@@ -1,7 +1,7 @@
 extension ValidationError {
     /// The problem with a JSON body that did not decode (`error`, from a `Decoder`), its
     /// location under "body".
-    init(decodingBody error: any Error, bodyIsEmpty: Bool) {
+    package init(decodingBody error: any Error, bodyIsEmpty: Bool) {
         if bodyIsEmpty {
             self.init([Detail(loc: ["body"], msg: "Field required", type: "missing")])
             return
