@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   builds in release mode and runs the example server (eventide-example bench)
-#   make test  runs the whole test suite
+#   make test  runs the whole test suite, then the dashboard's browser test
+#              (scripts/browser-test.sh: headless chromium, chromium-driver, Selenium)
 #   make sanitizers runs the suite under ThreadSanitizer, then AddressSanitizer
 #              (scripts/sanitizers.sh; CI runs it after make test)
 #   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
@@ -35,6 +36,7 @@ run: build
 test: deps
 	swift build
 	scripts/with-postgres.sh swift test
+	bash scripts/browser-test.sh
 
 # Own scratch paths (.build-tsan, .build-asan); exits non-zero on any report or failure.
 .PHONY: sanitizers

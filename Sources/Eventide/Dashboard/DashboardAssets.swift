@@ -68,7 +68,8 @@ enum DashboardAssets {
         h2 { font-size: 1.1rem; margin-top: 1.8rem; } h3 { font-size: 1rem; margin-top: 1.4rem; } h3 small { color: var(--muted); font-weight: normal; }
         table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; }
         th, td { border-bottom: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
-        #counts td, #counts tfoot th { text-align: right; font-variant-numeric: tabular-nums; }
+        #counts td, #counts thead th { text-align: right; font-variant-numeric: tabular-nums; }
+        #counts thead th:first-child { text-align: left; }
         code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; white-space: pre-wrap; word-break: break-all; margin: 0; }
         pre.arguments { background: rgba(127, 127, 127, 0.12); padding: 0.6rem; border-radius: 4px; }
         .counters { display: flex; flex-wrap: wrap; gap: 1.2rem; list-style: none; padding: 0; }
