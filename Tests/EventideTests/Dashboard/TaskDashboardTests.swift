@@ -116,11 +116,21 @@ import Testing
             #expect(try client.get("/admin/tasks", [TestResponse.bearer("pa:ss")]).status == 401)
             #expect(try client.get("/admin/tasks", [TestResponse.basic("admin", "pa:ss")]).status == 200)
         }
-        // Both configured: either opens it.
-        try await withDashboard(.init(bearerToken: Self.token, basic: ("admin", "pw"))) { (client: DashboardClient, _: TaskQueue) async throws in
-            #expect(try client.get("/admin/tasks", [TestResponse.basic("admin", "pw")]).status == 200)
-            #expect(try client.get("/admin/tasks", [TestResponse.bearer(Self.token)]).status == 200)
+        // Both configured: either opens it, and each gets a CSRF token of its own.
+        try await withDashboard(.init(bearerToken: Self.token, basic: ("admin", "pw"))) { (client: DashboardClient, queue: TaskQueue) async throws in
+            let (basic, bearer) = (TestResponse.basic("admin", "pw"), TestResponse.bearer(Self.token))
             #expect(try client.get("/admin/tasks").status == 401)
+            let id = try await queue.enqueue(Mail(to: "both@b.c"), options: .init(delay: .seconds(3600))).id
+            let basicPage = try client.get("/admin/tasks/tasks/\(id)", [basic])
+            let bearerPage = try client.get("/admin/tasks/tasks/\(id)", [bearer])
+            #expect(basicPage.status == 200 && bearerPage.status == 200)
+            let basicToken = try #require(DashboardClient.csrfToken(in: basicPage.text))
+            let bearerToken = try #require(DashboardClient.csrfToken(in: bearerPage.text))
+            #expect(basicToken != bearerToken)
+            #expect(try client.post("/admin/tasks/tasks/\(id)/cancel", form: "csrf=\(basicToken)", [bearer]).status == 403)
+            #expect(try await queue.task(id: id)?.state == .scheduled)
+            #expect(try client.post("/admin/tasks/tasks/\(id)/cancel", form: "csrf=\(basicToken)", [basic]).status == 303)
+            #expect(try await queue.task(id: id)?.state == .cancelled)
         }
     }
 
@@ -177,7 +187,7 @@ import Testing
             let record = try await settled(queue, id)
             #expect(record.state == .completed)
             #expect(record.attempt == 2)
-            // The token of a basic-authenticated page would not do for a bearer client: it is bound to how one logged in.
+            // A right token for a task that does not exist.
             #expect(try client.post("/admin/tasks/tasks/99999/retry", form: "csrf=\(csrf)", [auth]).status == 404)
         }
     }
@@ -199,7 +209,6 @@ import Testing
             #expect(try await queue.task(id: id) == nil)
             #expect(try client.get("/admin/tasks/tasks/\(id)", [auth]).status == 404)
             #expect(try client.post("/admin/tasks/tasks/\(id)/delete", form: "csrf=\(csrf)", [auth]).status == 404)
-            // Basic credentials get a token of their own.
         }
     }
 
