@@ -3,7 +3,10 @@
 # chromium driven by Selenium through chromium-driver, against `eventide-example durable
 # --dashboard-token`. `make test` runs it after the Swift suite.
 #
-#   scripts/browser-test.sh [--screenshot PATH]   (default: Documentation/images/dashboard.png)
+#   scripts/browser-test.sh [--screenshot PATH]   (default: .build/browser/dashboard.png)
+#
+# The README's screenshot is refreshed on purpose, not by every test run:
+#   scripts/browser-test.sh --screenshot Documentation/images/dashboard.png
 #
 # Installs chromium and chromium-driver (and python3-venv) with apt when missing, makes
 # the virtual environment .venv-ci/ (git-ignored) with Selenium from PyPI, builds the

@@ -194,7 +194,8 @@ def _answers(base):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=".build/debug/eventide-example")
-    parser.add_argument("--screenshot", default="Documentation/images/dashboard.png")
+    parser.add_argument("--screenshot", default=".build/browser/dashboard.png",
+                        help="where to save the page's screenshot (the README's: Documentation/images/dashboard.png)")
     arguments = parser.parse_args()
     run(arguments.binary, arguments.screenshot)
     print("browser test passed")
