@@ -1,8 +1,9 @@
 # The two commands of the README:
 #   make run   builds in release mode and runs the example server (eventide-example bench)
 #   make test  runs the whole test suite, then checks GET /metrics with promtool and a
-#              real Prometheus (scripts/metrics-check.sh) and the OpenAPI example with
-#              schemathesis (scripts/schemathesis.sh)
+#              real Prometheus (scripts/metrics-check.sh), the OpenAPI example with
+#              schemathesis (scripts/schemathesis.sh) and the task dashboard in a real
+#              browser (scripts/browser-test.sh: headless chromium, chromium-driver, Selenium)
 #   make sanitizers runs the suite under ThreadSanitizer, then AddressSanitizer
 #              (scripts/sanitizers.sh; CI runs it after make test)
 #   make bench runs the benchmarks (Benchmarks/run.py; see Benchmarks/README.md),
@@ -41,6 +42,7 @@ test: deps
 	scripts/with-postgres.sh swift test
 	bash scripts/metrics-check.sh
 	bash scripts/schemathesis.sh
+	bash scripts/browser-test.sh
 
 # Own scratch paths (.build-tsan, .build-asan); exits non-zero on any report or failure.
 .PHONY: sanitizers

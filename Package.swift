@@ -70,6 +70,8 @@ let package = Package(
             name: "Eventide",
             dependencies: [
                 "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
+                // HMAC-SHA256 for the task dashboard's credentials, session cookie and CSRF tokens.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -10,17 +10,20 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Serve the benchmark routes: /plaintext, /json, /send-notification/{email}, /slow/{ms}, POST /items, "
-            + "and with --task-store /durable-notification/{email} and /durable-failing/{name}."
+            + "and with --task-store /durable-notification/{email} and /durable-failing/{name}; "
+            + "with --dashboard-token the task dashboard at /admin/tasks."
     )
 
     @OptionGroup var options: ServerOptions
     @OptionGroup var workdir: WorkdirOption
     @OptionGroup var tasks: TaskStoreOptions
+    @OptionGroup var dashboard: DashboardOption
 
     func run() throws {
         let router = BenchRoutes.make(workdir: workdir)
         let queue = try tasks.makeQueue(workdir: workdir, logger: options.listen.makeLogger(label: "tasks"))
         if queue != nil { BenchRoutes.addDurable(to: router) }
+        try dashboard.mount(on: router, queue: queue)
         try options.serve(router, label: "bench") { $0.taskQueue = queue }
     }
 }

@@ -16,6 +16,15 @@ extension BackgroundTaskLifecycle {
         private let nextID = Atomic<UInt64>(0)
         private let closed = Atomic<Bool>(false)
         private let poolStorage: Locked<WorkerPool?> = Locked(nil)
+        /// Each loop's lifecycle (weakly: a lifecycle holds this object), so `unfinishedTasks`
+        /// can ask every loop for its tasks in progress.
+        private let lifecycles = Locked<[(id: ObjectIdentifier, entry: LoopBound<WeakLifecycle>)]>([])
+
+        /// A lifecycle not kept alive by the list it is in.
+        final class WeakLifecycle {
+            weak var lifecycle: BackgroundTaskLifecycle?
+            init(_ lifecycle: BackgroundTaskLifecycle) { self.lifecycle = lifecycle }
+        }
 
         /// `metricsFactory`: where the counters' swift-metrics twins go (nil: `MetricsSystem.factory`).
         package init(
@@ -99,6 +108,29 @@ extension BackgroundTaskLifecycle {
             var response = Response.text(rejection.body, status: rejection.status)
             response.headers[.retryAfter] = "\(rejection.retryAfterSeconds)"
             return response
+        }
+
+        /// Lists `lifecycle` (created on its loop's thread) among those `unfinishedTasks` asks.
+        func register(_ lifecycle: BackgroundTaskLifecycle) {
+            let entry = LoopBound(WeakLifecycle(lifecycle), loop: lifecycle.loop)
+            lifecycles.withLock { $0.append((ObjectIdentifier(lifecycle), entry)) }
+        }
+
+        /// Takes `lifecycle` off the list (its loop stopped serving).
+        func unregister(_ lifecycle: BackgroundTaskLifecycle) {
+            lifecycles.withLock { $0.removeAll { $0.id == ObjectIdentifier(lifecycle) } }
+        }
+
+        /// The tasks accepted and not finished yet on every loop (waiting for their
+        /// response's write, queued, or running), by id: the lists each loop keeps for its
+        /// shutdown report, read on that loop. A loop that has stopped has none.
+        package func unfinishedTasks() async -> [BackgroundTaskHandle] {
+            let entries = lifecycles.withLock { $0.map(\.entry) }
+            var handles: [BackgroundTaskHandle] = []
+            for entry in entries {
+                handles += (try? await entry.loop.submit { entry.value.lifecycle?.unfinishedTasks ?? [] }) ?? []
+            }
+            return handles.sorted { $0.id < $1.id }
         }
 
         /// After the shutdown deadline: refuse new tasks, drop queued pool jobs, and stop

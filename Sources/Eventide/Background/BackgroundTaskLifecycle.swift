@@ -53,6 +53,7 @@ package final class BackgroundTaskLifecycle {
         self.service = service
         self.logger = service.logger
         self.poolSide = PoolSide(service: service)
+        service.register(self)
     }
 
     // MARK: A request's tasks
@@ -85,10 +86,13 @@ package final class BackgroundTaskLifecycle {
 
     var isIdle: Bool { runningCount == 0 }
 
-    /// Names of the tasks not finished yet.
-    var unfinishedTaskNames: [String] {
-        running.flatMap { $0?.entries.filter { !$0.handle.state.isFinal }.map(\.handle.name) ?? [] }
+    /// The tasks of the lists started and not finished yet, in the order they run.
+    var unfinishedTasks: [BackgroundTaskHandle] {
+        running.flatMap { $0?.entries.lazy.map(\.handle).filter { !$0.state.isFinal } ?? [] }
     }
+
+    /// Names of the tasks not finished yet.
+    var unfinishedTaskNames: [String] { unfinishedTasks.map(\.name) }
 
     /// Runs `entries` now, one after another.
     private func run(_ entries: [Entry], requestID: RequestID) {
@@ -151,6 +155,7 @@ package final class BackgroundTaskLifecycle {
     /// Hands queued pool jobs over and releases the loop handles used for that. Called
     /// when the server stops on this loop; later pool lists are cancelled.
     package func close() {
+        service.unregister(self)
         closed = true
         poolQueue?.close()
         poolQueue = nil

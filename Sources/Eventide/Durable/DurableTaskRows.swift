@@ -115,6 +115,9 @@ public struct DurableTaskRecord: Sendable, Equatable {
     public var kind: String
     /// The queue it runs in.
     public var queue: String
+    /// Its arguments as stored: the task's fields encoded as JSON text (what `run` gets
+    /// decoded), for showing or inspecting; decode them with `JSONDecoder` into the task's type.
+    public var arguments: String
     /// Where it is in its life.
     public var state: DurableTaskState
     /// Lower runs first.

@@ -149,6 +149,14 @@ package final class SQLiteTaskStore: TaskStore {
         try await read { table in try table.record(id: id) }
     }
 
+    package func records(in state: DurableTaskState, queue: String?, limit: Int) async throws -> [DurableTaskRecord] {
+        try await read { table in try table.records(in: state, queue: queue, limit: limit) }
+    }
+
+    package func delete(id: Int64) async throws -> DurableTaskState? {
+        try await perform { table, _ in try table.delete(id: id) }
+    }
+
     package func cancel(id: Int64) async throws -> DurableTaskState? {
         try await perform { table, now in try table.cancel(id: id, now: now) }
     }

@@ -407,19 +407,54 @@ package final class SQLiteTaskTable {
 
     /// One task as stored.
     package func record(id: Int64) throws -> DurableTaskRecord? {
-        try connection.query("""
-            SELECT id, kind, queue, state, priority, attempt, max_attempts, unique_key, created_at, run_at, attempted_at,
-                finished_at, errors
-            FROM eventide_tasks WHERE id = ?
-            """, [.integer(id)]
-        ) { row in
-            DurableTaskRecord(
-                id: row.int64(at: 0), kind: row.string(at: 1) ?? "", queue: row.string(at: 2) ?? "",
-                state: DurableTaskState(rawValue: row.string(at: 3) ?? "") ?? .discarded, priority: row.int(at: 4),
-                attempt: row.int(at: 5), maxAttempts: row.int(at: 6), uniqueKey: row.string(at: 7), createdAt: row.int64(at: 8),
-                runAt: row.int64(at: 9), attemptedAt: row.isNull(at: 10) ? nil : row.int64(at: 10),
-                finishedAt: row.isNull(at: 11) ? nil : row.int64(at: 11), errors: Self.failures(row.string(at: 12) ?? "[]"))
-        }.first
+        try connection.query("SELECT \(Self.recordColumns) FROM eventide_tasks WHERE id = ?", [.integer(id)], Self.record).first
+    }
+
+    /// Up to `limit` tasks in `state` (of `queue` only, when given), the newest first:
+    /// for a final state the last to finish, for the others the last stored.
+    ///
+    /// A final state's list walks the `(state, finished_at)` index; the others walk the
+    /// table from its newest row until `limit` match (a state rare among many rows costs
+    /// a longer walk).
+    package func records(in state: DurableTaskState, queue: String?, limit: Int) throws -> [DurableTaskRecord] {
+        // `finished_at IS NOT NULL` lets SQLite use the partial index eventide_tasks_finished.
+        let order = state.isFinal ? "AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC" : "ORDER BY id DESC"
+        return try connection.query("""
+            SELECT \(Self.recordColumns) FROM eventide_tasks
+            WHERE state = ?1 AND (?2 IS NULL OR queue = ?2) \(order) LIMIT ?3
+            """, [.text(state.rawValue), queue.map { .text($0) } ?? .null, .integer(Int64(max(0, limit)))], Self.record)
+    }
+
+    /// Deletes task `id` unless it is running (its worker would record a result for a row
+    /// that is gone). Returns the state it had: the one it was deleted in, `running` when
+    /// it was left alone, nil when there is no such task.
+    package func delete(id: Int64) throws -> DurableTaskState? {
+        try write {
+            let deleted = try connection.query(
+                "DELETE FROM eventide_tasks WHERE id = ?1 AND state <> 'running' RETURNING state", [.integer(id)]
+            ) { $0.string(at: 0) ?? "" }.first
+            guard let deleted else { return try record(id: id)?.state }
+            let state = DurableTaskState(rawValue: deleted) ?? .discarded
+            if !state.isFinal { adjustUnfinished(by: -1) }
+            return state
+        }
+    }
+
+    /// The columns `record` reads, in its order.
+    private static let recordColumns = """
+        id, kind, queue, state, priority, attempt, max_attempts, unique_key, created_at, run_at, attempted_at, finished_at,
+            errors, arguments
+        """
+
+    /// A row of `recordColumns`.
+    private static func record(_ row: SQLiteStatement) -> DurableTaskRecord {
+        DurableTaskRecord(
+            id: row.int64(at: 0), kind: row.string(at: 1) ?? "", queue: row.string(at: 2) ?? "",
+            arguments: String(decoding: row.blob(at: 13) ?? [], as: UTF8.self),
+            state: DurableTaskState(rawValue: row.string(at: 3) ?? "") ?? .discarded, priority: row.int(at: 4),
+            attempt: row.int(at: 5), maxAttempts: row.int(at: 6), uniqueKey: row.string(at: 7), createdAt: row.int64(at: 8),
+            runAt: row.int64(at: 9), attemptedAt: row.isNull(at: 10) ? nil : row.int64(at: 10),
+            finishedAt: row.isNull(at: 11) ? nil : row.int64(at: 11), errors: failures(row.string(at: 12) ?? "[]"))
     }
 
     /// How many tasks each queue has in each state (absent: none).

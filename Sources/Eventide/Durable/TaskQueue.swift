@@ -310,6 +310,31 @@ public final class TaskQueue: Sendable {
         try await store.counts()
     }
 
+    /// Up to `limit` tasks in `state`, of `queue` only when given, the newest first: for
+    /// `completed`, `discarded` and `cancelled` the last to finish, for the other states
+    /// the last stored. Each comes with its arguments (JSON text) and errors: what an
+    /// admin page lists (`TaskDashboard`).
+    ///
+    /// A final state's list is read through an index on the finish time; the others are
+    /// found walking back from the newest task, so a state rare among very many tasks
+    /// costs a longer walk: an admin's query, not one for every request.
+    public func tasks(in state: DurableTaskState, queue: String? = nil, limit: Int = 20) async throws -> [DurableTaskRecord] {
+        try await store.records(in: state, queue: queue, limit: limit)
+    }
+
+    /// Deletes the task with `id` for good (whatever its state but `running`): it will not
+    /// run, and its unique key is free again. A running task is left alone, as its worker
+    /// would record a result for a task that is gone: cancel-and-wait or let it finish.
+    ///
+    /// - Returns: the state the task was deleted in; nil when there is no such task.
+    /// - Throws: `DurableTaskRunning` when the task is running (nothing is deleted).
+    @discardableResult
+    public func delete(id: Int64) async throws -> DurableTaskState? {
+        let state = try await store.delete(id: id)
+        if state == .running { throw DurableTaskRunning(id: id) }
+        return state
+    }
+
     /// The row to store for `task`.
     static func row<Task: DurableTask>(for task: Task, options: DurableTaskOptions, now: Int64) throws -> NewDurableTask {
         NewDurableTask(
@@ -326,4 +351,14 @@ extension TaskQueue.Receipt {
         case .duplicate(of: let id): self.init(id: id, isDuplicate: true)
         }
     }
+}
+
+/// `TaskQueue.delete(id:)` refused: a worker runs the task now.
+public struct DurableTaskRunning: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The task's id.
+    public let id: Int64
+
+    package init(id: Int64) { self.id = id }
+
+    public var description: String { "task \(id) is running: it cannot be deleted until its run ends" }
 }

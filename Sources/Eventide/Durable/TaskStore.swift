@@ -39,6 +39,14 @@ package protocol TaskStore: Sendable {
     /// The task `id` as stored (nil: none).
     func record(id: Int64) async throws -> DurableTaskRecord?
 
+    /// Up to `limit` tasks in `state` (of `queue` only, when given), the newest first: for
+    /// a final state the last to finish, for the others the last stored.
+    func records(in state: DurableTaskState, queue: String?, limit: Int) async throws -> [DurableTaskRecord]
+
+    /// Deletes task `id` unless it is running. Returns the state it had: the one it was
+    /// deleted in, `running` when it was left alone, nil when there is no such task.
+    func delete(id: Int64) async throws -> DurableTaskState?
+
     /// Cancels task `id` unless it is running or finished; returns its state afterwards.
     func cancel(id: Int64) async throws -> DurableTaskState?
 

@@ -40,6 +40,10 @@ public final class RouteGroup: RouteBuilder {
         return RouteGroup(router: router, parent: self, prefix: prefix)
     }
 
+    /// The path its routes start with, from the router's root (`/admin/tasks`): for links
+    /// between the pages of a mounted `RouteCollection`.
+    public var path: String { Self.join(fullPrefix, "") }
+
     private var fullPrefix: String {
         guard let parent else { return prefix }
         return Self.join(parent.fullPrefix, prefix)

@@ -80,9 +80,16 @@ public final class Server: Sendable {
         self.managesTaskQueue = managesTaskQueue
     }
 
-
     /// Counts of background tasks since the server started.
     public var backgroundTaskStatistics: BackgroundTaskStatistics { backgroundTasks.counters.snapshot }
+
+    /// The in-process background tasks accepted and not finished yet, by id: those
+    /// running (`state` `.running`) and those waiting for their response's write or for
+    /// the tasks before them (`.pending`). The lists the shutdown report names unfinished
+    /// tasks from, read on each loop (a hop to each: not for every request).
+    public func unfinishedBackgroundTasks() async -> [BackgroundTaskHandle] {
+        await backgroundTasks.unfinishedTasks()
+    }
 
     /// The bound port once the server listens (the real one when configured with 0).
     public var port: Int? { state.withLock { $0.port } }

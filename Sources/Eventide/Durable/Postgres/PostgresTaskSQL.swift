@@ -181,11 +181,27 @@ enum PostgresTaskSQL {
     /// Unfinished tasks (what `maxQueued` limits).
     static let unfinishedCount = "SELECT count(*) FROM eventide_tasks WHERE state IN \(unfinished)"
 
-    static let record = """
-        SELECT id, kind, queue, state, priority, attempt, max_attempts, unique_key, created_at, run_at, attempted_at,
-            finished_at, errors::text
-        FROM eventide_tasks WHERE id = $1
+    /// The columns `PostgresTaskStore.record(_:_:)` reads, in its order.
+    static let recordColumns = """
+        id, kind, queue, state, priority, attempt, max_attempts, unique_key, created_at, run_at, attempted_at,
+            finished_at, errors::text, arguments::text
         """
+    static let record = "SELECT \(recordColumns) FROM eventide_tasks WHERE id = $1"
+    /// Up to $3 tasks in final state $1 (of queue $2 unless null), the last to finish first
+    /// (a walk down eventide_tasks_finished).
+    static let recordsFinished = """
+        SELECT \(recordColumns) FROM eventide_tasks
+        WHERE state = $1 AND ($2::text IS NULL OR queue = $2::text) AND finished_at IS NOT NULL
+        ORDER BY finished_at DESC, id DESC LIMIT $3
+        """
+    /// Up to $3 tasks in unfinished state $1 (of queue $2 unless null), the last stored first.
+    static let recordsWaiting = """
+        SELECT \(recordColumns) FROM eventide_tasks
+        WHERE state = $1 AND ($2::text IS NULL OR queue = $2::text)
+        ORDER BY id DESC LIMIT $3
+        """
+    /// Deletes task $1 unless it is running; the state it was deleted in comes back.
+    static let delete = "DELETE FROM eventide_tasks WHERE id = $1 AND state <> 'running' RETURNING state"
     static let state = "SELECT state FROM eventide_tasks WHERE id = $1"
     static let cancel = """
         UPDATE eventide_tasks SET state = 'cancelled', finished_at = now() WHERE id = $1 AND state IN \(due)

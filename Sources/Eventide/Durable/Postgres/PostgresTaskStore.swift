@@ -156,14 +156,37 @@ package final class PostgresTaskStore: TaskStore {
     package func record(id: Int64) async throws -> DurableTaskRecord? {
         try await untilReady()
         let rows = try await client.query(PostgresTaskSQL.record, [.int64(id)])
-        guard rows.count > 0 else { return nil }
-        let errors = (try? JSONBytesDecoder.decode([DurableTaskFailure].self, from: Array((rows.string(0, 12) ?? "[]").utf8))) ?? []
+        return rows.count > 0 ? Self.record(rows, 0) : nil
+    }
+
+    package func records(in state: DurableTaskState, queue: String?, limit: Int) async throws -> [DurableTaskRecord] {
+        try await untilReady()
+        let rows = try await client.query(state.isFinal ? PostgresTaskSQL.recordsFinished : PostgresTaskSQL.recordsWaiting, [
+            .text(state.rawValue), queue.map { .text($0) } ?? .null, .int64(Int64(max(0, limit))),
+        ])
+        return (0..<rows.count).map { Self.record(rows, $0) }
+    }
+
+    package func delete(id: Int64) async throws -> DurableTaskState? {
+        try await untilReady()
+        // One pipeline, one transaction: the state read sees the row only when the delete left it.
+        let answers = try await client.pipeline([
+            PostgresStatement(PostgresTaskSQL.delete, [.int64(id)]), PostgresStatement(PostgresTaskSQL.state, [.int64(id)]),
+        ])
+        if answers[0].count > 0 { return DurableTaskState(rawValue: answers[0].string(0, 0) ?? "") ?? .discarded }
+        return answers[1].count > 0 ? DurableTaskState(rawValue: answers[1].string(0, 0) ?? "") : nil
+    }
+
+    /// Row `row` of a query of `PostgresTaskSQL.recordColumns`.
+    private static func record(_ rows: PostgresRows, _ row: Int) -> DurableTaskRecord {
+        let errors = (try? JSONBytesDecoder.decode([DurableTaskFailure].self, from: Array((rows.string(row, 12) ?? "[]").utf8))) ?? []
         return DurableTaskRecord(
-            id: rows.int64(0, 0) ?? id, kind: rows.string(0, 1) ?? "", queue: rows.string(0, 2) ?? "",
-            state: DurableTaskState(rawValue: rows.string(0, 3) ?? "") ?? .discarded, priority: Int(rows.int64(0, 4) ?? 0),
-            attempt: Int(rows.int64(0, 5) ?? 0), maxAttempts: Int(rows.int64(0, 6) ?? 0), uniqueKey: rows.string(0, 7),
-            createdAt: rows.timestampMilliseconds(0, 8) ?? 0, runAt: rows.timestampMilliseconds(0, 9) ?? 0,
-            attemptedAt: rows.timestampMilliseconds(0, 10), finishedAt: rows.timestampMilliseconds(0, 11), errors: errors)
+            id: rows.int64(row, 0) ?? 0, kind: rows.string(row, 1) ?? "", queue: rows.string(row, 2) ?? "",
+            arguments: rows.string(row, 13) ?? "",
+            state: DurableTaskState(rawValue: rows.string(row, 3) ?? "") ?? .discarded, priority: Int(rows.int64(row, 4) ?? 0),
+            attempt: Int(rows.int64(row, 5) ?? 0), maxAttempts: Int(rows.int64(row, 6) ?? 0), uniqueKey: rows.string(row, 7),
+            createdAt: rows.timestampMilliseconds(row, 8) ?? 0, runAt: rows.timestampMilliseconds(row, 9) ?? 0,
+            attemptedAt: rows.timestampMilliseconds(row, 10), finishedAt: rows.timestampMilliseconds(row, 11), errors: errors)
     }
 
     package func cancel(id: Int64) async throws -> DurableTaskState? {
