@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "EventidePrometheus", targets: ["EventidePrometheus"]),
         // The router as a swift-openapi-runtime ServerTransport: serves generated APIProtocols.
         .library(name: "EventideOpenAPI", targets: ["EventideOpenAPI"]),
+        // The task dashboard: durable and in-process tasks in a browser.
+        .library(name: "EventideDashboard", targets: ["EventideDashboard"]),
         .executable(name: "eventide-example", targets: ["EventideExample"]),
     ],
     dependencies: [
@@ -70,12 +72,21 @@ let package = Package(
             name: "Eventide",
             dependencies: [
                 "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
-                // HMAC-SHA256 for the task dashboard's credentials, session cookie and CSRF tokens.
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The task dashboard (`router.mount("/admin/tasks", TaskDashboard(...))`). A module of
+        // its own so that `Eventide` does not build swift-crypto (BoringSSL) for everyone:
+        // HMAC-SHA256 for its credentials, session cookie and CSRF tokens.
+        .target(
+            name: "EventideDashboard",
+            dependencies: [
+                "Eventide",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         // A swift-metrics factory for swift-prometheus that gives Eventide's metrics their
@@ -109,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "EventideExample",
             dependencies: [
-                "Eventide", "EventidePrometheus",
+                "Eventide", "EventidePrometheus", "EventideDashboard",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 // Only for `Locked` (see its doc comment): your own code would use Mutex.
@@ -144,7 +155,7 @@ let package = Package(
             name: "EventideTests",
             dependencies: [
                 "Eventide", "EventideTesting", "EventideUVLoop", "EventideHTTP1", "EventideSQLite", "EventidePostgres",
-                "EventidePrometheus", .product(name: "Prometheus", package: "swift-prometheus"),
+                "EventidePrometheus", .product(name: "Prometheus", package: "swift-prometheus"), "EventideDashboard",
                 "EventideOpenAPI",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Eventide
+import EventideDashboard
 
 /// `--dashboard-token`: mounts the task dashboard at `/admin/tasks` for holders of the
 /// token (`Authorization: Bearer TOKEN`, or `?token=TOKEN` once in a browser). Without it

@@ -6,7 +6,7 @@ import Logging
 /// tasks, so both are behind a lock.
 @usableFromInline
 package final class RequestContext: Sendable {
-    let service: BackgroundTaskLifecycle.Shared
+    package let service: BackgroundTaskLifecycle.Shared
     private let state: Locked<State>
 
     struct State {

@@ -27,10 +27,10 @@ import Foundation
 /// and when the top-level value encodes nothing or `.prettyPrinted` is asked for.
 /// Coding paths and `count` follow Foundation's; `userInfo` is empty, as a default
 /// `JSONEncoder`'s.
-enum JSONBytesEncoder {
+package enum JSONBytesEncoder {
     /// The JSON encoding of `value`. Throws what the value's `encode(to:)` throws, or, after
     /// the fallback, what `JSONEncoder.encode` throws.
-    static func encode<T: Encodable>(_ value: T, formatting: JSONEncoder.OutputFormatting = []) throws -> [UInt8] {
+    package static func encode<T: Encodable>(_ value: T, formatting: JSONEncoder.OutputFormatting = []) throws -> [UInt8] {
         if let bytes = try encodeWithoutFallback(value, formatting: formatting) { return bytes }
         let encoder = JSONEncoder()
         encoder.outputFormatting = formatting

@@ -1,4 +1,4 @@
-@testable import Eventide
+@testable import EventideDashboard
 import Foundation
 import Testing
 

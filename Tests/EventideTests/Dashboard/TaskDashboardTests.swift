@@ -1,4 +1,5 @@
 import Eventide
+import EventideDashboard
 import Foundation
 import Testing
 

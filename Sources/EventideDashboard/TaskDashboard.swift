@@ -1,3 +1,4 @@
+import Eventide
 /// An admin page for the tasks, in the spirit of Sidekiq's web UI and Oban Web: counts per
 /// queue and state, the newest tasks of each state with their arguments, attempts, errors
 /// and times, a page per task with buttons to retry, cancel or delete it, and the server's

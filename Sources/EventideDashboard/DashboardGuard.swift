@@ -1,3 +1,4 @@
+import Eventide
 import HTTPTypes
 
 #if canImport(FoundationEssentials)

@@ -1,3 +1,4 @@
+import Eventide
 import Crypto
 
 #if canImport(FoundationEssentials)

@@ -1,3 +1,4 @@
+import Eventide
 /// The dashboard's script and style sheet, served from its own routes (the
 /// Content-Security-Policy allows no inline script or style, and nothing from elsewhere).
 enum DashboardAssets {

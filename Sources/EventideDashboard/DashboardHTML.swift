@@ -1,3 +1,4 @@
+import Eventide
 /// Builds the dashboard's pages as text. Everything that comes from tasks (kinds, queues,
 /// arguments, errors, names) goes in through `text`, which escapes it for both element
 /// content and quoted attribute values: a task argument `<script>` is shown, never run

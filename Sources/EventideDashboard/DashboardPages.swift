@@ -1,3 +1,4 @@
+import Eventide
 /// The dashboard's two pages, rendered on the server: the overview (counts, in-process
 /// tasks, the newest durable tasks of each state) and a task's own page.
 struct DashboardPages: Sendable {

@@ -1,3 +1,4 @@
+import Eventide
 extension TaskDashboard {
     /// Who may open the dashboard: holders of a bearer token, of HTTP basic credentials, or
     /// of either. Credentials are compared in constant time (as HMACs under a key drawn at
