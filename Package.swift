@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "EventideDashboard",
             dependencies: [
-                "Eventide",
+                "Eventide", "EventideHTTP1",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -34,7 +34,7 @@ public enum HTTPDate {
 
     /// Converts days since 1970-01-01 to a proleptic Gregorian (year, month 1–12, day 1–31),
     /// using 400-year eras that start on March 1st so leap days fall at the end of a year.
-    static func civilDate(daysSince1970: Int) -> (year: Int, month: Int, day: Int) {
+    package static func civilDate(daysSince1970: Int) -> (year: Int, month: Int, day: Int) {
         let z = daysSince1970 + 719_468
         let era = floorDivide(z, 146_097).quotient
         let dayOfEra = z - era * 146_097
