@@ -77,8 +77,10 @@ public final class SQLiteConnection {
 
     /// Prepares `sql`, a single statement, for the caller to own. Trailing semicolons,
     /// spaces and comments are allowed; a second statement is an error.
-    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
-        try prepare(sql, flags: 0)
+    /// `persistent`: the statement is kept and reused for long (SQLite then allocates it
+    /// outside its small pool of short-lived memory), as `cached` statements are.
+    public func prepare(_ sql: String, persistent: Bool = false) throws(SQLiteError) -> SQLiteStatement {
+        try prepare(sql, flags: persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0)
     }
 
     /// The statement for `sql` from this connection's cache, prepared on first use, reset

@@ -162,52 +162,140 @@ package final class SQLiteTaskTable {
     /// Stores `tasks` in one transaction, in order. A task whose unique key is held is
     /// not stored; its outcome names the holder (the unique index decides, not a check
     /// before the insert). A due task with `claimedBy` is stored `running` for it.
+    ///
+    /// Ids are given here, in order, from the table's AUTOINCREMENT sequence: the write
+    /// lock is held (no other connection, in this process or another, inserts meanwhile),
+    /// and inserting an id above the sequence moves it on, so ids still never repeat.
+    /// Knowing the ids lets tasks without a unique key (which cannot conflict) go in
+    /// statements of many rows: SQLite's cost per statement (its start and end, the
+    /// sequence's update) was most of a one-row insert's.
     package func insert(_ tasks: [NewDurableTask], now: Int64) throws -> [EnqueueOutcome] {
         try write {
-            let insert = try insertStatement()
-            let outcomes = try tasks.map { task -> EnqueueOutcome in
+            var nextID = try lastUsedID() + 1
+            var outcomes: [EnqueueOutcome] = []
+            outcomes.reserveCapacity(tasks.count)
+            var keyless: [InsertRow] = []
+            keyless.reserveCapacity(tasks.count)
+            for task in tasks {
                 let claimed = task.claimedBy != nil && task.runAt <= now && !paused.contains(task.queue)
                 let state: DurableTaskState = claimed ? .running : task.runAt > now ? .scheduled : .available
-                // Every parameter is bound for every row: none keeps the last row's value.
-                try insert.bindText(task.kind, at: 1)
-                try insert.bindText(task.queue, at: 2)
-                try insert.bindBlob(task.arguments, at: 3)
-                try insert.bindText(state.rawValue, at: 4)
-                try insert.bindInteger(task.priority, at: 5)
-                try insert.bindInteger(task.maxAttempts, at: 6)
-                if let key = task.uniqueKey { try insert.bindText(key, at: 7) } else { try insert.bindNull(at: 7) }
-                try insert.bindInteger(now, at: 8)
-                try insert.bindInteger(task.runAt, at: 9)
-                try insert.bindInteger(claimed ? 1 : 0, at: 10)
-                if claimed { try insert.bindText(task.claimedBy ?? "", at: 11) } else { try insert.bindNull(at: 11) }
-                if let timeout = task.timeout { try insert.bindInteger(timeout, at: 12) } else { try insert.bindNull(at: 12) }
-                try insert.run()
-                if connection.changes == 1 { return claimed ? .claimed(connection.lastInsertRowID) : .inserted(connection.lastInsertRowID) }
-                guard let key = task.uniqueKey, let holder = try holder(of: key) else {
-                    throw SQLiteTaskTableError.lostUniqueHolder(key: task.uniqueKey ?? "")
+                let row = InsertRow(id: nextID, task: task, state: state, claimed: claimed)
+                nextID += 1
+                if task.uniqueKey == nil {
+                    keyless.append(row)
+                    outcomes.append(claimed ? .claimed(row.id) : .inserted(row.id))
+                } else {
+                    outcomes.append(try insertKeyed(row, now: now))
                 }
-                return .duplicate(of: holder)
+            }
+            var start = 0
+            while start < keyless.count {
+                // Statements of 64, 32, ... 1 rows: a few cached statements cover any count.
+                let size = Self.chunkSizes.first { $0 <= keyless.count - start } ?? 1
+                try insertKeyless(keyless[start..<start + size], now: now)
+                start += size
             }
             adjustUnfinished(by: outcomes.count { if case .duplicate = $0 { false } else { true } })
             return outcomes
         }
     }
 
-    /// The insert statement, kept here: a row per task finds it without hashing its SQL
-    /// in the connection's cache.
-    private var insertStatementCache: SQLiteStatement?
+    /// A task with the id and state it is stored with.
+    private struct InsertRow {
+        let id: Int64
+        let task: NewDurableTask
+        let state: DurableTaskState
+        let claimed: Bool
+    }
 
-    private func insertStatement() throws -> SQLiteStatement {
-        if let insertStatementCache { return insertStatementCache }
+    /// The highest id ever given (the AUTOINCREMENT sequence, or the table's highest id
+    /// when the sequence has no row yet).
+    private func lastUsedID() throws -> Int64 {
         let statement = try connection.cached("""
-            INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
+            SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'eventide_tasks'), 0),
+                       coalesce((SELECT max(id) FROM eventide_tasks), 0))
+            """)
+        return try statement.query { $0.int64(at: 0) }.first ?? 0
+    }
+
+    /// The row sizes of the multi-row insert statements, largest first.
+    private static let chunkSizes = [64, 32, 16, 8, 4, 2, 1]
+    /// The multi-row insert statements by size (see `chunkSizes`), prepared on first use.
+    private var keylessStatements: [Int: SQLiteStatement] = [:]
+    /// Parameters per row of a multi-row insert (`now` is ?1, shared).
+    private static let keylessParameters = 11
+
+    /// Inserts rows without a unique key (they cannot conflict: their ids are new and the
+    /// unique index holds only keys) in one statement.
+    private func insertKeyless(_ rows: ArraySlice<InsertRow>, now: Int64) throws {
+        let statement = try keylessStatement(rows: rows.count)
+        try statement.bindInteger(now, at: 1)
+        var index = 2
+        for row in rows {
+            let task = row.task
+            // Every parameter is bound for every row: none keeps an earlier turn's value.
+            try statement.bindInteger(row.id, at: index)
+            try statement.bindText(task.kind, at: index + 1)
+            try statement.bindText(task.queue, at: index + 2)
+            try statement.bindBlob(task.arguments, at: index + 3)
+            try statement.bindText(row.state.rawValue, at: index + 4)
+            try statement.bindInteger(task.priority, at: index + 5)
+            try statement.bindInteger(task.maxAttempts, at: index + 6)
+            try statement.bindInteger(task.runAt, at: index + 7)
+            try statement.bindInteger(row.claimed ? 1 : 0, at: index + 8)
+            if row.claimed { try statement.bindText(task.claimedBy ?? "", at: index + 9) } else { try statement.bindNull(at: index + 9) }
+            if let timeout = task.timeout { try statement.bindInteger(timeout, at: index + 10) } else { try statement.bindNull(at: index + 10) }
+            index += Self.keylessParameters
+        }
+        try statement.run()
+    }
+
+    private func keylessStatement(rows: Int) throws -> SQLiteStatement {
+        if let statement = keylessStatements[rows] { return statement }
+        let values = (0..<rows).map { row in
+            let p = 2 + row * Self.keylessParameters
+            // attempted_at is the store time when the row is stored running (attempt 1).
+            return "(?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), ?\(p + 4), ?\(p + 5), ?\(p + 6), ?1, ?\(p + 7), "
+                + "?\(p + 8), CASE WHEN ?\(p + 8) = 1 THEN ?1 END, ?\(p + 9), ?\(p + 10))"
+        }
+        let statement = try connection.prepare("""
+            INSERT INTO eventide_tasks (id, kind, queue, arguments, state, priority, max_attempts, created_at, run_at,
                 attempt, attempted_at, worker, timeout_ms)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
+            VALUES \(values.joined(separator: ", "))
+            """, persistent: true)
+        keylessStatements[rows] = statement
+        return statement
+    }
+
+    /// Inserts a task with a unique key unless the key is held; returns what it became.
+    private func insertKeyed(_ row: InsertRow, now: Int64) throws -> EnqueueOutcome {
+        let insert = try connection.cached("""
+            INSERT INTO eventide_tasks (id, kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
+                attempt, attempted_at, worker, timeout_ms)
+            VALUES (?13, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND \(Self.unfinishedStates)
             DO NOTHING
             """)
-        insertStatementCache = statement
-        return statement
+        let task = row.task
+        try insert.bindText(task.kind, at: 1)
+        try insert.bindText(task.queue, at: 2)
+        try insert.bindBlob(task.arguments, at: 3)
+        try insert.bindText(row.state.rawValue, at: 4)
+        try insert.bindInteger(task.priority, at: 5)
+        try insert.bindInteger(task.maxAttempts, at: 6)
+        try insert.bindText(task.uniqueKey ?? "", at: 7)
+        try insert.bindInteger(now, at: 8)
+        try insert.bindInteger(task.runAt, at: 9)
+        try insert.bindInteger(row.claimed ? 1 : 0, at: 10)
+        if row.claimed { try insert.bindText(task.claimedBy ?? "", at: 11) } else { try insert.bindNull(at: 11) }
+        if let timeout = task.timeout { try insert.bindInteger(timeout, at: 12) } else { try insert.bindNull(at: 12) }
+        try insert.bindInteger(row.id, at: 13)
+        try insert.run()
+        if connection.changes == 1 { return row.claimed ? .claimed(row.id) : .inserted(row.id) }
+        guard let key = task.uniqueKey, let holder = try holder(of: key) else {
+            throw SQLiteTaskTableError.lostUniqueHolder(key: task.uniqueKey ?? "")
+        }
+        return .duplicate(of: holder)
     }
 
     /// Tasks scheduled, available, running or retryable: what `maxQueued` limits.

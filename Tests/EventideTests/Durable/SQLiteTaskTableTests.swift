@@ -52,6 +52,27 @@ import Testing
         }
     }
 
+    @Test func aBatchOfAnySizeIsStoredInOrderAndIdsNeverRepeat() throws {
+        try withTable { table, path in
+            // 100 tasks: multi-row statements of 64, 32 and 4 rows, and a keyed task between.
+            var batch = (0..<100).map { task("t\($0)") }
+            batch[50] = task("t50", uniqueKey: "k")
+            let outcomes = try table.insert(batch, now: 1)
+            #expect(outcomes == (1...100).map { EnqueueOutcome.inserted(Int64($0)) })
+            for id in [1, 50, 51, 52, 65, 97, 100] {
+                #expect(try table.record(id: Int64(id))?.arguments == "t\(id - 1)")
+            }
+            #expect(try table.record(id: 51)?.uniqueKey == "k")
+            // The newest task deleted: its id is not given again, in this connection or the next.
+            #expect(try table.delete(id: 100) == .available)
+            #expect(try table.insert([task("after delete")], now: 2) == [.inserted(101)])
+            #expect(try table.delete(id: 101) == .available)
+            let reopened = try SQLiteTaskTable(path: path)
+            #expect(try reopened.insert([task("after reopen")], now: 3) == [.inserted(102)])
+            #expect(try table.insert([task("first connection")], now: 4) == [.inserted(103)])
+        }
+    }
+
     @Test func aHeldUniqueKeyIsNotAddedTwiceAndIsFreedByAFinalState() throws {
         try withTable { table, _ in
             let first = try table.insert([task("a", uniqueKey: "welcome:a"), task("b", uniqueKey: "welcome:a")], now: 1)
