@@ -19,10 +19,13 @@ package struct NewDurableTask: Sendable, Equatable {
     package var claimedBy: String?
     /// How long one run may take, in milliseconds (nil: the queue's default).
     package var timeout: Int64?
+    /// The task `arguments` were encoded from, when this process made the row (not
+    /// stored): handed straight to this process's worker, it runs without being decoded.
+    package var encodedFrom: EncodedTask?
 
     package init(
         kind: String, queue: String = "default", arguments: [UInt8], priority: Int = 0, runAt: Int64, maxAttempts: Int = 20,
-        uniqueKey: String? = nil, claimedBy: String? = nil, timeout: Int64? = nil
+        uniqueKey: String? = nil, claimedBy: String? = nil, timeout: Int64? = nil, encodedFrom: EncodedTask? = nil
     ) {
         self.kind = kind
         self.queue = queue
@@ -33,7 +36,21 @@ package struct NewDurableTask: Sendable, Equatable {
         self.uniqueKey = uniqueKey
         self.claimedBy = claimedBy
         self.timeout = timeout
+        self.encodedFrom = encodedFrom
     }
+}
+
+/// A task value beside the arguments encoded from it, within one process: what a worker
+/// of the process that stored the task runs instead of decoding the arguments again
+/// (the same value, by `Codable`'s round trip). Rows compare by what is stored, so this
+/// carrier compares equal to any other. A class: rows are copied on their way to the
+/// store, and a reference copies cheaper than an existential.
+package final class EncodedTask: Sendable, Equatable {
+    package let task: any DurableTask
+
+    package init(_ task: any DurableTask) { self.task = task }
+
+    package static func == (_: EncodedTask, _: EncodedTask) -> Bool { true }
 }
 
 /// What storing one task did.
@@ -68,12 +85,16 @@ package struct ClaimedTask: Sendable, Equatable {
     package var runAt: Int64
     /// How long this run may take, in milliseconds (nil: the queue's default).
     package var timeout: Int64?
+    /// The value its arguments were encoded from, when this process stored it (see
+    /// `NewDurableTask.encodedFrom`); nil for a task claimed from the store.
+    package var encodedFrom: EncodedTask?
 
     /// The task `row` became when it was stored with `id`, running for its `claimedBy`.
     package init(stored row: NewDurableTask, id: Int64) {
         self.init(
             id: id, kind: row.kind, queue: row.queue, arguments: row.arguments, priority: row.priority, attempt: 1,
             maxAttempts: row.maxAttempts, runAt: row.runAt, timeout: row.timeout)
+        encodedFrom = row.encodedFrom
     }
 
     package init(

@@ -114,7 +114,7 @@ extension TaskQueue {
             return .unusable(.discard(error: "unknown task kind \"\(claimed.kind)\""))
         }
         do {
-            let task = try type.decoded(from: claimed.arguments)
+            let task = try claimed.encodedFrom?.task ?? type.decoded(from: claimed.arguments)
             return .ready(task, context)
         } catch {
             context.logger.error("durable task discarded: its arguments do not decode", metadata: ["error": "\(error)"])

@@ -340,7 +340,7 @@ public final class TaskQueue: Sendable {
         NewDurableTask(
             kind: Task.name, queue: options.queue, arguments: try JSONBytesEncoder.encode(task), priority: options.priority,
             runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey,
-            timeout: options.timeout.map { Int64($0.wholeMilliseconds) })
+            timeout: options.timeout.map { Int64($0.wholeMilliseconds) }, encodedFrom: EncodedTask(task))
     }
 }
 
