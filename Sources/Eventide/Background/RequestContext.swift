@@ -14,8 +14,10 @@ package final class RequestContext: Sendable {
         var tasks: [BackgroundTaskLifecycle.Entry] = []
         var dependencies: [ObjectIdentifier: any Sendable] = [:]
         var sealed = false
-        /// Durable tasks to commit before the response leaves, and whether each is `always`.
-        var durable: [(row: NewDurableTask, always: Bool)] = []
+        /// Durable tasks to commit before the response leaves, and which are `always` (two
+        /// arrays: the common end hands the rows over whole, with no copy of each).
+        var durable: [NewDurableTask] = []
+        var durableAlways: [Bool] = []
         var durableSealed = false
         /// Committed durable tasks this process's workers start once the response is written.
         var handOff = DurableHandOff()
@@ -79,7 +81,8 @@ package final class RequestContext: Sendable {
         let row = try TaskQueue.row(for: task, options: options, now: queue.store.now())
         try state.withLock { (state: inout State) throws(DurableTaskUnavailable) in
             guard !state.durableSealed else { throw DurableTaskUnavailable.requestFinished }
-            state.durable.append((row, options.always))
+            state.durable.append(row)
+            state.durableAlways.append(options.always)
         }
     }
 
@@ -87,8 +90,8 @@ package final class RequestContext: Sendable {
     func takeDurable() throws(DurableTaskUnavailable) -> (TaskQueue, [NewDurableTask]) {
         guard let queue = service.taskQueue else { throw .noTaskQueue }
         return (queue, state.withLock { state in
-            defer { state.durable = [] }
-            return state.durable.map(\.row)
+            state.durableAlways = []
+            return Self.take(&state.durable)
         })
     }
 
@@ -97,9 +100,17 @@ package final class RequestContext: Sendable {
     func sealDurable(failed: Bool) -> [NewDurableTask] {
         state.withLock { state in
             state.durableSealed = true
-            defer { state.durable = [] }
-            return state.durable.filter { !failed || $0.always }.map(\.row)
+            let always = Self.take(&state.durableAlways)
+            let rows = Self.take(&state.durable)
+            return failed ? rows.indices.filter { always[$0] }.map { rows[$0] } : rows
         }
+    }
+
+    /// Moves `array` out, leaving it empty.
+    private static func take<Element>(_ array: inout [Element]) -> [Element] {
+        var taken: [Element] = []
+        swap(&taken, &array)
+        return taken
     }
 
     /// Keeps committed tasks to start once the response is written.

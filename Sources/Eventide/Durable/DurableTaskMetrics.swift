@@ -62,19 +62,21 @@ package final class DurableTaskMetrics: Sendable {
     }
 
     /// The metrics dimensioned by queue alone.
-    private struct QueueHandles: Sendable {
+    fileprivate struct QueueHandles: Sendable {
         let enqueued: Counter
         let duplicates: Counter
         let running: Meter
         let wait: Metrics.Timer
     }
 
-    /// The metrics dimensioned by queue and kind, with their queue's: one lookup per run.
-    private struct RunHandles: Sendable {
-        let queue: QueueHandles
-        let started: Counter
-        let duration: Metrics.Timer
-        let finished: [Outcome: Counter]
+    /// The metrics of the runs of one kind in one queue (with their queue's): looked up
+    /// once per run, by `run(queue:kind:)`, then used for its start and its end.
+    package struct RunHandles: Sendable {
+        fileprivate let queue: QueueHandles
+        fileprivate let started: Counter
+        fileprivate let duration: Metrics.Timer
+        /// By `Outcome.allCases` order.
+        fileprivate let finished: [Counter]
     }
 
     /// Two strings, not one joined: a lookup copies references, it builds no string.
@@ -112,21 +114,34 @@ package final class DurableTaskMetrics: Sendable {
         counter.increment(by: count)
     }
 
+    /// The metrics of a run of `kind` in `queue`, for `started` and `finished`.
+    package func run(queue: String, kind: String) -> RunHandles {
+        handles.withLock { runHandles(queue, kind, in: &$0) }
+    }
+
     /// A run started, `waitedMilliseconds` after its due time (for a task due at once, after
     /// it was enqueued); a negative wait (clocks of two machines) counts as 0.
+    package func started(_ run: RunHandles, waitedMilliseconds: Int64) {
+        run.started.increment()
+        run.queue.running.increment()
+        run.queue.wait.recordMilliseconds(max(0, waitedMilliseconds))
+    }
+
+    /// `started(_:waitedMilliseconds:)` for a run not looked up yet.
     package func started(queue: String, kind: String, waitedMilliseconds: Int64) {
-        let handles = self.handles.withLock { runHandles(queue, kind, in: &$0) }
-        handles.started.increment()
-        handles.queue.running.increment()
-        handles.queue.wait.recordMilliseconds(max(0, waitedMilliseconds))
+        started(run(queue: queue, kind: kind), waitedMilliseconds: waitedMilliseconds)
     }
 
     /// A run that `started` counted ended as `outcome` after `duration`.
+    package func finished(_ run: RunHandles, outcome: Outcome, duration: Duration) {
+        run.queue.running.decrement()
+        run.finished[outcome.index].increment()
+        run.duration.recordNanoseconds(duration.wholeNanoseconds)
+    }
+
+    /// `finished(_:outcome:duration:)` for a run not looked up yet.
     package func finished(queue: String, kind: String, outcome: Outcome, duration: Duration) {
-        let handles = self.handles.withLock { runHandles(queue, kind, in: &$0) }
-        handles.queue.running.decrement()
-        handles.finished[outcome]?.increment()
-        handles.duration.recordNanoseconds(duration.wholeNanoseconds)
+        finished(run(queue: queue, kind: kind), outcome: outcome, duration: duration)
     }
 
     /// The store's counts (`TaskQueue.counts()`): every state of every queue seen so far is
@@ -170,11 +185,10 @@ package final class DurableTaskMetrics: Sendable {
         if let found = handles.runs[key] { return found }
         let factory = resolvedFactory
         let dimensions = [("queue", queue), ("kind", kind)]
-        var finished: [Outcome: Counter] = [:]
         // Every outcome at once: a series that exists at 0 keeps `rate()` and alerts
         // meaningful before the first failure.
-        for outcome in Outcome.allCases {
-            finished[outcome] = Counter(
+        let finished = Outcome.allCases.map { outcome in
+            Counter(
                 label: "eventide_durable_tasks_finished_total", dimensions: dimensions + [("outcome", outcome.rawValue)],
                 factory: factory)
         }
@@ -189,6 +203,18 @@ package final class DurableTaskMetrics: Sendable {
 }
 
 extension DurableTaskMetrics.Outcome {
+    /// Its place in `allCases`.
+    fileprivate var index: Int {
+        switch self {
+        case .completed: 0
+        case .retried: 1
+        case .discarded: 2
+        case .cancelled: 3
+        case .snoozed: 4
+        case .interrupted: 5
+        }
+    }
+
     /// The outcome a stored resolution counts as.
     init(_ resolution: TaskResolution) {
         switch resolution {

@@ -190,42 +190,43 @@ final class QueueRunner: Sendable {
     /// Starts registered `task`: a blocking one on the queue's blocking pool (through
     /// `submit` when given), decoded there too; any other in a Swift task.
     private func launch(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
-        owner.metrics.started(queue: task.queue, kind: task.kind, waitedMilliseconds: owner.store.now() - task.runAt)
+        let metrics = owner.metrics.run(queue: task.queue, kind: task.kind)
+        owner.metrics.started(metrics, waitedMilliseconds: owner.store.now() - task.runAt)
         let interrupted: @Sendable () -> TaskQueue.Interruption? = { [self] in interruption(of: task.id) }
         if owner.blockingKinds.contains(task.kind) {
             let job: WorkerPool.Job = { [self] cancelled in
                 // Dropped at shutdown before it started: back to the queue, unspent.
-                guard !cancelled else { return finish(task, .putBack) }
+                guard !cancelled else { return finish(task, .putBack, metrics) }
                 switch owner.prepare(task, interruption: interrupted) {
                 case .ready(let work as any BlockingDurableTask, let context):
-                    finish(task, owner.run(blocking: work, context, interruption: interrupted))
+                    finish(task, owner.run(blocking: work, context, interruption: interrupted), metrics)
                 case .ready(let work, let context):
-                    start(work, context, of: task, interruption: interrupted)
+                    start(work, context, of: task, metrics, interruption: interrupted)
                 case .unusable(let resolution):
-                    finish(task, resolution)
+                    finish(task, resolution, metrics)
                 }
             }
             if let submit { return submit(job) }
-            if !owner.blockingPool.submit(job) { finish(task, .putBack) }
+            if !owner.blockingPool.submit(job) { finish(task, .putBack, metrics) }
             return
         }
         switch owner.prepare(task, interruption: interrupted) {
-        case .ready(let work, let context): start(work, context, of: task, interruption: interrupted)
-        case .unusable(let resolution): finish(task, resolution)
+        case .ready(let work, let context): start(work, context, of: task, metrics, interruption: interrupted)
+        case .unusable(let resolution): finish(task, resolution, metrics)
         }
     }
 
     /// Runs an async task's `run` in a Swift task of its own (cancelled past its deadline).
     private func start(
-        _ work: any DurableTask, _ context: DurableTaskContext, of task: ClaimedTask,
+        _ work: any DurableTask, _ context: DurableTaskContext, of task: ClaimedTask, _ metrics: DurableTaskMetrics.RunHandles,
         interruption: @escaping @Sendable () -> TaskQueue.Interruption?
     ) {
-        let run = Task { [self] in finish(task, await owner.run(work, context, interruption: interruption)) }
+        let run = Task { [self] in finish(task, await owner.run(work, context, interruption: interruption), metrics) }
         state.withLock { $0.running[task.id]?.task = run }
     }
 
     /// Stores how run `task` ended (without waiting for the commit) and frees its slot.
-    private func finish(_ task: ClaimedTask, _ resolution: TaskResolution) {
+    private func finish(_ task: ClaimedTask, _ resolution: TaskResolution, _ metrics: DurableTaskMetrics.RunHandles) {
         let result = TaskResult(id: task.id, attempt: task.attempt, resolution)
         owner.store.resolve([result]) { [self] error in
             guard let error else { return }
@@ -252,9 +253,7 @@ final class QueueRunner: Sendable {
             return (run, state.backlog || state.stopping, next)
         }
         if let next { launch(next) }
-        owner.metrics.finished(
-            queue: task.queue, kind: task.kind, outcome: DurableTaskMetrics.Outcome(resolution),
-            duration: run.map { .now - $0.started } ?? .zero)
+        owner.metrics.finished(metrics, outcome: DurableTaskMetrics.Outcome(resolution), duration: run.map { .now - $0.started } ?? .zero)
         if wake { signal.fire() }
     }
 
