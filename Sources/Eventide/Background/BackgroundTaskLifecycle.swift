@@ -40,6 +40,9 @@ package final class BackgroundTaskLifecycle {
     /// Blocking durable tasks handed over during one loop iteration go to the task
     /// queue's pool together.
     private var durablePoolQueue: PoolSubmissionQueue?
+    /// Wakes the task store's writer once per loop iteration for the requests whose
+    /// durable tasks this iteration handed over (`commitDurable`): one commit for them all.
+    private var storeWake: IterationEnd?
     private var closed = false
     /// Called when the last running list finished (shutdown waits for it).
     var onIdle: (() -> Void)?
@@ -152,6 +155,19 @@ package final class BackgroundTaskLifecycle {
         }
     }
 
+    /// Commits a request's durable tasks with the other requests of this loop iteration:
+    /// handed to the store now, its writer woken when the iteration's callbacks are done.
+    /// `completion` is called on a thread of the store's.
+    func commitDurable(
+        _ rows: [NewDurableTask], to queue: TaskQueue,
+        completion: @escaping @Sendable (Result<TaskQueue.Committed, any Error>) -> Void
+    ) {
+        guard !closed else { return queue.commit(rows, completion: completion) }
+        queue.commit(rows, deferringWake: true, completion: completion)
+        if storeWake == nil { storeWake = IterationEnd(loop: loop) { queue.wakeStoreForDeferredCommits() } }
+        storeWake?.arm()
+    }
+
     /// Hands queued pool jobs over and releases the loop handles used for that. Called
     /// when the server stops on this loop; later pool lists are cancelled.
     package func close() {
@@ -161,6 +177,8 @@ package final class BackgroundTaskLifecycle {
         poolQueue = nil
         durablePoolQueue?.close()
         durablePoolQueue = nil
+        storeWake?.close()
+        storeWake = nil
     }
 
     private func makeExecutor(requestID: RequestID, logger: Logger) -> BackgroundTaskExecutor {

@@ -40,7 +40,7 @@ extension HTTPConnection {
         failed: Bool
     ) -> Bool {
         let this = holdForResponse()
-        queue.commit(rows) { result in
+        core.tasks.commitDurable(rows, to: queue) { result in
             let answered = this.loop.execute {
                 let connection = this.value
                 switch result {

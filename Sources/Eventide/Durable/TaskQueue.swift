@@ -211,8 +211,13 @@ public final class TaskQueue: Sendable {
     }
 
     /// `commit` for a caller that goes on without a Swift task: `completion` is called on
-    /// a thread of the store's once the rows are committed (or not).
-    func commit(_ rows: [NewDurableTask], completion: @escaping @Sendable (Result<Committed, any Error>) -> Void) {
+    /// a thread of the store's once the rows are committed (or not). `deferringWake`: the
+    /// store's writer waits for `wakeStoreForDeferredCommits()` (a loop hands over a whole
+    /// iteration's requests first).
+    func commit(
+        _ rows: [NewDurableTask], deferringWake: Bool = false,
+        completion: @escaping @Sendable (Result<Committed, any Error>) -> Void
+    ) {
         guard !rows.isEmpty else { return completion(.success(([], DurableHandOff()))) }
         var rows = rows
         // Due tasks go straight to this process's workers when they have a free slot and
@@ -228,7 +233,7 @@ public final class TaskQueue: Sendable {
                 reserved.append(nil)
             }
         }
-        store.enqueue(rows) { [self, rows, reserved] result in
+        store.enqueue(rows, deferringWake: deferringWake) { [self, rows, reserved] result in
             switch result {
             case .failure(let error):
                 for runner in reserved { runner?.release() }
@@ -248,6 +253,11 @@ public final class TaskQueue: Sendable {
                 completion(.success((outcomes.map(Receipt.init), handOff)))
             }
         }
+    }
+
+    /// Starts committing what `commit(_:deferringWake:completion:)` handed over.
+    func wakeStoreForDeferredCommits() {
+        store.wakeForDeferredEnqueues()
     }
 
     /// Counts stored rows and duplicates per queue (a request's rows mostly share one).

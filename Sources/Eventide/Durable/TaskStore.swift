@@ -21,6 +21,14 @@ package protocol TaskStore: Sendable {
     /// its loop from there without a Swift task of its own.
     func enqueue(_ tasks: [NewDurableTask], completion: @escaping EnqueueCompletion)
 
+    /// `enqueue(_:completion:)`, but the store's writer is not woken for these tasks
+    /// until `wakeForDeferredEnqueues()`: a loop hands over all of one iteration's
+    /// requests first, so they share one commit (see `IterationEnd`).
+    func enqueue(_ tasks: [NewDurableTask], deferringWake: Bool, completion: @escaping EnqueueCompletion)
+
+    /// Starts committing what `enqueue(_:deferringWake:completion:)` handed over.
+    func wakeForDeferredEnqueues()
+
     /// Takes up to `limit` due tasks of `queues` for `worker`: the lowest priority number
     /// first, then the earliest due, then the oldest. They become `running` with their
     /// attempt counted, and are returned in that order.
@@ -146,4 +154,13 @@ public struct TaskStoreFull: Error, Sendable, Equatable, CustomStringConvertible
     package init(maxQueued: Int) { self.maxQueued = maxQueued }
 
     public var description: String { "the task store holds its limit of \(maxQueued) unfinished tasks" }
+}
+
+extension TaskStore {
+    /// A store that commits on its own schedule (PostgreSQL's batcher) takes the tasks at once.
+    package func enqueue(_ tasks: [NewDurableTask], deferringWake: Bool, completion: @escaping EnqueueCompletion) {
+        enqueue(tasks, completion: completion)
+    }
+
+    package func wakeForDeferredEnqueues() {}
 }
