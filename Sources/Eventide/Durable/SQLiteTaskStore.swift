@@ -14,8 +14,8 @@ import Foundation  // Thread, Date
 /// the commit, so an enqueue returns only once it is durable.
 ///
 /// Turns are made large on purpose: a loop wakes the writer once its iteration's
-/// requests are all handed over (`enqueue(_:deferringWake:completion:)`), and on Linux
-/// the writer is a `SCHED_BATCH` thread, which does not preempt the threads that woke it.
+/// requests are all handed over (`enqueue(_:deferringWake:completion:)`), and the
+/// writer does not preempt the threads that woke it (`BatchScheduling`).
 ///
 /// With `Durability.full`, a turn that stores tasks or carries a caller's change
 /// (`cancel`, `retry`) is fsynced before its callers hear of it. A turn made only of the
@@ -110,17 +110,7 @@ package final class SQLiteTaskStore: TaskStore {
             // Named from inside: on Linux, `Thread.name` set before `start()` does not
             // reach the kernel, and tools (`top -H`, the fault scripts) look there.
             Self.nameThisThread("eventide-tasks")
-            // why: a batch thread is not let to preempt the thread that woke it. Woken by
-            // a loop on the same core (a pinned or busy machine), the writer otherwise takes
-            // the CPU at once and commits what that loop handed over so far; as a batch
-            // thread it runs once the loop and the workers wait, and commits all of it:
-            // 17 fsyncs per 1,000 requests instead of 35, and 30,600 instead of ~27,000
-            // durable requests/s on one core (Benchmarks/durable.py). Linux only (the
-            // glibc header hides the constant); elsewhere, or refused, nothing changes.
-            #if os(Linux)
-            var parameters = sched_param(sched_priority: 0)
-            _ = sched_setscheduler(0, 3 /* SCHED_BATCH */, &parameters)
-            #endif
+            BatchScheduling.applyToCurrentThread()
             let table: SQLiteTaskTable
             do {
                 table = try SQLiteTaskTable(path: path, durability: durability)

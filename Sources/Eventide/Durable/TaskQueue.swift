@@ -169,7 +169,10 @@ public final class TaskQueue: Sendable {
         self.workers = workers
         self.configuration = configuration
         self.logger = logger
-        self.blockingPool = WorkerPool(threads: configuration.blockingThreads)
+        self.blockingPool = WorkerPool(threads: configuration.blockingThreads) { work in
+            BatchScheduling.applyToCurrentThread()
+            work()
+        }
     }
 
     /// Stores `task` and returns once it is durable (a script's or a test's enqueue; a
