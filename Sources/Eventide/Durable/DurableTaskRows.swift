@@ -47,8 +47,13 @@ package struct NewDurableTask: Sendable, Equatable {
 /// store, and a reference copies cheaper than an existential.
 package final class EncodedTask: Sendable, Equatable {
     package let task: any DurableTask
+    /// Whether it runs on the queue's blocking pool (known here once, not looked up per run).
+    package let isBlocking: Bool
 
-    package init(_ task: any DurableTask) { self.task = task }
+    package init(_ task: any DurableTask) {
+        self.task = task
+        isBlocking = task is any BlockingDurableTask
+    }
 
     package static func == (_: EncodedTask, _: EncodedTask) -> Bool { true }
 }

@@ -181,7 +181,7 @@ final class QueueRunner: Sendable {
     /// `launch` starts it, outside the lock.
     private func register(_ task: ClaimedTask, in locked: inout State) {
         let timeout = task.timeout.map { Duration.milliseconds($0) } ?? owner.configuration.timeout
-        let blocking = owner.blockingKinds.contains(task.kind)
+        let blocking = owner.isBlocking(task)
         let now = ContinuousClock.now
         locked.running[task.id] = Run(
             task: nil, blocking: blocking, attempt: task.attempt, started: now, deadline: now + timeout, timeout: timeout)
@@ -193,7 +193,7 @@ final class QueueRunner: Sendable {
         let metrics = owner.metrics.run(queue: task.queue, kind: task.kind)
         owner.metrics.started(metrics, waitedMilliseconds: owner.store.now() - task.runAt)
         let interrupted: @Sendable () -> TaskQueue.Interruption? = { [self] in interruption(of: task.id) }
-        if owner.blockingKinds.contains(task.kind) {
+        if owner.isBlocking(task) {
             let job: WorkerPool.Job = { [self] cancelled in
                 // Dropped at shutdown before it started: back to the queue, unspent.
                 guard !cancelled else { return finish(task, .putBack, metrics) }

@@ -375,6 +375,7 @@ package final class SQLiteTaskTable {
             // The common end, completed, is one statement for the whole batch: per-row
             // statements cost more than the rows themselves.
             var completed = "["
+            completed.reserveCapacity(2 + 12 * results.count)
             for result in results where result.resolution == .completed {
                 if completed.utf8.count > 1 { completed += "," }
                 completed += String(result.id)

@@ -83,6 +83,11 @@ extension TaskQueue {
         runners.withLock { $0[queue] ?? $0[Self.otherQueues] }
     }
 
+    /// Whether `task` runs on the blocking pool.
+    func isBlocking(_ task: ClaimedTask) -> Bool {
+        task.encodedFrom?.isBlocking ?? blockingKinds.contains(task.kind)
+    }
+
     /// Wakes the workers of `queue` (a task was stored for it by this process).
     func wake(queue: String) {
         runner(for: queue)?.noteWaiting()
@@ -109,12 +114,14 @@ extension TaskQueue {
         let context = DurableTaskContext(
             id: claimed.id, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts, queue: claimed.queue, kind: claimed.kind,
             queueLogger: logger, blockingPool: blockingPool, stopRequested: { interruption() != nil })
+        // A task this process stored: its kind was checked when it was added.
+        if let encoded = claimed.encodedFrom { return .ready(encoded.task, context) }
         guard let type = kinds[claimed.kind] else {
             context.logger.error("durable task discarded: kind not registered with this TaskQueue")
             return .unusable(.discard(error: "unknown task kind \"\(claimed.kind)\""))
         }
         do {
-            let task = try claimed.encodedFrom?.task ?? type.decoded(from: claimed.arguments)
+            let task = try type.decoded(from: claimed.arguments)
             return .ready(task, context)
         } catch {
             context.logger.error("durable task discarded: its arguments do not decode", metadata: ["error": "\(error)"])
