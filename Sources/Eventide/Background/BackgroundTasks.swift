@@ -70,9 +70,9 @@ public struct BackgroundTasks: Sendable {
     @discardableResult
     public func commitDurable() async throws -> [TaskQueue.Receipt] {
         let (queue, rows) = try context.takeDurable()
-        let (receipts, handOff) = try await queue.commit(rows)
+        let (outcomes, handOff) = try await queue.commit(rows)
         context.addHandOff(handOff)
-        return receipts
+        return outcomes.map(TaskQueue.Receipt.init)
     }
 
     /// How many tasks this request has added so far.

@@ -50,9 +50,9 @@ package final class EncodedTask: Sendable, Equatable {
     /// Whether it runs on the queue's blocking pool (known here once, not looked up per run).
     package let isBlocking: Bool
 
-    package init(_ task: any DurableTask) {
+    package init(_ task: any DurableTask, isBlocking: Bool) {
         self.task = task
-        isBlocking = task is any BlockingDurableTask
+        self.isBlocking = isBlocking
     }
 
     package static func == (_: EncodedTask, _: EncodedTask) -> Bool { true }

@@ -85,7 +85,7 @@ extension TaskQueue {
 
     /// Whether `task` runs on the blocking pool.
     func isBlocking(_ task: ClaimedTask) -> Bool {
-        task.encodedFrom?.isBlocking ?? blockingKinds.contains(task.kind)
+        task.encodedFrom?.isBlocking ?? runsBlocking[task.kind] == true
     }
 
     /// Wakes the workers of `queue` (a task was stored for it by this process).

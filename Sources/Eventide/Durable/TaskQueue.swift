@@ -113,9 +113,10 @@ public final class TaskQueue: Sendable {
 
     package let store: any TaskStore
     let kinds: [String: any DurableTask.Type]
-    /// The kinds whose type is a `BlockingDurableTask` (run on the pool, without a Swift
-    /// task), found once here rather than by a conformance check per run.
-    let blockingKinds: Set<String>
+    /// Every registered kind, and whether its type is a `BlockingDurableTask` (run on the
+    /// pool, without a Swift task): found once here rather than by a conformance check
+    /// per task.
+    let runsBlocking: [String: Bool]
     let workers: Workers
     let configuration: Configuration
     let logger: Logger
@@ -165,7 +166,7 @@ public final class TaskQueue: Sendable {
         var kinds: [String: any DurableTask.Type] = [:]
         for type in tasks { kinds[type.name] = type }
         self.kinds = kinds
-        self.blockingKinds = Set(kinds.filter { $0.value is any BlockingDurableTask.Type }.keys)
+        self.runsBlocking = kinds.mapValues { $0 is any BlockingDurableTask.Type }
         self.workers = workers
         self.configuration = configuration
         self.logger = logger
@@ -194,15 +195,16 @@ public final class TaskQueue: Sendable {
     public func enqueue(_ tasks: [any DurableTask], options: DurableTaskOptions = DurableTaskOptions()) async throws -> [Receipt] {
         let now = store.now()
         let rows = try tasks.map { task in try Self.row(for: task, options: options, now: now) }
-        let (receipts, handOff) = try await commit(rows)
+        let (outcomes, handOff) = try await commit(rows)
         handOff.start()
-        return receipts
+        return outcomes.map(Receipt.init)
     }
 
-    /// What a commit of durable tasks gave: a receipt per row, and the tasks stored
+    /// What a commit of durable tasks gave: what each row became (a request's commit
+    /// makes no receipts of them unless asked, `commitDurable()`), and the tasks stored
     /// running for this process's workers, which the caller starts (once the response
     /// is written).
-    typealias Committed = (receipts: [Receipt], handOff: DurableHandOff)
+    typealias Committed = (outcomes: [EnqueueOutcome], handOff: DurableHandOff)
 
     /// Commits a request's durable tasks (`tasks.add(durable:)`) and returns what each
     /// row became and the tasks to hand to this process's workers. Wakes the workers of
@@ -253,7 +255,7 @@ public final class TaskQueue: Sendable {
                     case (nil, _): break
                     }
                 }
-                completion(.success((outcomes.map(Receipt.init), handOff)))
+                completion(.success((outcomes, handOff)))
             }
         }
     }
@@ -350,10 +352,18 @@ public final class TaskQueue: Sendable {
 
     /// The row to store for `task`.
     static func row<Task: DurableTask>(for task: Task, options: DurableTaskOptions, now: Int64) throws -> NewDurableTask {
+        try row(for: task, options: options, now: now, isBlocking: Task.self is any BlockingDurableTask.Type)
+    }
+
+    /// `row(for:options:now:)` for a caller that looked the kind up already (a request's
+    /// `add(durable:)`: one dictionary lookup per task, no conformance check).
+    static func row<Task: DurableTask>(
+        for task: Task, options: DurableTaskOptions, now: Int64, isBlocking: Bool
+    ) throws -> NewDurableTask {
         NewDurableTask(
             kind: Task.name, queue: options.queue, arguments: try JSONBytesEncoder.encode(task), priority: options.priority,
             runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey,
-            timeout: options.timeout.map { Int64($0.wholeMilliseconds) }, encodedFrom: EncodedTask(task))
+            timeout: options.timeout.map { Int64($0.wholeMilliseconds) }, encodedFrom: EncodedTask(task, isBlocking: isBlocking))
     }
 }
 
