@@ -223,7 +223,7 @@ package final class SQLiteTaskTable {
     /// The multi-row insert statements by size (see `chunkSizes`), prepared on first use.
     private var keylessStatements: [Int: SQLiteStatement] = [:]
     /// Parameters per row of a multi-row insert (`now` is ?1, shared).
-    private static let keylessParameters = 11
+    private static let keylessParameters = 10
 
     /// Inserts rows without a unique key (they cannot conflict: their ids are new and the
     /// unique index holds only keys) in one statement.
@@ -238,13 +238,12 @@ package final class SQLiteTaskTable {
             try statement.bindText(task.kind, at: index + 1)
             try statement.bindText(task.queue, at: index + 2)
             try statement.bindBlob(task.arguments, at: index + 3)
-            try statement.bindText(row.state.rawValue, at: index + 4)
-            try statement.bindInteger(task.priority, at: index + 5)
-            try statement.bindInteger(task.maxAttempts, at: index + 6)
-            try statement.bindInteger(task.runAt, at: index + 7)
-            try statement.bindInteger(row.claimed ? 1 : 0, at: index + 8)
-            if row.claimed { try statement.bindText(task.claimedBy ?? "", at: index + 9) } else { try statement.bindNull(at: index + 9) }
-            if let timeout = task.timeout { try statement.bindInteger(timeout, at: index + 10) } else { try statement.bindNull(at: index + 10) }
+            try statement.bindInteger(task.priority, at: index + 4)
+            try statement.bindInteger(task.maxAttempts, at: index + 5)
+            try statement.bindInteger(task.runAt, at: index + 6)
+            try statement.bindInteger(row.claimed ? 1 : 0, at: index + 7)
+            if row.claimed { try statement.bindText(task.claimedBy ?? "", at: index + 8) } else { try statement.bindNull(at: index + 8) }
+            if let timeout = task.timeout { try statement.bindInteger(timeout, at: index + 9) } else { try statement.bindNull(at: index + 9) }
             index += Self.keylessParameters
         }
         try statement.run()
@@ -254,9 +253,13 @@ package final class SQLiteTaskTable {
         if let statement = keylessStatements[rows] { return statement }
         let values = (0..<rows).map { row in
             let p = 2 + row * Self.keylessParameters
-            // attempted_at is the store time when the row is stored running (attempt 1).
-            return "(?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), ?\(p + 4), ?\(p + 5), ?\(p + 6), ?1, ?\(p + 7), "
-                + "?\(p + 8), CASE WHEN ?\(p + 8) = 1 THEN ?1 END, ?\(p + 9), ?\(p + 10))"
+            // The state follows from the claim and the due time as in `insert` (computed in
+            // SQL: a bound string costs SQLite a copy per row); attempted_at is the store
+            // time when the row is stored running (attempt 1).
+            let state = "CASE WHEN ?\(p + 7) = 1 THEN '\(DurableTaskState.running.rawValue)' "
+                + "WHEN ?\(p + 6) > ?1 THEN '\(DurableTaskState.scheduled.rawValue)' ELSE '\(DurableTaskState.available.rawValue)' END"
+            return "(?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), \(state), ?\(p + 4), ?\(p + 5), ?1, ?\(p + 6), "
+                + "?\(p + 7), CASE WHEN ?\(p + 7) = 1 THEN ?1 END, ?\(p + 8), ?\(p + 9))"
         }
         let statement = try connection.prepare("""
             INSERT INTO eventide_tasks (id, kind, queue, arguments, state, priority, max_attempts, created_at, run_at,

@@ -57,8 +57,15 @@ import Testing
             // 100 tasks: multi-row statements of 64, 32 and 4 rows, and a keyed task between.
             var batch = (0..<100).map { task("t\($0)") }
             batch[50] = task("t50", uniqueKey: "k")
+            batch[1].claimedBy = "w1"  // stored running for w1
+            batch[2] = task("t2", runAt: 5)  // not due yet
             let outcomes = try table.insert(batch, now: 1)
-            #expect(outcomes == (1...100).map { EnqueueOutcome.inserted(Int64($0)) })
+            #expect(outcomes == (1...100).map { $0 == 2 ? EnqueueOutcome.claimed(2) : EnqueueOutcome.inserted(Int64($0)) })
+            let claimed = try #require(try table.record(id: 2))
+            #expect(claimed.state == .running && claimed.attempt == 1 && claimed.attemptedAt == 1)
+            #expect(try table.record(id: 3)?.state == .scheduled)
+            let available = try #require(try table.record(id: 4))
+            #expect(available.state == .available && available.attempt == 0 && available.attemptedAt == nil && available.createdAt == 1)
             for id in [1, 50, 51, 52, 65, 97, 100] {
                 #expect(try table.record(id: Int64(id))?.arguments == "t\(id - 1)")
             }
