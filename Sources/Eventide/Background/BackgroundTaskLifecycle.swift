@@ -40,9 +40,11 @@ package final class BackgroundTaskLifecycle {
     /// Blocking durable tasks handed over during one loop iteration go to the task
     /// queue's pool together.
     private var durablePoolQueue: PoolSubmissionQueue?
-    /// Wakes the task store's writer once per loop iteration for the requests whose
-    /// durable tasks this iteration handed over (`commitDurable`): one commit for them all.
-    private var storeWake: IterationEnd?
+    /// Requests' durable tasks handed over during this loop iteration (`commitDurable`),
+    /// committed together when its callbacks are done: one job for the store's writer,
+    /// one answer back to the loop.
+    private var pendingCommits: [PendingCommit] = []
+    private var commitAtIterationEnd: IterationEnd?
     private var closed = false
     /// Called when the last running list finished (shutdown waits for it).
     var onIdle: (() -> Void)?
@@ -155,17 +157,44 @@ package final class BackgroundTaskLifecycle {
         }
     }
 
-    /// Commits a request's durable tasks with the other requests of this loop iteration:
-    /// handed to the store now, its writer woken when the iteration's callbacks are done.
-    /// `completion` is called on a thread of the store's.
-    func commitDurable(
-        _ rows: [NewDurableTask], to queue: TaskQueue,
-        completion: @escaping @Sendable (Result<TaskQueue.Committed, any Error>) -> Void
-    ) {
-        guard !closed else { return queue.commit(rows, completion: completion) }
-        queue.commit(rows, deferringWake: true, completion: completion)
-        if storeWake == nil { storeWake = IterationEnd(loop: loop) { queue.wakeStoreForDeferredCommits() } }
-        storeWake?.arm()
+    /// A request's durable tasks waiting for the end of the loop iteration, and what to
+    /// call (on the loop) once they are committed or not.
+    private struct PendingCommit: Sendable {
+        let rows: [NewDurableTask]
+        let completion: @Sendable (Result<TaskQueue.Committed, any Error>) -> Void
+    }
+
+    /// Commits a request's durable tasks to the server's task queue together with the
+    /// other requests of this loop iteration, once its callbacks are done. `completion` is
+    /// called on this loop; if the loop has stopped by then, the committed tasks start
+    /// anyway and `completion` is not called.
+    func commitDurable(_ rows: [NewDurableTask], completion: @escaping @Sendable (Result<TaskQueue.Committed, any Error>) -> Void) {
+        pendingCommits.append(PendingCommit(rows: rows, completion: completion))
+        guard !closed else { return commitPending() }
+        if commitAtIterationEnd == nil {
+            commitAtIterationEnd = IterationEnd(loop: loop) { [weak self] in self?.commitPending() }
+        }
+        commitAtIterationEnd?.arm()
+    }
+
+    /// Hands this iteration's requests' durable tasks to the task queue as one batch.
+    private func commitPending() {
+        guard !pendingCommits.isEmpty else { return }
+        let batch = pendingCommits
+        pendingCommits = []
+        guard let queue = service.taskQueue else {
+            for pending in batch { pending.completion(.failure(DurableTaskUnavailable.noTaskQueue)) }
+            return
+        }
+        let loop = self.loop
+        queue.commit(batch: batch.map(\.rows)) { results in
+            let answered = loop.execute {
+                for (pending, result) in zip(batch, results) { pending.completion(result) }
+            }
+            // The loop has stopped: nobody is left to answer, but what was committed runs.
+            guard !answered else { return }
+            for case .success(let committed) in results { committed.handOff.start() }
+        }
     }
 
     /// Hands queued pool jobs over and releases the loop handles used for that. Called
@@ -177,8 +206,9 @@ package final class BackgroundTaskLifecycle {
         poolQueue = nil
         durablePoolQueue?.close()
         durablePoolQueue = nil
-        storeWake?.close()
-        storeWake = nil
+        commitAtIterationEnd?.close()
+        commitAtIterationEnd = nil
+        commitPending()
     }
 
     private func makeExecutor(requestID: RequestID, logger: Logger) -> BackgroundTaskExecutor {

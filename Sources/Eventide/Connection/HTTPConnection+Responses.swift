@@ -33,29 +33,25 @@ extension HTTPConnection {
     /// by the store), then sends `response`, or a 503 with `Retry-After` when the commit
     /// failed: the response never leaves before its durable tasks are on disk. The
     /// connection reads no further request meanwhile; the loop serves the others. The
-    /// store's thread hands the outcome straight back to the loop (no Swift task per
-    /// request).
+    /// loop's requests of one iteration go to the store together and their outcomes come
+    /// back together (`BackgroundTaskLifecycle.commitDurable`; no Swift task per request).
     private func commit(
         _ rows: [NewDurableTask], to queue: TaskQueue, then response: Response, to request: HTTPRequestHead, context: RequestContext,
         failed: Bool
     ) -> Bool {
         let this = holdForResponse()
-        core.tasks.commitDurable(rows, to: queue) { result in
-            let answered = this.loop.execute {
-                let connection = this.value
-                switch result {
-                case .success(let committed):
-                    context.addHandOff(committed.handOff)
-                    connection.answerHeld(response, to: request, context: context, failed: failed)
-                case .failure(let error):
-                    connection.core.logLimited(.error, "durable tasks not committed: answering 503", kind: "durable-commit", metadata: [
-                        "connection": "\(connection.id)", "tasks": "\(rows.count)", "error": "\(error)",
-                    ])
-                    connection.answerHeld(queue.commitFailureResponse, to: request, context: context, failed: true)
-                }
+        core.tasks.commitDurable(rows) { result in
+            let connection = this.value
+            switch result {
+            case .success(let committed):
+                context.addHandOff(committed.handOff)
+                connection.answerHeld(response, to: request, context: context, failed: failed)
+            case .failure(let error):
+                connection.core.logLimited(.error, "durable tasks not committed: answering 503", kind: "durable-commit", metadata: [
+                    "connection": "\(connection.id)", "tasks": "\(rows.count)", "error": "\(error)",
+                ])
+                connection.answerHeld(queue.commitFailureResponse, to: request, context: context, failed: true)
             }
-            // The loop has stopped: nobody is left to answer, but what was committed runs.
-            if !answered, case .success(let committed) = result { committed.handOff.start() }
         }
         return false
     }

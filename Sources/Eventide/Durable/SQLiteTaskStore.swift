@@ -13,9 +13,9 @@ import Foundation  // Thread, Date
 /// job is a savepoint in it, so one failing job fails alone; callers are resumed after
 /// the commit, so an enqueue returns only once it is durable.
 ///
-/// Turns are made large on purpose: a loop wakes the writer once its iteration's
-/// requests are all handed over (`enqueue(_:deferringWake:completion:)`), and the
-/// writer does not preempt the threads that woke it (`BatchScheduling`).
+/// Turns are made large on purpose: a loop hands over all of one iteration's requests
+/// as one job (`enqueue(batch:completion:)`), and the writer does not preempt the
+/// threads that woke it (`BatchScheduling`).
 ///
 /// With `Durability.full`, a turn that stores tasks or carries a caller's change
 /// (`cancel`, `retry`) is fsynced before its callers hear of it. A turn made only of the
@@ -26,7 +26,9 @@ import Foundation  // Thread, Date
 /// process loses nothing (the log is in the kernel's cache).
 package final class SQLiteTaskStore: TaskStore {
     private enum Job {
-        case insert([NewDurableTask], EnqueueCompletion)
+        /// Callers' tasks (one caller, or a loop iteration's requests): each caller's
+        /// stored all or none, one result per caller.
+        case insert([[NewDurableTask]], BatchEnqueueCompletion)
         /// Runs' ends; all of a turn's go into one savepoint.
         case resolve([TaskResult], @Sendable ((any Error)?) -> Void)
         /// `execute` runs in the turn's transaction and returns what delivers its result
@@ -41,12 +43,8 @@ package final class SQLiteTaskStore: TaskStore {
 
     private struct State {
         var jobs: [Job] = []
-        /// Whether a job someone waits for is among `jobs` (not only results), and the
-        /// writer was woken for it.
+        /// Whether a job someone waits for is among `jobs` (not only results).
         var urgent = false
-        /// Whether jobs someone waits for were handed over without waking the writer
-        /// (`enqueue(_:deferringWake:completion:)`).
-        var wakeOwed = false
         /// Whether the writer was woken for results already since its last turn.
         var resultsSignalled = false
         var closed = false
@@ -137,22 +135,13 @@ package final class SQLiteTaskStore: TaskStore {
     /// Stores `tasks` (one request's, or a script's) durably and returns what each became.
     /// Returns once the transaction that holds them is committed.
     package func enqueue(_ tasks: [NewDurableTask], completion: @escaping EnqueueCompletion) {
-        enqueue(tasks, deferringWake: false, completion: completion)
-    }
-
-    package func enqueue(_ tasks: [NewDurableTask], deferringWake: Bool, completion: @escaping EnqueueCompletion) {
         guard !tasks.isEmpty else { return completion(.success([])) }
-        submit(.insert(tasks, completion), deferWake: deferringWake) { completion(.failure(SQLiteTaskStoreError.closed)) }
+        submit(.insert([tasks], { completion($0[0]) })) { completion(.failure(SQLiteTaskStoreError.closed)) }
     }
 
-    package func wakeForDeferredEnqueues() {
-        let signal = state.withLock { state -> Bool in
-            guard state.wakeOwed else { return false }
-            state.wakeOwed = false
-            defer { state.urgent = true }
-            return !state.urgent
-        }
-        if signal { wake.signal() }
+    package func enqueue(batch: [[NewDurableTask]], completion: @escaping BatchEnqueueCompletion) {
+        guard !batch.isEmpty else { return completion([]) }
+        submit(.insert(batch, completion)) { completion(batch.map { _ in .failure(SQLiteTaskStoreError.closed) }) }
     }
 
     package func resolve(_ results: [TaskResult], completion: @escaping @Sendable ((any Error)?) -> Void) {
@@ -267,16 +256,11 @@ package final class SQLiteTaskStore: TaskStore {
     private static let resultsDelay = DispatchTimeInterval.milliseconds(2)
 
     /// Hands `job` to the writer. `urgent`: a caller waits for it, so the writer starts a
-    /// turn now (or at `wakeForDeferredEnqueues()`, with `deferWake`); results (not
-    /// urgent) wake it at most once per turn.
-    private func submit(_ job: Job, urgent: Bool = true, deferWake: Bool = false, refused: () -> Void) {
+    /// turn now; results (not urgent) wake it at most once per turn.
+    private func submit(_ job: Job, urgent: Bool = true, refused: () -> Void) {
         let signal = state.withLock { state -> Bool? in
             guard !state.closed else { return nil }
             state.jobs.append(job)
-            if urgent && deferWake {
-                state.wakeOwed = true
-                return false
-            }
             if urgent {
                 // One signal per turn is enough: the writer takes every job handed over
                 // since its last turn. A signal per job would stay counted in the
@@ -301,12 +285,11 @@ package final class SQLiteTaskStore: TaskStore {
         while true {
             wake.wait()
             // Only results so far: give more of them (and any urgent job) a moment to join.
-            if !state.withLock({ $0.urgent || $0.wakeOwed || $0.closed }) { _ = wake.wait(timeout: .now() + Self.resultsDelay) }
+            if !state.withLock({ $0.urgent || $0.closed }) { _ = wake.wait(timeout: .now() + Self.resultsDelay) }
             let (jobs, closed) = state.withLock { state in
                 defer {
                     state.jobs = []
                     state.urgent = false
-                    state.wakeOwed = false
                     state.resultsSignalled = false
                 }
                 return (state.jobs, state.closed)
@@ -328,7 +311,7 @@ package final class SQLiteTaskStore: TaskStore {
         var bookkeepingOnly = true
         for job in jobs {
             switch job {
-            case .insert(let tasks, let completion): inserts.append((tasks, completion))
+            case .insert(let callers, let completion): inserts.append((callers, completion))
             case .resolve(let tasks, let completion): results.append((tasks, completion))
             case .run(let execute, let fail, let bookkeeping):
                 others.append((execute, fail))
@@ -349,7 +332,7 @@ package final class SQLiteTaskStore: TaskStore {
             bookkeepingOnly = false
             let batch = inserts
             others.insert((execute: { [self] table, now in insert(batch, into: table, now: now) },
-                           fail: { error in for (_, completion) in batch { completion(.failure(error)) } }), at: 0)
+                           fail: { error in for insert in batch { insert.completion(insert.callers.map { _ in .failure(error) }) } }), at: 0)
         }
         setSynchronous(durability == .normal || bookkeepingOnly ? .normal : .full, on: table)
         let now = clock()
@@ -389,52 +372,55 @@ package final class SQLiteTaskStore: TaskStore {
         if (try? table.connection.setSynchronous(level)) != nil { currentSynchronous = level }
     }
 
-    private typealias Insert = (tasks: [NewDurableTask], completion: EnqueueCompletion)
+    private typealias Insert = (callers: [[NewDurableTask]], completion: BatchEnqueueCompletion)
 
     /// The turn's inserts as one savepoint; returns what to tell their callers. A caller
     /// whose tasks would take the store past `maxQueued` is refused alone (`TaskStoreFull`).
     private func insert(_ inserts: [Insert], into table: SQLiteTaskTable, now: Int64) -> Delivery {
-        let admitted = Result { try admit(inserts, table: table) }
-        let outcomes = admitted.flatMap { admitted in Result { try table.insert(admitted.accepted.flatMap(\.tasks), now: now) } }
+        let callers = inserts.count == 1 ? inserts[0].callers : inserts.flatMap(\.callers)
+        let admitted = Result { try admit(callers, table: table) }
+        let outcomes = admitted.flatMap { admitted in
+            Result { try table.insert(callers.indices.filter { admitted[$0] }.flatMap { callers[$0] }, now: now) }
+        }
         if case .failure = outcomes { table.forgetUnfinished() }
-        return { commitError in
-            let accepted: [Insert], refused: [EnqueueCompletion]
+        return { [maxQueued] commitError in
+            var results: [Result<[EnqueueOutcome], any Error>] = []
+            results.reserveCapacity(callers.count)
             switch admitted {
-            case .success(let split): (accepted, refused) = split
             case .failure(let error):
-                for insert in inserts { insert.completion(.failure(commitError ?? error)) }
-                return
-            }
-            for completion in refused { completion(.failure(commitError ?? TaskStoreFull(maxQueued: self.maxQueued ?? 0))) }
-            switch (commitError, outcomes) {
-            case (let error?, _), (nil, .failure(let error)):
-                for insert in accepted { insert.completion(.failure(error)) }
-            case (nil, .success(let outcomes)):
+                results = callers.map { _ in .failure(commitError ?? error) }
+            case .success(let admitted):
                 var start = 0
-                for insert in accepted {
-                    insert.completion(.success(Array(outcomes[start..<start + insert.tasks.count])))
-                    start += insert.tasks.count
+                for (index, tasks) in callers.enumerated() {
+                    guard admitted[index] else {
+                        results.append(.failure(commitError ?? TaskStoreFull(maxQueued: maxQueued ?? 0)))
+                        continue
+                    }
+                    switch (commitError, outcomes) {
+                    case (let error?, _), (nil, .failure(let error)): results.append(.failure(error))
+                    case (nil, .success(let outcomes)):
+                        results.append(.success(Array(outcomes[start..<start + tasks.count])))
+                        start += tasks.count
+                    }
                 }
+            }
+            var next = 0
+            for insert in inserts {
+                insert.completion(Array(results[next..<next + insert.callers.count]))
+                next += insert.callers.count
             }
         }
     }
 
-    /// Splits a turn's inserts into those that fit under `maxQueued`, in order, and the
-    /// callers refused.
-    private func admit(_ inserts: [Insert], table: SQLiteTaskTable) throws -> (accepted: [Insert], refused: [EnqueueCompletion]) {
-        guard let maxQueued else { return (inserts, []) }
+    /// Which callers' tasks fit under `maxQueued`, in order.
+    private func admit(_ callers: [[NewDurableTask]], table: SQLiteTaskTable) throws -> [Bool] {
+        guard let maxQueued else { return Array(repeating: true, count: callers.count) }
         var unfinished = try table.unfinished()
-        var accepted: [Insert] = []
-        var refused: [EnqueueCompletion] = []
-        for insert in inserts {
-            if unfinished + insert.tasks.count > maxQueued {
-                refused.append(insert.completion)
-            } else {
-                unfinished += insert.tasks.count
-                accepted.append(insert)
-            }
+        return callers.map { tasks in
+            guard unfinished + tasks.count <= maxQueued else { return false }
+            unfinished += tasks.count
+            return true
         }
-        return (accepted, refused)
     }
 }
 

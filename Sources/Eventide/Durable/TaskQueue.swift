@@ -216,53 +216,64 @@ public final class TaskQueue: Sendable {
     }
 
     /// `commit` for a caller that goes on without a Swift task: `completion` is called on
-    /// a thread of the store's once the rows are committed (or not). `deferringWake`: the
-    /// store's writer waits for `wakeStoreForDeferredCommits()` (a loop hands over a whole
-    /// iteration's requests first).
-    func commit(
-        _ rows: [NewDurableTask], deferringWake: Bool = false,
-        completion: @escaping @Sendable (Result<Committed, any Error>) -> Void
-    ) {
+    /// a thread of the store's once the rows are committed (or not).
+    func commit(_ rows: [NewDurableTask], completion: @escaping @Sendable (Result<Committed, any Error>) -> Void) {
         guard !rows.isEmpty else { return completion(.success(([], DurableHandOff()))) }
-        var rows = rows
+        commit(batch: [rows]) { completion($0[0]) }
+    }
+
+    /// `commit` for several requests at once (a loop iteration's, `BackgroundTaskLifecycle`):
+    /// one hand-over to the store and one call of `completion`, with a result per request
+    /// in their order, on a thread of the store's. Each request's rows are stored all or
+    /// none, and refused or failed alone.
+    func commit(batch: [[NewDurableTask]], completion: @escaping @Sendable ([Result<Committed, any Error>]) -> Void) {
+        var batch = batch
         // Due tasks go straight to this process's workers when they have a free slot and
         // nothing waits before them: stored running, no claim needed.
         let now = store.now()
-        var reserved: [QueueRunner?] = []
-        reserved.reserveCapacity(rows.count)
-        for index in rows.indices {
-            if rows[index].runAt <= now, let runner = runner(for: rows[index].queue), runner.reserve() {
-                rows[index].claimedBy = workerID
-                reserved.append(runner)
-            } else {
-                reserved.append(nil)
-            }
-        }
-        store.enqueue(rows, deferringWake: deferringWake) { [self, rows, reserved] result in
-            switch result {
-            case .failure(let error):
-                for runner in reserved { runner?.release() }
-                metrics.rejected(count: rows.count, reason: error is TaskStoreFull ? .full : .error)
-                completion(.failure(error))
-            case .success(let outcomes):
-                recordEnqueued(rows, outcomes)
-                var handOff = DurableHandOff()
-                for (index, outcome) in outcomes.enumerated() {
-                    switch (reserved[index], outcome) {
-                    case (let runner?, .claimed(let id)): handOff.append(ClaimedTask(stored: rows[index], id: id), to: runner)
-                    case (let runner?, _): runner.release()
-                    case (nil, .inserted) where rows[index].runAt <= now: wake(queue: rows[index].queue)
-                    case (nil, _): break
-                    }
+        var reserved: [[QueueRunner?]] = []
+        reserved.reserveCapacity(batch.count)
+        for request in batch.indices {
+            var runners: [QueueRunner?] = []
+            runners.reserveCapacity(batch[request].count)
+            for index in batch[request].indices {
+                let row = batch[request][index]
+                if row.runAt <= now, let runner = runner(for: row.queue), runner.reserve() {
+                    batch[request][index].claimedBy = workerID
+                    runners.append(runner)
+                } else {
+                    runners.append(nil)
                 }
-                completion(.success((outcomes, handOff)))
             }
+            reserved.append(runners)
+        }
+        store.enqueue(batch: batch) { [self, batch, reserved] results in
+            completion(results.indices.map { committed(batch[$0], reserved: reserved[$0], results[$0], now: now) })
         }
     }
 
-    /// Starts committing what `commit(_:deferringWake:completion:)` handed over.
-    func wakeStoreForDeferredCommits() {
-        store.wakeForDeferredEnqueues()
+    /// What one request's commit gave, its reserved slots used or given back.
+    private func committed(
+        _ rows: [NewDurableTask], reserved: [QueueRunner?], _ result: Result<[EnqueueOutcome], any Error>, now: Int64
+    ) -> Result<Committed, any Error> {
+        switch result {
+        case .failure(let error):
+            for runner in reserved { runner?.release() }
+            metrics.rejected(count: rows.count, reason: error is TaskStoreFull ? .full : .error)
+            return .failure(error)
+        case .success(let outcomes):
+            recordEnqueued(rows, outcomes)
+            var handOff = DurableHandOff()
+            for (index, outcome) in outcomes.enumerated() {
+                switch (reserved[index], outcome) {
+                case (let runner?, .claimed(let id)): handOff.append(ClaimedTask(stored: rows[index], id: id), to: runner)
+                case (let runner?, _): runner.release()
+                case (nil, .inserted) where rows[index].runAt <= now: wake(queue: rows[index].queue)
+                case (nil, _): break
+                }
+            }
+            return .success((outcomes, handOff))
+        }
     }
 
     /// Counts stored rows and duplicates per queue (a request's rows mostly share one).

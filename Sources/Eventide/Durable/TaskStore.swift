@@ -1,3 +1,5 @@
+import EventideUVLoop
+
 /// Where a `TaskQueue` keeps its durable tasks: an SQLite file (`SQLiteTaskStore`) on
 /// one machine, PostgreSQL for many. Every change is made for a batch of tasks at a time
 /// (insert many, claim many, resolve many), because group commit is what makes durable
@@ -21,13 +23,11 @@ package protocol TaskStore: Sendable {
     /// its loop from there without a Swift task of its own.
     func enqueue(_ tasks: [NewDurableTask], completion: @escaping EnqueueCompletion)
 
-    /// `enqueue(_:completion:)`, but the store's writer is not woken for these tasks
-    /// until `wakeForDeferredEnqueues()`: a loop hands over all of one iteration's
-    /// requests first, so they share one commit (see `IterationEnd`).
-    func enqueue(_ tasks: [NewDurableTask], deferringWake: Bool, completion: @escaping EnqueueCompletion)
-
-    /// Starts committing what `enqueue(_:deferringWake:completion:)` handed over.
-    func wakeForDeferredEnqueues()
+    /// `enqueue` for several callers at once (a loop iteration's requests): each caller's
+    /// tasks are stored all or none, in order, and refused or failed alone; `completion`
+    /// gets one result per caller, in their order, on a thread of the store's. One
+    /// hand-over and one answer for all of them instead of one each.
+    func enqueue(batch: [[NewDurableTask]], completion: @escaping BatchEnqueueCompletion)
 
     /// Takes up to `limit` due tasks of `queues` for `worker`: the lowest priority number
     /// first, then the earliest due, then the oldest. They become `running` with their
@@ -156,11 +156,25 @@ public struct TaskStoreFull: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { "the task store holds its limit of \(maxQueued) unfinished tasks" }
 }
 
-extension TaskStore {
-    /// A store that commits on its own schedule (PostgreSQL's batcher) takes the tasks at once.
-    package func enqueue(_ tasks: [NewDurableTask], deferringWake: Bool, completion: @escaping EnqueueCompletion) {
-        enqueue(tasks, completion: completion)
-    }
+/// What a store calls when an `enqueue(batch:completion:)` is committed or failed: a
+/// result per caller, in order.
+package typealias BatchEnqueueCompletion = @Sendable ([Result<[EnqueueOutcome], any Error>]) -> Void
 
-    package func wakeForDeferredEnqueues() {}
+extension TaskStore {
+    /// One `enqueue` per caller (a store that groups calls on its own, as PostgreSQL's
+    /// batcher does), answered together once all are.
+    package func enqueue(batch: [[NewDurableTask]], completion: @escaping BatchEnqueueCompletion) {
+        guard !batch.isEmpty else { return completion([]) }
+        let gathered = Locked((results: [Result<[EnqueueOutcome], any Error>?](repeating: nil, count: batch.count), left: batch.count))
+        for (index, tasks) in batch.enumerated() {
+            enqueue(tasks) { result in
+                let all = gathered.withLock { state -> [Result<[EnqueueOutcome], any Error>]? in
+                    state.results[index] = result
+                    state.left -= 1
+                    return state.left == 0 ? state.results.compactMap { $0 } : nil
+                }
+                if let all { completion(all) }
+            }
+        }
+    }
 }

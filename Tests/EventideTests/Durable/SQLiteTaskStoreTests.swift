@@ -124,6 +124,26 @@ import Testing
         }
     }
 
+    @Test func aBatchOfCallersIsAnsweredPerCallerInOrder() async throws {
+        try await withStore(maxQueued: 4) { store, _ in
+            let results = await withCheckedContinuation { continuation in
+                store.enqueue(batch: [
+                    [task("a"), task("b", uniqueKey: "k")],
+                    [task("c"), task("d"), task("e")],  // would pass maxQueued: refused alone
+                    [task("f", uniqueKey: "k")],  // the key is held by the first caller's task
+                    [task("g")],
+                ]) { continuation.resume(returning: $0) }
+            }
+            #expect(results.count == 4)
+            let (first, third, fourth) = (try results[0].get(), try results[2].get(), try results[3].get())
+            #expect(first == [.inserted(1), .inserted(2)])
+            #expect(throws: TaskStoreFull(maxQueued: 4)) { try results[1].get() }
+            #expect(third == [.duplicate(of: 2)])
+            #expect(fourth == [.inserted(4)])
+            #expect(try await store.counts()["default"]?[.available] == 3)  // nothing of the refused caller
+        }
+    }
+
     @Test func aTaskStoredForItsWorkerIsRunningAtOnce() async throws {
         try await withStore { store, _ in
             var due = task("now")
