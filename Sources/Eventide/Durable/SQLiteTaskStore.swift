@@ -15,7 +15,7 @@ import Foundation  // Thread, Date
 ///
 /// Turns are made large on purpose: a loop hands over all of one iteration's requests
 /// as one job (`enqueue(batch:completion:)`), and the writer does not preempt the
-/// threads that woke it (`BatchScheduling`).
+/// threads that woke it (`BatchScheduling`, unless `batchThread` is false).
 ///
 /// With `Durability.full`, a turn that stores tasks or carries a caller's change
 /// (`cancel`, `retry`) is fsynced before its callers hear of it. A turn made only of the
@@ -95,7 +95,7 @@ package final class SQLiteTaskStore: TaskStore {
     ///
     /// - Throws: `SQLiteError` or `SQLiteTaskTableError` when the file cannot be used.
     package init(
-        path: String, durability: SQLiteTaskTable.Durability = .full, maxQueued: Int? = nil,
+        path: String, durability: SQLiteTaskTable.Durability = .full, maxQueued: Int? = nil, batchThread: Bool = true,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) throws {
         self.clock = clock
@@ -108,7 +108,7 @@ package final class SQLiteTaskStore: TaskStore {
             // Named from inside: on Linux, `Thread.name` set before `start()` does not
             // reach the kernel, and tools (`top -H`, the fault scripts) look there.
             Self.nameThisThread("eventide-tasks")
-            BatchScheduling.applyToCurrentThread()
+            if batchThread { BatchScheduling.applyToCurrentThread() }
             let table: SQLiteTaskTable
             do {
                 table = try SQLiteTaskTable(path: path, durability: durability)

@@ -76,13 +76,19 @@ public final class TaskQueue: Sendable {
         /// `Retry-After`, and `enqueue` throws `TaskStoreFull`; nothing of it is stored.
         /// Default 1,000,000; nil: no limit.
         public var maxQueued: Int?
+        /// Whether the store's writer thread and the blocking pool's threads are batch
+        /// threads (Linux `SCHED_BATCH`): they get their share of the CPU but do not preempt
+        /// the server's loops that wake them, so on a busy core a commit takes more
+        /// requests at once and requests wait less behind background work. Default true;
+        /// false: ordinary threads. No effect on other systems.
+        public var batchThreads: Bool
 
         /// The defaults, changed where given.
         public init(
             retryBackoff: @escaping @Sendable (_ attempt: Int) -> Duration = TaskQueue.Configuration.sidekiqBackoff,
             timeout: Duration = .seconds(15 * 60), pollInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(25),
             keepCompleted: Duration = .seconds(24 * 3600), keepFailed: Duration = .seconds(7 * 24 * 3600), blockingThreads: Int = 4,
-            retryAfterSeconds: Int = 1, maxQueued: Int? = 1_000_000
+            retryAfterSeconds: Int = 1, maxQueued: Int? = 1_000_000, batchThreads: Bool = true
         ) {
             self.retryBackoff = retryBackoff
             self.timeout = timeout
@@ -93,6 +99,7 @@ public final class TaskQueue: Sendable {
             self.blockingThreads = max(1, blockingThreads)
             self.retryAfterSeconds = retryAfterSeconds
             self.maxQueued = maxQueued.map { max(0, $0) }
+            self.batchThreads = batchThreads
         }
 
         /// `n⁴ + 15 + random(0..<10) × (n + 1)` seconds, `n = attempt − 1` (Sidekiq counts
@@ -156,7 +163,9 @@ public final class TaskQueue: Sendable {
         self.workerID = workerID
         switch store {
         case .sqlite(let path, let durability):
-            self.store = try SQLiteTaskStore(path: path, durability: durability == .full ? .full : .normal, maxQueued: configuration.maxQueued)
+            self.store = try SQLiteTaskStore(
+                path: path, durability: durability == .full ? .full : .normal, maxQueued: configuration.maxQueued,
+                batchThread: configuration.batchThreads)
         case .postgres(let connection, let settings):
             let runsTasks = if case .none = workers { false } else { true }
             self.store = try PostgresTaskStore(
@@ -170,8 +179,8 @@ public final class TaskQueue: Sendable {
         self.workers = workers
         self.configuration = configuration
         self.logger = logger
-        self.blockingPool = WorkerPool(threads: configuration.blockingThreads) { work in
-            BatchScheduling.applyToCurrentThread()
+        self.blockingPool = WorkerPool(threads: configuration.blockingThreads) { [batchThreads = configuration.batchThreads] work in
+            if batchThreads { BatchScheduling.applyToCurrentThread() }
             work()
         }
     }

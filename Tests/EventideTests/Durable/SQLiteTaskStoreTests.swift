@@ -144,6 +144,37 @@ import Testing
         }
     }
 
+    #if os(Linux)
+    /// The scheduling policies (`/proc/self/task/*/stat` field 41) of this process's store
+    /// writer threads.
+    func writerPolicies() -> [Int] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { tid in
+            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == "eventide-tasks",
+                  let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")")
+            else { return nil }
+            // Fields after the command name start at field 3 (state).
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 38 ? Int(fields[38]) : nil
+        }
+    }
+
+    @Test func theWriterIsABatchThreadUnlessAskedNotTo() async throws {
+        try await withStore { _, _ in
+            #expect(writerPolicies().contains(3))  // SCHED_BATCH
+            #expect(!writerPolicies().contains(0))  // every store of these tests is a batch one
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventide-store-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let ordinary = try SQLiteTaskStore(path: directory.appendingPathComponent("tasks.db").path, batchThread: false)
+            #expect(writerPolicies().contains(0))  // SCHED_OTHER
+            ordinary.close()
+        }
+    }
+    #endif
+
     @Test func aTaskStoredForItsWorkerIsRunningAtOnce() async throws {
         try await withStore { store, _ in
             var due = task("now")
