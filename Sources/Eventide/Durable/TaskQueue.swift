@@ -242,12 +242,23 @@ public final class TaskQueue: Sendable {
         let now = store.now()
         var reserved: [[QueueRunner?]] = []
         reserved.reserveCapacity(batch.count)
+        // The rows of a batch mostly share a queue: its runner is looked up once.
+        var lastQueue: String?
+        var lastRunner: QueueRunner?
         for request in batch.indices {
             var runners: [QueueRunner?] = []
             runners.reserveCapacity(batch[request].count)
             for index in batch[request].indices {
                 let row = batch[request][index]
-                if row.runAt <= now, let runner = runner(for: row.queue), runner.reserve() {
+                guard row.runAt <= now else {
+                    runners.append(nil)
+                    continue
+                }
+                if row.queue != lastQueue {
+                    lastQueue = row.queue
+                    lastRunner = runner(for: row.queue)
+                }
+                if let runner = lastRunner, runner.reserve() {
                     batch[request][index].claimedBy = workerID
                     runners.append(runner)
                 } else {
@@ -257,6 +268,7 @@ public final class TaskQueue: Sendable {
             reserved.append(runners)
         }
         store.enqueue(batch: batch) { [self, batch, reserved] results in
+            recordEnqueued(batch, results)
             completion(results.indices.map { committed(batch[$0], reserved: reserved[$0], results[$0], now: now) })
         }
     }
@@ -271,7 +283,6 @@ public final class TaskQueue: Sendable {
             metrics.rejected(count: rows.count, reason: error is TaskStoreFull ? .full : .error)
             return .failure(error)
         case .success(let outcomes):
-            recordEnqueued(rows, outcomes)
             var handOff = DurableHandOff()
             for (index, outcome) in outcomes.enumerated() {
                 switch (reserved[index], outcome) {
@@ -286,17 +297,23 @@ public final class TaskQueue: Sendable {
     }
 
     /// Counts stored rows and duplicates per queue (a request's rows mostly share one).
-    private func recordEnqueued(_ rows: [NewDurableTask], _ outcomes: [EnqueueOutcome]) {
-        var index = 0
-        while index < rows.count {
-            let queue = rows[index].queue
-            var (stored, duplicates) = (0, 0)
-            while index < rows.count, rows[index].queue == queue {
-                if case .duplicate = outcomes[index] { duplicates += 1 } else { stored += 1 }
-                index += 1
+    /// Counts the stored rows and duplicates of a batch's committed requests per queue: one
+    /// count per run of rows of the same queue, across requests (a batch's rows mostly
+    /// share one).
+    private func recordEnqueued(_ batch: [[NewDurableTask]], _ results: [Result<[EnqueueOutcome], any Error>]) {
+        var queue: String?
+        var (stored, duplicates) = (0, 0)
+        for (rows, result) in zip(batch, results) {
+            guard case .success(let outcomes) = result else { continue }
+            for (row, outcome) in zip(rows, outcomes) {
+                if row.queue != queue {
+                    if let queue { metrics.enqueued(queue: queue, count: stored, duplicates: duplicates) }
+                    (queue, stored, duplicates) = (row.queue, 0, 0)
+                }
+                if case .duplicate = outcome { duplicates += 1 } else { stored += 1 }
             }
-            metrics.enqueued(queue: queue, count: stored, duplicates: duplicates)
         }
+        if let queue { metrics.enqueued(queue: queue, count: stored, duplicates: duplicates) }
     }
 
     /// The answer to a request whose durable tasks could not be committed.
