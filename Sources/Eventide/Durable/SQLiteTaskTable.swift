@@ -176,23 +176,22 @@ package final class SQLiteTaskTable {
             outcomes.reserveCapacity(tasks.count)
             var keyless: [InsertRow] = []
             keyless.reserveCapacity(tasks.count)
-            for task in tasks {
+            for (index, task) in tasks.enumerated() {
                 let claimed = task.claimedBy != nil && task.runAt <= now && !paused.contains(task.queue)
-                let state: DurableTaskState = claimed ? .running : task.runAt > now ? .scheduled : .available
-                let row = InsertRow(id: nextID, task: task, state: state, claimed: claimed)
+                let row = InsertRow(id: nextID, index: index, claimed: claimed)
                 nextID += 1
                 if task.uniqueKey == nil {
                     keyless.append(row)
                     outcomes.append(claimed ? .claimed(row.id) : .inserted(row.id))
                 } else {
-                    outcomes.append(try insertKeyed(row, now: now))
+                    outcomes.append(try insertKeyed(row, of: tasks, now: now))
                 }
             }
             var start = 0
             while start < keyless.count {
                 // Statements of 64, 32, ... 1 rows: a few cached statements cover any count.
                 let size = Self.chunkSizes.first { $0 <= keyless.count - start } ?? 1
-                try insertKeyless(keyless[start..<start + size], now: now)
+                try insertKeyless(keyless[start..<start + size], of: tasks, now: now)
                 start += size
             }
             adjustUnfinished(by: outcomes.count { if case .duplicate = $0 { false } else { true } })
@@ -200,12 +199,20 @@ package final class SQLiteTaskTable {
         }
     }
 
-    /// A task with the id and state it is stored with.
+    /// The id a task (at `index` of the tasks inserted) is stored with, and whether it is
+    /// stored running for its worker.
     private struct InsertRow {
         let id: Int64
-        let task: NewDurableTask
-        let state: DurableTaskState
+        let index: Int
         let claimed: Bool
+    }
+
+    /// The state a row is stored in, as SQL over the parameters that hold its claim flag
+    /// (1: stored running for its worker), its due time and the store's time: running when
+    /// claimed, else scheduled until due, else available.
+    private static func stateSQL(claimed: String, runAt: String, now: String) -> String {
+        "CASE WHEN \(claimed) = 1 THEN '\(DurableTaskState.running.rawValue)' "
+            + "WHEN \(runAt) > \(now) THEN '\(DurableTaskState.scheduled.rawValue)' ELSE '\(DurableTaskState.available.rawValue)' END"
     }
 
     /// The highest id ever given (the AUTOINCREMENT sequence, or the table's highest id
@@ -227,12 +234,12 @@ package final class SQLiteTaskTable {
 
     /// Inserts rows without a unique key (they cannot conflict: their ids are new and the
     /// unique index holds only keys) in one statement.
-    private func insertKeyless(_ rows: ArraySlice<InsertRow>, now: Int64) throws {
+    private func insertKeyless(_ rows: ArraySlice<InsertRow>, of tasks: [NewDurableTask], now: Int64) throws {
         let statement = try keylessStatement(rows: rows.count)
         try statement.bindInteger(now, at: 1)
         var index = 2
         for row in rows {
-            let task = row.task
+            let task = tasks[row.index]
             // Every parameter is bound for every row: none keeps an earlier turn's value.
             try statement.bindInteger(row.id, at: index)
             try statement.bindText(task.kind, at: index + 1)
@@ -253,11 +260,9 @@ package final class SQLiteTaskTable {
         if let statement = keylessStatements[rows] { return statement }
         let values = (0..<rows).map { row in
             let p = 2 + row * Self.keylessParameters
-            // The state follows from the claim and the due time as in `insert` (computed in
-            // SQL: a bound string costs SQLite a copy per row); attempted_at is the store
-            // time when the row is stored running (attempt 1).
-            let state = "CASE WHEN ?\(p + 7) = 1 THEN '\(DurableTaskState.running.rawValue)' "
-                + "WHEN ?\(p + 6) > ?1 THEN '\(DurableTaskState.scheduled.rawValue)' ELSE '\(DurableTaskState.available.rawValue)' END"
+            // The state is computed in SQL (a bound string costs SQLite a copy per row);
+            // attempted_at is the store time when the row is stored running (attempt 1).
+            let state = Self.stateSQL(claimed: "?\(p + 7)", runAt: "?\(p + 6)", now: "?1")
             return "(?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), \(state), ?\(p + 4), ?\(p + 5), ?1, ?\(p + 6), "
                 + "?\(p + 7), CASE WHEN ?\(p + 7) = 1 THEN ?1 END, ?\(p + 8), ?\(p + 9))"
         }
@@ -271,28 +276,28 @@ package final class SQLiteTaskTable {
     }
 
     /// Inserts a task with a unique key unless the key is held; returns what it became.
-    private func insertKeyed(_ row: InsertRow, now: Int64) throws -> EnqueueOutcome {
+    private func insertKeyed(_ row: InsertRow, of tasks: [NewDurableTask], now: Int64) throws -> EnqueueOutcome {
         let insert = try connection.cached("""
             INSERT INTO eventide_tasks (id, kind, queue, arguments, state, priority, max_attempts, unique_key, created_at, run_at,
                 attempt, attempted_at, worker, timeout_ms)
-            VALUES (?13, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN ?10 = 1 THEN ?8 END, ?11, ?12)
+            VALUES (?12, ?1, ?2, ?3, \(Self.stateSQL(claimed: "?9", runAt: "?8", now: "?7")), ?4, ?5, ?6, ?7, ?8, ?9,
+                CASE WHEN ?9 = 1 THEN ?7 END, ?10, ?11)
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND \(Self.unfinishedStates)
             DO NOTHING
             """)
-        let task = row.task
+        let task = tasks[row.index]
         try insert.bindText(task.kind, at: 1)
         try insert.bindText(task.queue, at: 2)
         try insert.bindBlob(task.arguments, at: 3)
-        try insert.bindText(row.state.rawValue, at: 4)
-        try insert.bindInteger(task.priority, at: 5)
-        try insert.bindInteger(task.maxAttempts, at: 6)
-        try insert.bindText(task.uniqueKey ?? "", at: 7)
-        try insert.bindInteger(now, at: 8)
-        try insert.bindInteger(task.runAt, at: 9)
-        try insert.bindInteger(row.claimed ? 1 : 0, at: 10)
-        if row.claimed { try insert.bindText(task.claimedBy ?? "", at: 11) } else { try insert.bindNull(at: 11) }
-        if let timeout = task.timeout { try insert.bindInteger(timeout, at: 12) } else { try insert.bindNull(at: 12) }
-        try insert.bindInteger(row.id, at: 13)
+        try insert.bindInteger(task.priority, at: 4)
+        try insert.bindInteger(task.maxAttempts, at: 5)
+        try insert.bindText(task.uniqueKey ?? "", at: 6)
+        try insert.bindInteger(now, at: 7)
+        try insert.bindInteger(task.runAt, at: 8)
+        try insert.bindInteger(row.claimed ? 1 : 0, at: 9)
+        if row.claimed { try insert.bindText(task.claimedBy ?? "", at: 10) } else { try insert.bindNull(at: 10) }
+        if let timeout = task.timeout { try insert.bindInteger(timeout, at: 11) } else { try insert.bindNull(at: 11) }
+        try insert.bindInteger(row.id, at: 12)
         try insert.run()
         if connection.changes == 1 { return row.claimed ? .claimed(row.id) : .inserted(row.id) }
         guard let key = task.uniqueKey, let holder = try holder(of: key) else {

@@ -296,7 +296,6 @@ public final class TaskQueue: Sendable {
         }
     }
 
-    /// Counts stored rows and duplicates per queue (a request's rows mostly share one).
     /// Counts the stored rows and duplicates of a batch's committed requests per queue: one
     /// count per run of rows of the same queue, across requests (a batch's rows mostly
     /// share one).
