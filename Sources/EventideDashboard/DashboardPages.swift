@@ -70,16 +70,10 @@ struct DashboardPages: Sendable {
         html.raw("</pre>")
         actions(&html, record, csrf: csrf)
         html.raw("<h3>Errors</h3>")
-        if record.errors.isEmpty {
-            html.raw("<p class=\"empty\">None.</p>")
-        } else {
-            html.raw("<table class=\"errors\"><thead><tr><th>Attempt</th><th>At</th><th>Error</th></tr></thead><tbody>")
-            for failure in record.errors {
-                html.raw("<tr><td>\(failure.attempt)</td><td>\(DashboardHTML.time(failure.at))</td><td><pre>")
-                html.text(failure.error)
-                html.raw("</pre></td></tr>")
-            }
-            html.raw("</tbody></table>")
+        listTable(&html, record.errors, opening: "<table class=\"errors\">", headers: ["Attempt", "At", "Error"], empty: "None.") { html, failure in
+            html.raw("<tr><td>\(failure.attempt)</td><td>\(DashboardHTML.time(failure.at))</td><td><pre>")
+            html.text(failure.error)
+            html.raw("</pre></td></tr>")
         }
         html.raw("<p><a href=\"\(home)\">All tasks</a></p></section>")
         return finish(&html)
@@ -110,18 +104,27 @@ struct DashboardPages: Sendable {
             html.raw("<li><span class=\"count\" id=\"in-process-\(name)\">\(value)</span> \(name)</li>")
         }
         html.raw("</ul>")
-        if snapshot.unfinished.isEmpty {
-            html.raw("<p class=\"empty\">None running or waiting.</p>")
-        } else {
-            html.raw("<table id=\"in-process-tasks\"><thead><tr><th>ID</th><th>Name</th><th>State</th></tr></thead><tbody>")
-            for task in snapshot.unfinished {
-                html.raw("<tr><td>\(task.id)</td><td>")
-                html.text(task.name)
-                html.raw("</td><td><span class=\"state state-\(task.state)\">\(task.state)</span></td></tr>")
-            }
-            html.raw("</tbody></table>")
+        listTable(
+            &html, snapshot.unfinished, opening: "<table id=\"in-process-tasks\">", headers: ["ID", "Name", "State"],
+            empty: "None running or waiting."
+        ) { html, task in
+            html.raw("<tr><td>\(task.id)</td><td>")
+            html.text(task.name)
+            html.raw("</td><td><span class=\"state state-\(task.state)\">\(task.state)</span></td></tr>")
         }
         html.raw("</section>")
+    }
+
+    /// `items` as a table (`opening` its start tag, `headers` its column names, `row`
+    /// writing one `<tr>`), or `empty` as a paragraph when there are none.
+    private func listTable<Item>(
+        _ html: inout DashboardHTML, _ items: [Item], opening: String, headers: [String], empty: String,
+        row: (inout DashboardHTML, Item) -> Void
+    ) {
+        guard !items.isEmpty else { return html.raw("<p class=\"empty\">\(empty)</p>") }
+        html.raw("\(opening)<thead><tr>\(headers.map { "<th>\($0)</th>" }.joined())</tr></thead><tbody>")
+        for item in items { row(&html, item) }
+        html.raw("</tbody></table>")
     }
 
     private func counts(_ html: inout DashboardHTML, _ durable: [String: [String: Int]], _ snapshot: DashboardSnapshot) {
@@ -202,6 +205,8 @@ struct DashboardPages: Sendable {
         html.raw("</div>")
     }
 
+    private static let hexDigits = Array("0123456789ABCDEF".unicodeScalars)
+
     /// `value` as a query parameter value (everything but unreserved characters escaped).
     static func percentEncoded(_ value: String) -> String {
         var encoded = ""
@@ -211,10 +216,9 @@ struct DashboardPages: Sendable {
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 encoded.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                let digits = Array("0123456789ABCDEF".unicodeScalars)
                 encoded.unicodeScalars.append("%")
-                encoded.unicodeScalars.append(digits[Int(byte >> 4)])
-                encoded.unicodeScalars.append(digits[Int(byte & 0x0F)])
+                encoded.unicodeScalars.append(hexDigits[Int(byte >> 4)])
+                encoded.unicodeScalars.append(hexDigits[Int(byte & 0x0F)])
             }
         }
         return encoded

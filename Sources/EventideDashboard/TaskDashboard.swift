@@ -65,6 +65,12 @@ public struct TaskDashboard: RouteCollection, Sendable {
             guard let id = request.pathParameters.get("id", as: Int64.self) else { throw HTTPError(.notFound, "no such task\n") }
             return id
         }
+        /// The queue and the id of a `/tasks/{id}/...` request; 404 without a queue.
+        @Sendable func queueAndTaskID(_ request: Request) throws -> (TaskQueue, Int64) {
+            let id = try taskID(request)
+            guard let queue = servedQueue(request) else { throw HTTPError(.notFound, "no task \(id)\n") }
+            return (queue, id)
+        }
         @Sendable func redirect(_ location: String) -> Response {
             var response = Response(status: .seeOther)
             response.headers[.location] = location
@@ -100,18 +106,17 @@ public struct TaskDashboard: RouteCollection, Sendable {
             return html(pages.task(record, version: snapshot.version, csrf: csrf(request)))
         }
         routes.post("/tasks/{id}/retry") { request, _ in
-            let id = try taskID(request)
-            guard let queue = servedQueue(request), try await queue.retry(id: id) != nil else { throw HTTPError(.notFound, "no task \(id)\n") }
+            let (queue, id) = try queueAndTaskID(request)
+            guard try await queue.retry(id: id) != nil else { throw HTTPError(.notFound, "no task \(id)\n") }
             return redirect("\(root)/tasks/\(id)")
         }
         routes.post("/tasks/{id}/cancel") { request, _ in
-            let id = try taskID(request)
-            guard let queue = servedQueue(request), try await queue.cancel(id: id) != nil else { throw HTTPError(.notFound, "no task \(id)\n") }
+            let (queue, id) = try queueAndTaskID(request)
+            guard try await queue.cancel(id: id) != nil else { throw HTTPError(.notFound, "no task \(id)\n") }
             return redirect("\(root)/tasks/\(id)")
         }
         routes.post("/tasks/{id}/delete") { request, _ in
-            let id = try taskID(request)
-            guard let queue = servedQueue(request) else { throw HTTPError(.notFound, "no task \(id)\n") }
+            let (queue, id) = try queueAndTaskID(request)
             do {
                 guard try await queue.delete(id: id) != nil else { throw HTTPError(.notFound, "no task \(id)\n") }
             } catch let running as DurableTaskRunning {
