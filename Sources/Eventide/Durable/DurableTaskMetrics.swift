@@ -127,11 +127,6 @@ package final class DurableTaskMetrics: Sendable {
         run.queue.wait.recordMilliseconds(max(0, waitedMilliseconds))
     }
 
-    /// `started(_:waitedMilliseconds:)` for a run not looked up yet.
-    package func started(queue: String, kind: String, waitedMilliseconds: Int64) {
-        started(run(queue: queue, kind: kind), waitedMilliseconds: waitedMilliseconds)
-    }
-
     /// A run that `started` counted ended as `outcome` after `duration`.
     package func finished(_ run: RunHandles, outcome: Outcome, duration: Duration) {
         run.queue.running.decrement()
@@ -139,10 +134,6 @@ package final class DurableTaskMetrics: Sendable {
         run.duration.recordNanoseconds(duration.wholeNanoseconds)
     }
 
-    /// `finished(_:outcome:duration:)` for a run not looked up yet.
-    package func finished(queue: String, kind: String, outcome: Outcome, duration: Duration) {
-        finished(run(queue: queue, kind: kind), outcome: outcome, duration: duration)
-    }
 
     /// The store's counts (`TaskQueue.counts()`): every state of every queue seen so far is
     /// recorded, 0 when absent from `states`, so a drained queue reads 0, not its last count.

@@ -47,15 +47,15 @@ import Testing
         let metrics = DurableTaskMetrics(factory: backend)
         let running = ("eventide_durable_tasks_running", ["queue": "mail"])
 
-        metrics.started(queue: "mail", kind: "welcome", waitedMilliseconds: 250)
-        metrics.started(queue: "mail", kind: "digest", waitedMilliseconds: 0)
-        metrics.started(queue: "mail", kind: "welcome", waitedMilliseconds: 1)
+        metrics.started(metrics.run(queue: "mail", kind: "welcome"), waitedMilliseconds: 250)
+        metrics.started(metrics.run(queue: "mail", kind: "digest"), waitedMilliseconds: 0)
+        metrics.started(metrics.run(queue: "mail", kind: "welcome"), waitedMilliseconds: 1)
         #expect(backend.meter(running.0, running.1) == 3)
 
-        metrics.finished(queue: "mail", kind: "welcome", outcome: .completed, duration: .milliseconds(1500))
+        metrics.finished(metrics.run(queue: "mail", kind: "welcome"), outcome: .completed, duration: .milliseconds(1500))
         #expect(backend.meter(running.0, running.1) == 2)
-        metrics.finished(queue: "mail", kind: "welcome", outcome: .retried, duration: .microseconds(7))
-        metrics.finished(queue: "mail", kind: "digest", outcome: .completed, duration: .seconds(2))
+        metrics.finished(metrics.run(queue: "mail", kind: "welcome"), outcome: .retried, duration: .microseconds(7))
+        metrics.finished(metrics.run(queue: "mail", kind: "digest"), outcome: .completed, duration: .seconds(2))
         #expect(backend.meter(running.0, running.1) == 0)
 
         #expect(backend.counter("eventide_durable_tasks_started_total", ["queue": "mail", "kind": "welcome"]) == 2)
@@ -79,8 +79,8 @@ import Testing
         let metrics = DurableTaskMetrics(factory: backend)
 
         for outcome in DurableTaskMetrics.Outcome.allCases {
-            metrics.started(queue: "default", kind: "note", waitedMilliseconds: 0)
-            metrics.finished(queue: "default", kind: "note", outcome: outcome, duration: .zero)
+            metrics.started(metrics.run(queue: "default", kind: "note"), waitedMilliseconds: 0)
+            metrics.finished(metrics.run(queue: "default", kind: "note"), outcome: outcome, duration: .zero)
         }
 
         #expect(DurableTaskMetrics.Outcome.allCases.map(\.rawValue) == [
@@ -97,9 +97,9 @@ import Testing
         let metrics = DurableTaskMetrics(factory: backend)
 
         // Another machine's clock ahead of this one's: the task starts "before" it was due.
-        metrics.started(queue: "mail", kind: "welcome", waitedMilliseconds: -40)
-        metrics.finished(queue: "mail", kind: "welcome", outcome: .completed, duration: .milliseconds(-3))
-        metrics.started(queue: "mail", kind: "welcome", waitedMilliseconds: .max)
+        metrics.started(metrics.run(queue: "mail", kind: "welcome"), waitedMilliseconds: -40)
+        metrics.finished(metrics.run(queue: "mail", kind: "welcome"), outcome: .completed, duration: .milliseconds(-3))
+        metrics.started(metrics.run(queue: "mail", kind: "welcome"), waitedMilliseconds: .max)
 
         #expect(backend.timer("eventide_durable_task_wait_seconds", ["queue": "mail"]) == [0, .max])
         #expect(backend.timer("eventide_durable_task_duration_seconds", ["queue": "mail", "kind": "welcome"]) == [0])
@@ -141,8 +141,8 @@ import Testing
                 group.addTask {
                     let (queue, kind) = (queues[index % 2], kinds[index % 3])
                     metrics.enqueued(queue: queue, count: 1, duplicates: 0)
-                    metrics.started(queue: queue, kind: kind, waitedMilliseconds: 1)
-                    metrics.finished(queue: queue, kind: kind, outcome: .completed, duration: .milliseconds(1))
+                    metrics.started(metrics.run(queue: queue, kind: kind), waitedMilliseconds: 1)
+                    metrics.finished(metrics.run(queue: queue, kind: kind), outcome: .completed, duration: .milliseconds(1))
                 }
             }
         }
