@@ -14,6 +14,12 @@ import threading
 import time
 
 PENDING_STATES = ("scheduled", "available", "running", "retryable")
+# The SQLite store keeps a task's state as a code (schema version 5; see
+# Documentation/DurableTasks.md, "The SQLite file").
+STATE_CODES = {"scheduled": 0, "available": 1, "retryable": 2, "running": 3, "completed": 4, "discarded": 5,
+               "cancelled": 6}
+# SQL that reads the state column as its name.
+STATE_NAME = "CASE state " + " ".join(f"WHEN {code} THEN '{name}'" for name, code in STATE_CODES.items()) + " END"
 LOG_LINE = re.compile(r"^notification for (.*): some notification$")
 
 
@@ -231,7 +237,7 @@ def query_copy(db_path, sql, args=()):
 
 
 def state_counts(db_path, reader=query):
-    return dict(reader(db_path, "SELECT state, count(*) FROM eventide_tasks GROUP BY state"))
+    return dict(reader(db_path, f"SELECT {STATE_NAME}, count(*) FROM eventide_tasks GROUP BY state"))
 
 
 def wait_drained(db_path, timeout=60.0, interval=0.2):
@@ -242,7 +248,7 @@ def wait_drained(db_path, timeout=60.0, interval=0.2):
     while time.monotonic() - start < timeout:
         try:
             pending = query(db_path, f"SELECT count(*) FROM eventide_tasks WHERE state IN ({marks})",
-                            PENDING_STATES)[0][0]
+                            [STATE_CODES[state] for state in PENDING_STATES])[0][0]
             if pending == 0:
                 return time.monotonic() - start
         except sqlite3.OperationalError:

@@ -58,7 +58,7 @@ def insert_poison(db):
             for _, kind, arguments, _ in POISON:
                 cursor = con.execute(
                     "INSERT INTO eventide_tasks (kind, queue, arguments, state, priority, max_attempts, created_at, run_at) "
-                    "VALUES (?, 'default', ?, 'available', 0, 20, ?, ?)", (kind, arguments, now, now))
+                    "VALUES (?, 'default', ?, ?, 0, 20, ?, ?)", (kind, arguments, durable.STATE_CODES["available"], now, now))
                 ids.append(cursor.lastrowid)
     finally:
         con.close()
@@ -66,7 +66,7 @@ def insert_poison(db):
 
 
 def row(db, task_id):
-    rows = durable.query(db, "SELECT state, attempt, max_attempts, errors, created_at FROM eventide_tasks WHERE id = ?",
+    rows = durable.query(db, f"SELECT {durable.STATE_NAME}, attempt, max_attempts, errors, created_at FROM eventide_tasks WHERE id = ?",
                          (task_id,))
     if not rows:
         return None

@@ -147,7 +147,8 @@ def main():
 
         # The store as the kill left it (a copy: the restart must find it untouched).
         states = durable.state_counts(db, reader=durable.query_copy)
-        running = durable.query_copy(db, "SELECT arguments FROM eventide_tasks WHERE state = 'running'")
+        running = durable.query_copy(db, "SELECT arguments FROM eventide_tasks WHERE state = ?",
+                                     (durable.STATE_CODES["running"],))
         running_emails = set()
         for (arguments,) in running:
             running_emails.add(json.loads(arguments)["email"])

@@ -67,10 +67,11 @@ def sample(db):
     size = lambda p: os.path.getsize(p) if os.path.exists(p) else 0
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
-        states = dict(con.execute("SELECT state, count(*) FROM eventide_tasks GROUP BY state").fetchall())
+        states = dict(con.execute(f"SELECT {durable.STATE_NAME}, count(*) FROM eventide_tasks GROUP BY state").fetchall())
         seq = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'eventide_tasks'").fetchone()
         oldest = con.execute(
-            "SELECT min(finished_at) FROM eventide_tasks WHERE state = 'completed' AND finished_at IS NOT NULL").fetchone()[0]
+            "SELECT min(finished_at) FROM eventide_tasks WHERE state = ? AND finished_at IS NOT NULL",
+            (durable.STATE_CODES["completed"],)).fetchone()[0]
         pages = con.execute("PRAGMA page_count").fetchone()[0]
         free = con.execute("PRAGMA freelist_count").fetchone()[0]
         page_size = con.execute("PRAGMA page_size").fetchone()[0]

@@ -22,29 +22,73 @@ package final class SQLiteTaskTable {
     private(set) var paused: Set<String> = []
 
     /// The schema version this code writes; `migrate` brings older files up to it.
-    package static let schemaVersion = 4
+    package static let schemaVersion = 5
 
-    /// The states that count against `maxQueued` and hold a unique key, as SQL.
+    /// The states that count against `maxQueued` and hold a unique key, as SQL: one
+    /// comparison of the state's code (see `DurableTaskState.sqliteCode`).
     ///
-    /// Written as `=` tests joined by OR, not `state IN (...)`: SQLite evaluates an `IN`
-    /// list of more than two constants through a temporary b-tree it builds and frees each
-    /// time the statement runs, and it tests the partial indexes' WHERE clauses on every
-    /// row it inserts or updates: an `IN` there cost three such b-trees per task inserted.
-    /// A query uses a partial index only when its WHERE repeats the index's expression,
-    /// so queries use these same strings.
-    static let unfinishedStates = "(state = 'scheduled' OR state = 'available' OR state = 'running' OR state = 'retryable')"
+    /// SQLite tests the partial indexes' WHERE clauses on every row it inserts or
+    /// updates. A query uses a partial index only when its WHERE repeats the index's
+    /// expression, so queries use these same strings.
+    package static let unfinishedStates = "(state < \(DurableTaskState.completed.sqliteCode))"
     /// The states a claim takes tasks from, as SQL (see `unfinishedStates`).
-    static let dueStates = "(state = 'scheduled' OR state = 'available' OR state = 'retryable')"
+    package static let dueStates = "(state < \(DurableTaskState.running.sqliteCode))"
 
-    /// The partial indexes on the task's state (created by `migrate`; version 3 rebuilt them).
-    private static let stateIndexes = """
+    /// The task table's indexes (created by `migrate`; version 5 rebuilt them).
+    private static let indexes = """
         CREATE UNIQUE INDEX IF NOT EXISTS eventide_tasks_unique_key ON eventide_tasks (unique_key)
             WHERE unique_key IS NOT NULL AND \(unfinishedStates);
         CREATE INDEX IF NOT EXISTS eventide_tasks_due ON eventide_tasks (queue, priority, run_at, id)
             WHERE \(dueStates);
         CREATE INDEX IF NOT EXISTS eventide_tasks_due_any_queue ON eventide_tasks (priority, run_at, id)
             WHERE \(dueStates);
+        CREATE INDEX IF NOT EXISTS eventide_tasks_finished ON eventide_tasks (state, finished_at)
+            WHERE finished_at IS NOT NULL;
         """
+
+    /// The task table's columns, as `CREATE TABLE`.
+    private static func createTasks(named name: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(name) (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            queue TEXT NOT NULL,
+            arguments BLOB NOT NULL,
+            state INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL,
+            unique_key TEXT,
+            created_at INTEGER NOT NULL,
+            run_at INTEGER NOT NULL,
+            attempted_at INTEGER,
+            finished_at INTEGER,
+            worker TEXT,
+            errors TEXT NOT NULL DEFAULT '[]',
+            timeout_ms INTEGER
+        );
+        """
+    }
+
+    /// Version 5: copies the tasks into a table whose state is a code (a column's type
+    /// cannot change in place), with the same ids, and keeps the AUTOINCREMENT sequence
+    /// where it was (ids of deleted tasks are never given again); then its indexes.
+    private func rebuildWithStateCodes() throws {
+        let columns = "id, kind, queue, arguments, state, priority, attempt, max_attempts, unique_key, created_at, run_at, "
+            + "attempted_at, finished_at, worker, errors, timeout_ms"
+        let copied = columns.replacing("state,", with: "\(DurableTaskState.sqliteCode(fromName: "state")),")
+        try connection.execute("""
+            \(Self.createTasks(named: "eventide_tasks_v5"))
+            INSERT INTO eventide_tasks_v5 (\(columns)) SELECT \(copied) FROM eventide_tasks;
+            DELETE FROM sqlite_sequence WHERE name = 'eventide_tasks_v5';
+            INSERT INTO sqlite_sequence (name, seq)
+                SELECT 'eventide_tasks_v5', max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'eventide_tasks'), 0),
+                                                coalesce((SELECT max(id) FROM eventide_tasks), 0));
+            DROP TABLE eventide_tasks;
+            ALTER TABLE eventide_tasks_v5 RENAME TO eventide_tasks;
+            \(Self.indexes)
+            """)
+    }
 
     /// When a commit counts as durable (SQLite's `synchronous` in WAL mode).
     package enum Durability: Sendable {
@@ -92,27 +136,8 @@ package final class SQLiteTaskTable {
         try write {
             try connection.execute("""
                 CREATE TABLE IF NOT EXISTS eventide_schema (version INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS eventide_tasks (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    kind TEXT NOT NULL,
-                    queue TEXT NOT NULL,
-                    arguments BLOB NOT NULL,
-                    state TEXT NOT NULL,
-                    priority INTEGER NOT NULL,
-                    attempt INTEGER NOT NULL DEFAULT 0,
-                    max_attempts INTEGER NOT NULL,
-                    unique_key TEXT,
-                    created_at INTEGER NOT NULL,
-                    run_at INTEGER NOT NULL,
-                    attempted_at INTEGER,
-                    finished_at INTEGER,
-                    worker TEXT,
-                    errors TEXT NOT NULL DEFAULT '[]',
-                    timeout_ms INTEGER
-                );
-                \(Self.stateIndexes)
-                CREATE INDEX IF NOT EXISTS eventide_tasks_finished ON eventide_tasks (state, finished_at)
-                    WHERE finished_at IS NOT NULL;
+                \(Self.createTasks(named: "eventide_tasks"))
+                \(Self.indexes)
                 CREATE TABLE IF NOT EXISTS eventide_periodic (
                     name TEXT PRIMARY KEY,
                     schedule TEXT NOT NULL,
@@ -131,17 +156,9 @@ package final class SQLiteTaskTable {
             } else if let version = versions.first, version < Self.schemaVersion {
                 // Version 2: a task's own timeout (`DurableTaskOptions.timeout`).
                 if version < 2 { try connection.execute("ALTER TABLE eventide_tasks ADD COLUMN timeout_ms INTEGER") }
-                // Version 4: eventide_queues (created above).
-                // Version 3: eventide_periodic (created above), and the partial indexes'
-                // state sets as `=` tests (see `unfinishedStates`).
-                if version < 3 {
-                    try connection.execute("""
-                        DROP INDEX IF EXISTS eventide_tasks_unique_key;
-                        DROP INDEX IF EXISTS eventide_tasks_due;
-                        DROP INDEX IF EXISTS eventide_tasks_due_any_queue;
-                        \(Self.stateIndexes)
-                        """)
-                }
+                // Versions 3 and 4: eventide_periodic and eventide_queues (created above).
+                // Version 5: the state as a code, which rebuilds the table and its indexes.
+                if version < 5 { try rebuildWithStateCodes() }
                 try connection.run("UPDATE eventide_schema SET version = ?", [SQLiteValue(Self.schemaVersion)])
             }
             paused = Set(try connection.query("SELECT name FROM eventide_queues WHERE paused = 1") { $0.string(at: 0) ?? "" })
@@ -211,8 +228,8 @@ package final class SQLiteTaskTable {
     /// (1: stored running for its worker), its due time and the store's time: running when
     /// claimed, else scheduled until due, else available.
     private static func stateSQL(claimed: String, runAt: String, now: String) -> String {
-        "CASE WHEN \(claimed) = 1 THEN '\(DurableTaskState.running.rawValue)' "
-            + "WHEN \(runAt) > \(now) THEN '\(DurableTaskState.scheduled.rawValue)' ELSE '\(DurableTaskState.available.rawValue)' END"
+        "CASE WHEN \(claimed) = 1 THEN \(DurableTaskState.running.sqlite) "
+            + "WHEN \(runAt) > \(now) THEN \(DurableTaskState.scheduled.sqlite) ELSE \(DurableTaskState.available.sqlite) END"
     }
 
     /// The highest id ever given (the AUTOINCREMENT sequence, or the table's highest id
@@ -357,7 +374,7 @@ package final class SQLiteTaskTable {
         }
         let claimed = try write {
             try connection.query("""
-                UPDATE eventide_tasks SET state = 'running', attempt = attempt + 1, attempted_at = ?1, worker = ?2
+                UPDATE eventide_tasks SET state = \(DurableTaskState.running.sqlite), attempt = attempt + 1, attempted_at = ?1, worker = ?2
                 WHERE id IN (
                     SELECT id FROM eventide_tasks
                     WHERE \(filter) AND \(Self.dueStates) AND run_at <= ?1
@@ -390,8 +407,8 @@ package final class SQLiteTaskTable {
             }
             if completed.utf8.count > 1 {
                 try connection.run("""
-                    UPDATE eventide_tasks SET state = 'completed', finished_at = ?2, worker = NULL
-                    WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'running'
+                    UPDATE eventide_tasks SET state = \(DurableTaskState.completed.sqlite), finished_at = ?2, worker = NULL
+                    WHERE id IN (SELECT value FROM json_each(?1)) AND state = \(DurableTaskState.running.sqlite)
                     """, [.text(completed + "]"), .integer(now)])
                 adjustUnfinished(by: -connection.changes)
             }
@@ -401,27 +418,27 @@ package final class SQLiteTaskTable {
                 case .completed: continue
                 case .retry(let at, let error):
                     try connection.run("""
-                        UPDATE eventide_tasks SET state = 'retryable', run_at = ?2, worker = NULL,
+                        UPDATE eventide_tasks SET state = \(DurableTaskState.retryable.sqlite), run_at = ?2, worker = NULL,
                             errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?3, 'error', ?4))
-                        WHERE id = ?1 AND state = 'running'
+                        WHERE id = ?1 AND state = \(DurableTaskState.running.sqlite)
                         """, [.integer(id), .integer(at), .integer(now), .text(error)])
                 case .discard(let error), .cancel(reason: let error):
                     let state: DurableTaskState = if case .discard = result.resolution { .discarded } else { .cancelled }
                     try connection.run("""
                         UPDATE eventide_tasks SET state = ?2, finished_at = ?3, worker = NULL,
                             errors = json_insert(errors, '$[#]', json_object('attempt', attempt, 'at', ?3, 'error', ?4))
-                        WHERE id = ?1 AND state = 'running'
-                        """, [.integer(id), .text(state.rawValue), .integer(now), .text(error)])
+                        WHERE id = ?1 AND state = \(DurableTaskState.running.sqlite)
+                        """, [.integer(id), SQLiteValue(state.sqliteCode), .integer(now), .text(error)])
                     adjustUnfinished(by: -connection.changes)
                 case .putBack:
                     try connection.run("""
-                        UPDATE eventide_tasks SET state = 'available', run_at = ?2, attempt = attempt - 1, worker = NULL
-                        WHERE id = ?1 AND state = 'running'
+                        UPDATE eventide_tasks SET state = \(DurableTaskState.available.sqlite), run_at = ?2, attempt = attempt - 1, worker = NULL
+                        WHERE id = ?1 AND state = \(DurableTaskState.running.sqlite)
                         """, [.integer(id), .integer(now)])
                 case .snooze(let until):
                     try connection.run("""
-                        UPDATE eventide_tasks SET state = 'scheduled', run_at = ?2, attempt = attempt - 1, worker = NULL
-                        WHERE id = ?1 AND state = 'running'
+                        UPDATE eventide_tasks SET state = \(DurableTaskState.scheduled.sqlite), run_at = ?2, attempt = attempt - 1, worker = NULL
+                        WHERE id = ?1 AND state = \(DurableTaskState.running.sqlite)
                         """, [.integer(id), .integer(until)])
                 }
             }
@@ -461,13 +478,13 @@ package final class SQLiteTaskTable {
     /// time kept (their place in the queue). Returns how many.
     package func rescue(keeping alive: Set<String>, now: Int64) throws -> Int {
         try write {
-            let running = try connection.query("SELECT id, worker FROM eventide_tasks WHERE state = 'running'") {
+            let running = try connection.query("SELECT id, worker FROM eventide_tasks WHERE state = \(DurableTaskState.running.sqlite)") {
                 ($0.int64(at: 0), $0.string(at: 1) ?? "")
             }
             var rescued = 0
             for (id, worker) in running where !alive.contains(worker) {
                 try connection.run(
-                    "UPDATE eventide_tasks SET state = 'available', worker = NULL WHERE id = ?1 AND state = 'running'", [.integer(id)])
+                    "UPDATE eventide_tasks SET state = \(DurableTaskState.available.sqlite), worker = NULL WHERE id = ?1 AND state = \(DurableTaskState.running.sqlite)", [.integer(id)])
                 rescued += connection.changes
             }
             return rescued
@@ -479,7 +496,7 @@ package final class SQLiteTaskTable {
     package func cancel(id: Int64, now: Int64) throws -> DurableTaskState? {
         try write {
             try connection.run("""
-                UPDATE eventide_tasks SET state = 'cancelled', finished_at = ?2
+                UPDATE eventide_tasks SET state = \(DurableTaskState.cancelled.sqlite), finished_at = ?2
                 WHERE id = ?1 AND \(Self.dueStates)
                 """, [.integer(id), .integer(now)])
             adjustUnfinished(by: -connection.changes)
@@ -493,9 +510,9 @@ package final class SQLiteTaskTable {
         try write {
             let before = try record(id: id)?.state
             try connection.run("""
-                UPDATE eventide_tasks SET state = 'available', run_at = ?2, finished_at = NULL,
+                UPDATE eventide_tasks SET state = \(DurableTaskState.available.sqlite), run_at = ?2, finished_at = NULL,
                     max_attempts = max(max_attempts, attempt + 1)
-                WHERE id = ?1 AND state IN ('scheduled', 'retryable', 'discarded', 'cancelled', 'completed')
+                WHERE id = ?1 AND state <> \(DurableTaskState.available.sqlite) AND state <> \(DurableTaskState.running.sqlite)
                 """, [.integer(id), .integer(now)])
             if connection.changes == 1, let before, before.isFinal { adjustUnfinished(by: 1) }
             return try record(id: id)?.state
@@ -519,7 +536,7 @@ package final class SQLiteTaskTable {
         return try connection.query("""
             SELECT \(Self.recordColumns) FROM eventide_tasks
             WHERE state = ?1 AND (?2 IS NULL OR queue = ?2) \(order) LIMIT ?3
-            """, [.text(state.rawValue), queue.map { .text($0) } ?? .null, .integer(Int64(max(0, limit)))], Self.record)
+            """, [SQLiteValue(state.sqliteCode), queue.map { .text($0) } ?? .null, .integer(Int64(max(0, limit)))], Self.record)
     }
 
     /// Deletes task `id` unless it is running (its worker would record a result for a row
@@ -528,10 +545,10 @@ package final class SQLiteTaskTable {
     package func delete(id: Int64) throws -> DurableTaskState? {
         try write {
             let deleted = try connection.query(
-                "DELETE FROM eventide_tasks WHERE id = ?1 AND state <> 'running' RETURNING state", [.integer(id)]
-            ) { $0.string(at: 0) ?? "" }.first
+                "DELETE FROM eventide_tasks WHERE id = ?1 AND state <> \(DurableTaskState.running.sqlite) RETURNING state", [.integer(id)]
+            ) { $0.int(at: 0) }.first
             guard let deleted else { return try record(id: id)?.state }
-            let state = DurableTaskState(rawValue: deleted) ?? .discarded
+            let state = DurableTaskState(sqliteCode: deleted) ?? .discarded
             if !state.isFinal { adjustUnfinished(by: -1) }
             return state
         }
@@ -548,7 +565,7 @@ package final class SQLiteTaskTable {
         DurableTaskRecord(
             id: row.int64(at: 0), kind: row.string(at: 1) ?? "", queue: row.string(at: 2) ?? "",
             arguments: String(decoding: row.blob(at: 13) ?? [], as: UTF8.self),
-            state: DurableTaskState(rawValue: row.string(at: 3) ?? "") ?? .discarded, priority: row.int(at: 4),
+            state: DurableTaskState(sqliteCode: row.int(at: 3)) ?? .discarded, priority: row.int(at: 4),
             attempt: row.int(at: 5), maxAttempts: row.int(at: 6), uniqueKey: row.string(at: 7), createdAt: row.int64(at: 8),
             runAt: row.int64(at: 9), attemptedAt: row.isNull(at: 10) ? nil : row.int64(at: 10),
             finishedAt: row.isNull(at: 11) ? nil : row.int64(at: 11), errors: failures(row.string(at: 12) ?? "[]"))
@@ -558,9 +575,9 @@ package final class SQLiteTaskTable {
     package func counts() throws -> [String: [DurableTaskState: Int]] {
         var counts: [String: [DurableTaskState: Int]] = [:]
         for (queue, state, count) in try connection.query("SELECT queue, state, count(*) FROM eventide_tasks GROUP BY queue, state", [], {
-            ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "", $0.int(at: 2))
+            ($0.string(at: 0) ?? "", $0.int(at: 1), $0.int(at: 2))
         }) {
-            if let state = DurableTaskState(rawValue: state) { counts[queue, default: [:]][state] = count }
+            if let state = DurableTaskState(sqliteCode: state) { counts[queue, default: [:]][state] = count }
         }
         return counts
     }
@@ -573,13 +590,13 @@ package final class SQLiteTaskTable {
             // request's commit behind it) for as long as it runs.
             try connection.run("""
                 DELETE FROM eventide_tasks WHERE id IN (
-                    SELECT id FROM eventide_tasks WHERE state = 'completed' AND finished_at < ?1 LIMIT ?2)
+                    SELECT id FROM eventide_tasks WHERE state = \(DurableTaskState.completed.sqlite) AND finished_at < ?1 LIMIT ?2)
                 """, [.integer(completedBefore), .integer(Int64(limit))])
             var deleted = connection.changes
             guard deleted < limit else { return deleted }
             try connection.run("""
                 DELETE FROM eventide_tasks WHERE id IN (
-                    SELECT id FROM eventide_tasks WHERE state IN ('discarded', 'cancelled') AND finished_at < ?1 LIMIT ?2)
+                    SELECT id FROM eventide_tasks WHERE state IN (\(DurableTaskState.discarded.sqlite), \(DurableTaskState.cancelled.sqlite)) AND finished_at < ?1 LIMIT ?2)
                 """, [.integer(othersBefore), .integer(Int64(limit - deleted))])
             deleted += connection.changes
             return deleted

@@ -180,22 +180,6 @@ import Testing
         }
     }
 
-    @Test func aVersion1FileIsMigratedAndKeepsItsTasks() throws {
-        try withTable { table, path in
-            _ = try table.insert([task("old")], now: 1)
-            // As version 1 wrote it: no timeout column.
-            try table.connection.execute("ALTER TABLE eventide_tasks DROP COLUMN timeout_ms; UPDATE eventide_schema SET version = 1")
-            let migrated = try SQLiteTaskTable(path: path)
-            #expect(try migrated.connection.query("SELECT version FROM eventide_schema") { $0.int(at: 0) } == [SQLiteTaskTable.schemaVersion])
-            var timed = task("new")
-            timed.timeout = 250
-            _ = try migrated.insert([timed], now: 2)
-            let claimed = try migrated.claim(.named("default"), limit: 10, worker: "w", now: 3)
-            #expect(names(claimed) == ["old", "new"])
-            #expect(claimed.map(\.timeout) == [nil, 250])
-        }
-    }
-
     @Test func aFileFromANewerVersionIsRefused() throws {
         try withTable { table, path in
             try table.connection.run("UPDATE eventide_schema SET version = 99")
