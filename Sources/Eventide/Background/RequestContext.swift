@@ -77,8 +77,8 @@ package final class RequestContext: Sendable {
     ///   the task does not encode.
     func appendDurable<Task: DurableTask>(_ task: Task, options: DurableTaskOptions) throws {
         guard let queue = service.taskQueue else { throw DurableTaskUnavailable.noTaskQueue }
-        guard let isBlocking = queue.runsBlocking[Task.name] else { throw DurableTaskUnavailable.unregistered(kind: Task.name) }
-        let row = try TaskQueue.row(for: task, options: options, now: queue.store.now(), isBlocking: isBlocking)
+        guard let kind = queue.kinds[Task.name] else { throw DurableTaskUnavailable.unregistered(kind: Task.name) }
+        let row = try TaskQueue.row(for: task, options: options, now: queue.store.now(), kind: kind)
         try state.withLock { (state: inout State) throws(DurableTaskUnavailable) in
             guard !state.durableSealed else { throw DurableTaskUnavailable.requestFinished }
             state.durable.append(row)

@@ -8,6 +8,10 @@ struct DurableHandOff: Sendable {
 
     var isEmpty: Bool { tasks.isEmpty }
 
+    mutating func reserveCapacity(_ count: Int) {
+        tasks.reserveCapacity(count)
+    }
+
     mutating func append(_ task: ClaimedTask, to runner: QueueRunner) {
         tasks.append((runner, task))
     }

@@ -53,7 +53,22 @@ extension BlockingDurableTask {
     public func run(_ context: DurableTaskContext) async throws {
         try await context.runBlocking { try self.run(context) }
     }
+
+    /// Runs a value of this type handed over as `any DurableTask` (see `BlockingRun`).
+    static var blockingRun: BlockingRun {
+        { task, context in
+            // A cast to the concrete type: one to the protocol costs a conformance lookup
+            // per run (about 1,000 instructions). The value is of this type by construction
+            // (`TaskQueue.RegisteredKind`); anything else is refused as not registered.
+            guard let task = task as? Self else { throw DurableTaskUnavailable.unregistered(kind: Self.name) }
+            try task.run(context)
+        }
+    }
 }
+
+/// Runs a value of one `BlockingDurableTask` type, handed over as `any DurableTask`, on the
+/// calling thread (one of the blocking pool's).
+package typealias BlockingRun = @Sendable (any DurableTask, DurableTaskContext) throws -> Void
 
 /// What `run` throws to end a task other than by failing.
 public enum DurableTaskError: Error, Sendable, Equatable {

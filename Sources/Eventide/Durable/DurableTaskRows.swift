@@ -49,10 +49,13 @@ package final class EncodedTask: Sendable, Equatable {
     package let task: any DurableTask
     /// Whether it runs on the queue's blocking pool (known here once, not looked up per run).
     package let isBlocking: Bool
+    /// How it runs there, when the queue registered the value's own type for its kind.
+    package let runBlocking: BlockingRun?
 
-    package init(_ task: any DurableTask, isBlocking: Bool) {
+    package init(_ task: any DurableTask, isBlocking: Bool, runBlocking: BlockingRun? = nil) {
         self.task = task
         self.isBlocking = isBlocking
+        self.runBlocking = runBlocking
     }
 
     package static func == (_: EncodedTask, _: EncodedTask) -> Bool { true }

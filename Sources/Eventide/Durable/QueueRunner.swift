@@ -53,6 +53,9 @@ final class QueueRunner: Sendable {
         /// the thread where that run ended (so straight to the pool, not through a loop's
         /// batch).
         var waiting: [ClaimedTask] = []
+        /// The metrics of the kind that last started here (a queue's runs are mostly of one
+        /// kind): reused without the metrics' own lock and lookup.
+        var lastMetrics: (queue: String, kind: String, handles: DurableTaskMetrics.RunHandles)?
 
         /// Slots neither running, promised nor spoken for by a waiting task.
         func free(of capacity: Int) -> Int { capacity - running.count - reserved - waiting.count }
@@ -133,7 +136,7 @@ final class QueueRunner: Sendable {
     /// Runs a task stored running for this runner in a slot `reserve` promised. After
     /// `stop`, puts it back instead.
     func adopt(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
-        enum Next { case run, wait, putBack }
+        enum Next { case run(DurableTaskMetrics.RunHandles), wait, putBack }
         let next = state.withLock { state -> Next in
             state.reserved -= 1
             if state.stopping { return .putBack }
@@ -141,11 +144,10 @@ final class QueueRunner: Sendable {
                 state.waiting.append(task)
                 return .wait
             }
-            register(task, in: &state)
-            return .run
+            return .run(register(task, in: &state))
         }
         switch next {
-        case .run: launch(task, submit: submit)
+        case .run(let metrics): launch(task, metrics, submit: submit)
         case .wait: break
         case .putBack: Task { await putBack([(task.id, task.attempt)]) }
         }
@@ -170,38 +172,46 @@ final class QueueRunner: Sendable {
             owner.logger.error("durable tasks: claim failed", metadata: ["queues": "\(queues)", "error": "\(error)"])
             return 0
         }
-        state.withLock { state in
-            for task in claimed { register(task, in: &state) }
-        }
-        for task in claimed { launch(task) }
+        let metrics = state.withLock { state in claimed.map { register($0, in: &state) } }
+        for (task, metrics) in zip(claimed, metrics) { launch(task, metrics) }
         return claimed.count
     }
 
-    /// Counts `task` as running, under the lock its removal takes: never after it.
-    /// `launch` starts it, outside the lock.
-    private func register(_ task: ClaimedTask, in locked: inout State) {
+    /// Counts `task` as running, under the lock its removal takes: never after it, and
+    /// returns its metrics. `launch` starts it, outside the lock.
+    private func register(_ task: ClaimedTask, in locked: inout State) -> DurableTaskMetrics.RunHandles {
         let timeout = task.timeout.map { Duration.milliseconds($0) } ?? owner.configuration.timeout
         let blocking = owner.isBlocking(task)
         let now = ContinuousClock.now
         locked.running[task.id] = Run(
             task: nil, blocking: blocking, attempt: task.attempt, started: now, deadline: now + timeout, timeout: timeout)
+        if let last = locked.lastMetrics, last.kind == task.kind, last.queue == task.queue { return last.handles }
+        let handles = owner.metrics.run(queue: task.queue, kind: task.kind)
+        locked.lastMetrics = (task.queue, task.kind, handles)
+        return handles
     }
 
     /// Starts registered `task`: a blocking one on the queue's blocking pool (through
     /// `submit` when given), decoded there too; any other in a Swift task.
-    private func launch(_ task: ClaimedTask, submit: ((@escaping WorkerPool.Job) -> Void)? = nil) {
-        let metrics = owner.metrics.run(queue: task.queue, kind: task.kind)
+    private func launch(
+        _ task: ClaimedTask, _ metrics: DurableTaskMetrics.RunHandles, submit: ((@escaping WorkerPool.Job) -> Void)? = nil
+    ) {
         owner.metrics.started(metrics, waitedMilliseconds: owner.store.now() - task.runAt)
         let interrupted: @Sendable () -> TaskQueue.Interruption? = { [self] in interruption(of: task.id) }
         if owner.isBlocking(task) {
+            let run = owner.blockingRun(for: task)
             let job: WorkerPool.Job = { [self] cancelled in
                 // Dropped at shutdown before it started: back to the queue, unspent.
                 guard !cancelled else { return finish(task, .putBack, metrics) }
                 switch owner.prepare(task, interruption: interrupted) {
-                case .ready(let work as any BlockingDurableTask, let context):
-                    finish(task, owner.run(blocking: work, context, interruption: interrupted), metrics)
                 case .ready(let work, let context):
-                    start(work, context, of: task, metrics, interruption: interrupted)
+                    if let run {
+                        finish(task, owner.run(blocking: { try run(work, context) }, context, interruption: interrupted), metrics)
+                    } else if let work = work as? any BlockingDurableTask {
+                        finish(task, owner.run(blocking: { try work.run(context) }, context, interruption: interrupted), metrics)
+                    } else {
+                        start(work, context, of: task, metrics, interruption: interrupted)
+                    }
                 case .unusable(let resolution):
                     finish(task, resolution, metrics)
                 }
@@ -245,14 +255,14 @@ final class QueueRunner: Sendable {
             let run = state.running.removeValue(forKey: task.id)
             // A task waiting in this process takes the slot first: it was stored before any
             // the store still holds for us (none is, while tasks wait here).
-            var next: ClaimedTask?
+            var next: (ClaimedTask, DurableTaskMetrics.RunHandles)?
             if !state.stopping, !state.waiting.isEmpty {
-                next = state.waiting.removeFirst()
-                if let next { register(next, in: &state) }
+                let task = state.waiting.removeFirst()
+                next = (task, register(task, in: &state))
             }
             return (run, state.backlog || state.stopping, next)
         }
-        if let next { launch(next) }
+        if let next { launch(next.0, next.1) }
         owner.metrics.finished(metrics, outcome: DurableTaskMetrics.Outcome(resolution), duration: run.map { .now - $0.started } ?? .zero)
         if wake { signal.fire() }
     }

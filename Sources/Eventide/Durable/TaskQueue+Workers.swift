@@ -85,7 +85,14 @@ extension TaskQueue {
 
     /// Whether `task` runs on the blocking pool.
     func isBlocking(_ task: ClaimedTask) -> Bool {
-        task.encodedFrom?.isBlocking ?? runsBlocking[task.kind] == true
+        task.encodedFrom?.isBlocking ?? kinds[task.kind]?.isBlocking == true
+    }
+
+    /// How blocking `task` runs without a cast to `BlockingDurableTask` (nil: a value of
+    /// another type than its kind's, or an async task).
+    func blockingRun(for task: ClaimedTask) -> BlockingRun? {
+        if let encoded = task.encodedFrom { return encoded.runBlocking }
+        return kinds[task.kind]?.runBlocking
     }
 
     /// Wakes the workers of `queue` (a task was stored for it by this process).
@@ -116,7 +123,7 @@ extension TaskQueue {
             queueLogger: logger, blockingPool: blockingPool, stopRequested: { interruption() != nil })
         // A task this process stored: its kind was checked when it was added.
         if let encoded = claimed.encodedFrom { return .ready(encoded.task, context) }
-        guard let type = kinds[claimed.kind] else {
+        guard let type = kinds[claimed.kind]?.type else {
             context.logger.error("durable task discarded: kind not registered with this TaskQueue")
             return .unusable(.discard(error: "unknown task kind \"\(claimed.kind)\""))
         }
@@ -141,9 +148,9 @@ extension TaskQueue {
 
     /// Runs a blocking task on the calling thread (one of the blocking pool's) and returns
     /// how the run ended.
-    func run(blocking task: any BlockingDurableTask, _ context: DurableTaskContext, interruption: () -> Interruption?) -> TaskResolution {
+    func run(blocking body: () throws -> Void, _ context: DurableTaskContext, interruption: () -> Interruption?) -> TaskResolution {
         do {
-            try DurableTaskContext.$current.withValue(context) { try task.run(context) }
+            try DurableTaskContext.$current.withValue(context) { try body() }
             return ended(context, throwing: nil, interruption: interruption())
         } catch {
             return ended(context, throwing: error, interruption: interruption())

@@ -119,11 +119,23 @@ public final class TaskQueue: Sendable {
     }
 
     package let store: any TaskStore
-    let kinds: [String: any DurableTask.Type]
-    /// Every registered kind, and whether its type is a `BlockingDurableTask` (run on the
-    /// pool, without a Swift task): found once here rather than by a conformance check
-    /// per task.
-    let runsBlocking: [String: Bool]
+    /// Every registered kind by name.
+    let kinds: [String: RegisteredKind]
+
+    /// A registered kind's type, and how a `BlockingDurableTask` of it runs on the pool
+    /// (nil: an async task, run in a Swift task): found once here rather than by a
+    /// conformance check per task.
+    struct RegisteredKind: Sendable {
+        let type: any DurableTask.Type
+        let runBlocking: BlockingRun?
+
+        init(_ type: any DurableTask.Type) {
+            self.type = type
+            self.runBlocking = (type as? any BlockingDurableTask.Type)?.blockingRun
+        }
+
+        var isBlocking: Bool { runBlocking != nil }
+    }
     let workers: Workers
     let configuration: Configuration
     let logger: Logger
@@ -172,10 +184,9 @@ public final class TaskQueue: Sendable {
                 connection: connection, settings: settings, worker: workerID, maxQueued: configuration.maxQueued,
                 coordinates: runsTasks, logger: logger)
         }
-        var kinds: [String: any DurableTask.Type] = [:]
-        for type in tasks { kinds[type.name] = type }
+        var kinds: [String: RegisteredKind] = [:]
+        for type in tasks { kinds[type.name] = RegisteredKind(type) }
         self.kinds = kinds
-        self.runsBlocking = kinds.mapValues { $0 is any BlockingDurableTask.Type }
         self.workers = workers
         self.configuration = configuration
         self.logger = logger
@@ -284,6 +295,7 @@ public final class TaskQueue: Sendable {
             return .failure(error)
         case .success(let outcomes):
             var handOff = DurableHandOff()
+            handOff.reserveCapacity(outcomes.count)
             for (index, outcome) in outcomes.enumerated() {
                 switch (reserved[index], outcome) {
                 case (let runner?, .claimed(let id)): handOff.append(ClaimedTask(stored: rows[index], id: id), to: runner)
@@ -394,12 +406,21 @@ public final class TaskQueue: Sendable {
     /// `row(for:options:now:)` for a caller that looked the kind up already (a request's
     /// `add(durable:)`: one dictionary lookup per task, no conformance check).
     static func row<Task: DurableTask>(
-        for task: Task, options: DurableTaskOptions, now: Int64, isBlocking: Bool
+        for task: Task, options: DurableTaskOptions, now: Int64, kind: RegisteredKind
+    ) throws -> NewDurableTask {
+        // The kind's own runner only for a value of its type (another type may use its name).
+        let ownType = ObjectIdentifier(kind.type) == ObjectIdentifier(Task.self)
+        return try row(for: task, options: options, now: now, isBlocking: kind.isBlocking, runBlocking: ownType ? kind.runBlocking : nil)
+    }
+
+    private static func row<Task: DurableTask>(
+        for task: Task, options: DurableTaskOptions, now: Int64, isBlocking: Bool, runBlocking: BlockingRun? = nil
     ) throws -> NewDurableTask {
         NewDurableTask(
             kind: Task.name, queue: options.queue, arguments: try JSONBytesEncoder.encode(task), priority: options.priority,
             runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey,
-            timeout: options.timeout.map { Int64($0.wholeMilliseconds) }, encodedFrom: EncodedTask(task, isBlocking: isBlocking))
+            timeout: options.timeout.map { Int64($0.wholeMilliseconds) },
+            encodedFrom: EncodedTask(task, isBlocking: isBlocking, runBlocking: runBlocking))
     }
 }
 
