@@ -34,6 +34,21 @@ struct JSONScalarTests {
         #expect(try fastJSON("\u{2028}é") == "\"\u{2028}é\"")
     }
 
+    /// Each byte that needs a look (escaped, or `/`) at every position of strings longer
+    /// than the eight bytes the encoder tests at once, among ASCII and multi-byte UTF-8.
+    @Test func escapesAtEveryPositionOfLongStrings() throws {
+        for special in ["\"", "\\", "/", "\n", "\u{1}", "\u{1f}", "\u{7f}", "é", "\u{2028}"] {
+            for filler in ["abcdefghijklmnopqrstuvwx", "äöüßäöüßäöüß"] {
+                let characters = Array(filler)
+                for position in 0...characters.count {
+                    var text = characters
+                    text.insert(contentsOf: Array(special), at: position)
+                    try expectSameAsFoundation(String(text))
+                }
+            }
+        }
+    }
+
     @Test func bools() throws {
         try expectSameAsFoundation(true)
         try expectSameAsFoundation(false)
