@@ -35,11 +35,17 @@ public enum HTTPResponseSerializer {
         date: String,
         into buffer: inout [UInt8]
     ) -> Bool {
-        // Pass 1 sizes the head so pass 2 writes it with a single buffer growth.
-        // "HTTP/1.1 " code SP reason CRLF
+        // One pass over the fields (each `HTTPField` the iteration yields is a copy: a
+        // sizing pass before the writing one cost one more per field), in three parts
+        // each sized before it is written: the status line, each field, the rest.
         let reasonPhrase = status.reasonPhrase.isEmpty ? ReasonPhrase.standard(for: status.code) : status.reasonPhrase
-        var size = 9 &+ ByteWriter.decimalDigits(status.code) &+ 1
-        size &+= reasonPhrase.utf8.count &+ 2
+        buffer.appendBytes(count: 9 &+ ByteWriter.decimalDigits(status.code) &+ 1 &+ reasonPhrase.utf8.count &+ 2) { w in
+            w.write("HTTP/1.1 ")
+            w.writeDecimal(status.code)
+            w.write(byte: ASCII.sp)
+            w.write(reasonPhrase)
+            w.write("\r\n")
+        }
         var hasDate = false
         var hasConnection = false
         var callerCloses = false
@@ -52,10 +58,18 @@ public enum HTTPResponseSerializer {
                 if field.withUnsafeBytesOfValue({ listsClose($0) }) { callerCloses = true }
             case .other: break
             }
-            size &+= field.name.rawName.utf8.count &+ field.withUnsafeBytesOfValue { $0.count } &+ 4
+            let name = field.name.rawName
+            field.withUnsafeBytesOfValue { value in
+                buffer.appendBytes(count: name.utf8.count &+ value.count &+ 4) { w in
+                    w.write(name)
+                    w.write(": ")
+                    w.write(value)
+                    w.write("\r\n")
+                }
+            }
         }
         let writeDate = !hasDate && HTTPFieldValidation.isValidValue(date)
-        if writeDate { size &+= 8 &+ date.utf8.count }
+        var size = writeDate ? 8 &+ date.utf8.count : 0
         if let contentLength {
             size &+= 18 &+ ByteWriter.decimalDigits(contentLength)
         } else if chunked {
@@ -70,20 +84,7 @@ public enum HTTPResponseSerializer {
             }
         }
         size &+= (connection?.utf8CodeUnitCount ?? 0) &+ 2
-
         buffer.appendBytes(count: size) { w in
-            w.write("HTTP/1.1 ")
-            w.writeDecimal(status.code)
-            w.write(byte: ASCII.sp)
-            w.write(reasonPhrase)
-            w.write("\r\n")
-            for field in headers {
-                if kind(of: field.name.canonicalName) == .framing { continue }
-                w.write(field.name.rawName)
-                w.write(": ")
-                field.withUnsafeBytesOfValue { w.write($0) }
-                w.write("\r\n")
-            }
             if writeDate {
                 w.write("Date: ")
                 w.write(date)
