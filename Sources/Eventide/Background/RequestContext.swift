@@ -23,6 +23,21 @@ package final class RequestContext: Sendable {
         var handOff = DurableHandOff()
         /// The body of a `body: .stream` route, as it arrives.
         var streamedBody: RequestBodyChannel?
+
+        /// `State(requestID:)` in place: only what the last request changed is written
+        /// (assigning a fresh value released and stored every field, about 240
+        /// instructions more per keep-alive request). A field added above must be reset here.
+        mutating func reset(for id: RequestID) {
+            requestID = id
+            if !tasks.isEmpty { tasks = [] }
+            if !dependencies.isEmpty { dependencies = [:] }
+            sealed = false
+            if !durable.isEmpty { durable = [] }
+            if !durableAlways.isEmpty { durableAlways = [] }
+            durableSealed = false
+            if !handOff.isEmpty { handOff = DurableHandOff() }
+            if streamedBody != nil { streamedBody = nil }
+        }
     }
 
     package init(requestID: RequestID, service: BackgroundTaskLifecycle.Shared) {
@@ -43,7 +58,7 @@ package final class RequestContext: Sendable {
     /// Makes a sealed context that nobody else references fresh for the next request
     /// on the same connection, saving an allocation per request.
     func reuse(for requestID: RequestID) {
-        state.withLock { $0 = State(requestID: requestID) }
+        state.withLock { $0.reset(for: requestID) }
     }
 
     /// Admits `task` and adds it to the list, in one critical section: a task is never

@@ -38,6 +38,31 @@ import Testing
         #expect(journal.all == ["sub-dependency", "dependency for ada", "handler ada 3", "response"])
     }
 
+    /// A keep-alive connection's next request gets its own collection and dependency
+    /// cache (see also `RequestContextReuseTests`).
+    @Test func theNextRequestOnAConnectionStartsWithNoTasksAndNoCachedDependencies() async throws {
+        let journal = Journal()
+        @Sendable func note(_ text: String) { journal.record(text) }
+        let user = Dependency<String> { request, tasks in
+            let name = request.headers[HTTPField.Name("X-User")!] ?? "anonymous"
+            try tasks.add(note, "dependency \(name)")
+            return name
+        }
+        let router = Router()
+        router.post("/order", using: user) { _, tasks, name in
+            try tasks.add(note, "handler \(name)")
+            return Response.text(name)
+        }
+        let server = try TestServer(router)
+        let client = try server.client()
+        for name in ["ada", "bob"] {
+            try client.send("POST /order HTTP/1.1\r\nHost: x\r\nX-User: \(name)\r\n\r\n")
+            #expect(try client.readResponse().text == name)
+        }
+        try server.stop()
+        #expect(journal.all == ["dependency ada", "handler ada", "dependency bob", "handler bob"])
+    }
+
     @Test func tasksOfTwoRequestsRunConcurrently() throws {
         let arrived = Watched(0)
         let router = Router()
