@@ -16,4 +16,16 @@ static inline int eventide_sqlite3_bind_blob(sqlite3_stmt *statement, int index,
     return sqlite3_bind_blob64(statement, index, bytes, length, SQLITE_TRANSIENT);
 }
 
+// SQLITE_STATIC: SQLite reads the caller's bytes in place, for as long as the binding
+// lasts; `SQLiteStatement.runBorrowing` keeps them alive and unbinds them before it ends.
+static inline int eventide_sqlite3_bind_text_static(sqlite3_stmt *statement, int index,
+                                                    const char *text, sqlite3_uint64 length) {
+    return sqlite3_bind_text64(statement, index, text, length, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+static inline int eventide_sqlite3_bind_blob_static(sqlite3_stmt *statement, int index,
+                                                    const void *bytes, sqlite3_uint64 length) {
+    return sqlite3_bind_blob64(statement, index, bytes, length, SQLITE_STATIC);
+}
+
 #endif

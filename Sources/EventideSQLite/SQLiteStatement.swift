@@ -14,7 +14,11 @@ public final class SQLiteStatement {
     /// The SQL text it was prepared from.
     public let sql: String
     let handle: OpaquePointer
-    private let database: DatabaseHandle
+    let database: DatabaseHandle
+    /// The bytes and places of `runBorrowing`'s text and blob parameters, kept between
+    /// runs for their capacity (empty between runs).
+    var borrowedBytes: [UInt8] = []
+    var borrowedValues: [SQLiteBorrowingBinder.Borrowed] = []
 
     init(handle: OpaquePointer, sql: String, database: DatabaseHandle) {
         self.handle = handle
@@ -98,7 +102,7 @@ public final class SQLiteStatement {
     }
 
     /// Turns a binder's status into the error it means.
-    private func check(_ status: Int32, index: Int, database db: OpaquePointer) throws(SQLiteError) {
+    @usableFromInline func check(_ status: Int32, index: Int, database db: OpaquePointer) throws(SQLiteError) {
         guard status != SQLITE_OK else { return }
         if status == SQLITE_RANGE {
             throw .range("no parameter \(index): the statement has \(parameterCount)", sql: sql)

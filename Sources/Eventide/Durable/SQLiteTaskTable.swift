@@ -253,24 +253,27 @@ package final class SQLiteTaskTable {
     /// unique index holds only keys) in one statement.
     private func insertKeyless(_ rows: ArraySlice<InsertRow>, of tasks: [NewDurableTask], now: Int64) throws {
         let statement = try keylessStatement(rows: rows.count)
-        try statement.bindInteger(now, at: 1)
-        var index = 2
-        for row in rows {
-            let task = tasks[row.index]
-            // Every parameter is bound for every row: none keeps an earlier turn's value.
-            try statement.bindInteger(row.id, at: index)
-            try statement.bindText(task.kind, at: index + 1)
-            try statement.bindText(task.queue, at: index + 2)
-            try statement.bindBlob(task.arguments, at: index + 3)
-            try statement.bindInteger(task.priority, at: index + 4)
-            try statement.bindInteger(task.maxAttempts, at: index + 5)
-            try statement.bindInteger(task.runAt, at: index + 6)
-            try statement.bindInteger(row.claimed ? 1 : 0, at: index + 7)
-            if row.claimed { try statement.bindText(task.claimedBy ?? "", at: index + 8) } else { try statement.bindNull(at: index + 8) }
-            if let timeout = task.timeout { try statement.bindInteger(timeout, at: index + 9) } else { try statement.bindNull(at: index + 9) }
-            index += Self.keylessParameters
+        // Text and blobs bound in place: SQLite's own copy of each was an allocation and a
+        // free, about 2,000 instructions per row.
+        try statement.runBorrowing { binder throws(SQLiteError) in
+            try binder.bindInteger(now, at: 1)
+            var index = 2
+            for row in rows {
+                let task = tasks[row.index]
+                // Every parameter is bound for every row: none keeps an earlier turn's value.
+                try binder.bindInteger(row.id, at: index)
+                binder.bindText(task.kind, at: index + 1)
+                binder.bindText(task.queue, at: index + 2)
+                binder.bindBlob(task.arguments, at: index + 3)
+                try binder.bindInteger(task.priority, at: index + 4)
+                try binder.bindInteger(task.maxAttempts, at: index + 5)
+                try binder.bindInteger(task.runAt, at: index + 6)
+                try binder.bindInteger(row.claimed ? 1 : 0, at: index + 7)
+                if row.claimed { binder.bindText(task.claimedBy ?? "", at: index + 8) } else { try binder.bindNull(at: index + 8) }
+                if let timeout = task.timeout { try binder.bindInteger(timeout, at: index + 9) } else { try binder.bindNull(at: index + 9) }
+                index += Self.keylessParameters
+            }
         }
-        try statement.run()
     }
 
     private func keylessStatement(rows: Int) throws -> SQLiteStatement {
