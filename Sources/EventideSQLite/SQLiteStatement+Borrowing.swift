@@ -111,13 +111,12 @@ extension SQLiteStatement {
                     if let base = buffer.baseAddress, value.count > 0 {
                         let start = base + value.start
                         status = value.isText
-                            ? eventide_sqlite3_bind_text_static(
-                                handle, value.index, start.assumingMemoryBound(to: CChar.self), UInt64(value.count))
-                            : eventide_sqlite3_bind_blob_static(handle, value.index, start, UInt64(value.count))
+                            ? eventide_sqlite3_bind_text(handle, value.index, start.assumingMemoryBound(to: CChar.self), UInt64(value.count), 0)
+                            : eventide_sqlite3_bind_blob(handle, value.index, start, UInt64(value.count), 0)
                     } else {
                         // Empty: text binds "", a blob an empty blob (a null pointer binds NULL).
                         status = value.isText
-                            ? eventide_sqlite3_bind_text(handle, value.index, "", 0) : sqlite3_bind_zeroblob(handle, value.index, 0)
+                            ? eventide_sqlite3_bind_text(handle, value.index, "", 0, 1) : sqlite3_bind_zeroblob(handle, value.index, 0)
                     }
                     try check(status, index: Int(value.index), database: db)
                 }

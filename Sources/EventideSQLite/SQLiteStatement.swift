@@ -79,7 +79,7 @@ public final class SQLiteStatement {
     public func bindText(_ text: String, at index: Int) throws(SQLiteError) {
         let db = try database.open(for: sql)
         let position = Int32(clamping: index)
-        let status = text.withCString { eventide_sqlite3_bind_text(handle, position, $0, UInt64(text.utf8.count)) }
+        let status = text.withCString { eventide_sqlite3_bind_text(handle, position, $0, UInt64(text.utf8.count), 1) }
         try check(status, index: index, database: db)
     }
 
@@ -91,7 +91,7 @@ public final class SQLiteStatement {
         // A blob binder given a null pointer binds NULL, and an empty array has none.
         let status = bytes.isEmpty
             ? sqlite3_bind_zeroblob(handle, position, 0)
-            : bytes.withUnsafeBytes { eventide_sqlite3_bind_blob(handle, position, $0.baseAddress, UInt64($0.count)) }
+            : bytes.withUnsafeBytes { eventide_sqlite3_bind_blob(handle, position, $0.baseAddress, UInt64($0.count), 1) }
         try check(status, index: index, database: db)
     }
 
