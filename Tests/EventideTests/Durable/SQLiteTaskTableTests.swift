@@ -180,6 +180,21 @@ import Testing
         }
     }
 
+    /// A batch of completions changes only the tasks still running: one cancelled
+    /// meanwhile keeps its state.
+    @Test func manyCompletionsAreStoredOnlyForRunningTasks() throws {
+        try withTable { table, _ in
+            _ = try table.insert((0..<101).map { task("t\($0)") }, now: 0)
+            let claimed = try table.claim(queue: "default", limit: 101, worker: "w", now: 1)
+            #expect(claimed.count == 101)
+            try table.resolve([TaskResult(id: claimed[7].id, attempt: 1, .cancel(reason: "stop"))], now: 2)
+            try table.resolve(claimed.map { TaskResult(id: $0.id, attempt: 1, .completed) }, now: 3)
+            #expect(try table.counts()["default"] == [.completed: 100, .cancelled: 1])
+            #expect(try table.unfinished() == 0)
+            #expect(try table.record(id: claimed[100].id)?.finishedAt == 3)
+        }
+    }
+
     @Test func aFileFromANewerVersionIsRefused() throws {
         try withTable { table, path in
             try table.connection.run("UPDATE eventide_schema SET version = 99")
