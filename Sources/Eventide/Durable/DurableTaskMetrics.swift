@@ -134,7 +134,6 @@ package final class DurableTaskMetrics: Sendable {
         run.duration.recordNanoseconds(duration.wholeNanoseconds)
     }
 
-
     /// The store's counts (`TaskQueue.counts()`): every state of every queue seen so far is
     /// recorded, 0 when absent from `states`, so a drained queue reads 0, not its last count.
     package func record(states: [String: [DurableTaskState: Int]]) {

@@ -47,14 +47,12 @@ package struct NewDurableTask: Sendable, Equatable {
 /// store, and a reference copies cheaper than an existential.
 package final class EncodedTask: Sendable, Equatable {
     package let task: any DurableTask
-    /// Whether it runs on the queue's blocking pool (known here once, not looked up per run).
-    package let isBlocking: Bool
-    /// How it runs there, when the queue registered the value's own type for its kind.
+    /// How it runs on the queue's blocking pool (nil: an async task), known here once
+    /// rather than found per run.
     package let runBlocking: BlockingRun?
 
-    package init(_ task: any DurableTask, isBlocking: Bool, runBlocking: BlockingRun? = nil) {
+    package init(_ task: any DurableTask, runBlocking: BlockingRun?) {
         self.task = task
-        self.isBlocking = isBlocking
         self.runBlocking = runBlocking
     }
 

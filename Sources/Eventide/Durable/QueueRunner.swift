@@ -181,7 +181,7 @@ final class QueueRunner: Sendable {
     /// returns its metrics. `launch` starts it, outside the lock.
     private func register(_ task: ClaimedTask, in locked: inout State) -> DurableTaskMetrics.RunHandles {
         let timeout = task.timeout.map { Duration.milliseconds($0) } ?? owner.configuration.timeout
-        let blocking = owner.isBlocking(task)
+        let blocking = owner.blockingRun(for: task) != nil
         let now = ContinuousClock.now
         locked.running[task.id] = Run(
             task: nil, blocking: blocking, attempt: task.attempt, started: now, deadline: now + timeout, timeout: timeout)
@@ -198,20 +198,13 @@ final class QueueRunner: Sendable {
     ) {
         owner.metrics.started(metrics, waitedMilliseconds: owner.store.now() - task.runAt)
         let interrupted: @Sendable () -> TaskQueue.Interruption? = { [self] in interruption(of: task.id) }
-        if owner.isBlocking(task) {
-            let run = owner.blockingRun(for: task)
+        if let run = owner.blockingRun(for: task) {
             let job: WorkerPool.Job = { [self] cancelled in
                 // Dropped at shutdown before it started: back to the queue, unspent.
                 guard !cancelled else { return finish(task, .putBack, metrics) }
                 switch owner.prepare(task, interruption: interrupted) {
                 case .ready(let work, let context):
-                    if let run {
-                        finish(task, owner.run(blocking: { try run(work, context) }, context, interruption: interrupted), metrics)
-                    } else if let work = work as? any BlockingDurableTask {
-                        finish(task, owner.run(blocking: { try work.run(context) }, context, interruption: interrupted), metrics)
-                    } else {
-                        start(work, context, of: task, metrics, interruption: interrupted)
-                    }
+                    finish(task, owner.run(blocking: { try run(work, context) }, context, interruption: interrupted), metrics)
                 case .unusable(let resolution):
                     finish(task, resolution, metrics)
                 }

@@ -83,13 +83,8 @@ extension TaskQueue {
         runners.withLock { $0[queue] ?? $0[Self.otherQueues] }
     }
 
-    /// Whether `task` runs on the blocking pool.
-    func isBlocking(_ task: ClaimedTask) -> Bool {
-        task.encodedFrom?.isBlocking ?? kinds[task.kind]?.isBlocking == true
-    }
-
-    /// How blocking `task` runs without a cast to `BlockingDurableTask` (nil: a value of
-    /// another type than its kind's, or an async task).
+    /// How `task` runs on the blocking pool, without a cast to `BlockingDurableTask` per
+    /// run (nil: an async task, or a kind not registered).
     func blockingRun(for task: ClaimedTask) -> BlockingRun? {
         if let encoded = task.encodedFrom { return encoded.runBlocking }
         return kinds[task.kind]?.runBlocking

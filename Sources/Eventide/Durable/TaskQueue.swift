@@ -133,8 +133,6 @@ public final class TaskQueue: Sendable {
             self.type = type
             self.runBlocking = (type as? any BlockingDurableTask.Type)?.blockingRun
         }
-
-        var isBlocking: Bool { runBlocking != nil }
     }
     let workers: Workers
     let configuration: Configuration
@@ -398,29 +396,21 @@ public final class TaskQueue: Sendable {
         return state
     }
 
-    /// The row to store for `task`.
-    static func row<Task: DurableTask>(for task: Task, options: DurableTaskOptions, now: Int64) throws -> NewDurableTask {
-        try row(for: task, options: options, now: now, isBlocking: Task.self is any BlockingDurableTask.Type)
-    }
-
-    /// `row(for:options:now:)` for a caller that looked the kind up already (a request's
-    /// `add(durable:)`: one dictionary lookup per task, no conformance check).
+    /// The row to store for `task`. `kind`: its registration, when the caller looked it up
+    /// already (a request's `add(durable:)`), which spares a conformance check per task.
     static func row<Task: DurableTask>(
-        for task: Task, options: DurableTaskOptions, now: Int64, kind: RegisteredKind
+        for task: Task, options: DurableTaskOptions, now: Int64, kind: RegisteredKind? = nil
     ) throws -> NewDurableTask {
-        // The kind's own runner only for a value of its type (another type may use its name).
-        let ownType = ObjectIdentifier(kind.type) == ObjectIdentifier(Task.self)
-        return try row(for: task, options: options, now: now, isBlocking: kind.isBlocking, runBlocking: ownType ? kind.runBlocking : nil)
-    }
-
-    private static func row<Task: DurableTask>(
-        for task: Task, options: DurableTaskOptions, now: Int64, isBlocking: Bool, runBlocking: BlockingRun? = nil
-    ) throws -> NewDurableTask {
-        NewDurableTask(
+        // The kind's runner serves only a value of its own type (another type may use its name).
+        let runBlocking = if let kind, ObjectIdentifier(kind.type) == ObjectIdentifier(Task.self) {
+            kind.runBlocking
+        } else {
+            RegisteredKind(Task.self).runBlocking
+        }
+        return NewDurableTask(
             kind: Task.name, queue: options.queue, arguments: try JSONBytesEncoder.encode(task), priority: options.priority,
             runAt: options.runAt(now: now), maxAttempts: options.maxAttempts, uniqueKey: options.uniqueKey,
-            timeout: options.timeout.map { Int64($0.wholeMilliseconds) },
-            encodedFrom: EncodedTask(task, isBlocking: isBlocking, runBlocking: runBlocking))
+            timeout: options.timeout.map { Int64($0.wholeMilliseconds) }, encodedFrom: EncodedTask(task, runBlocking: runBlocking))
     }
 }
 
