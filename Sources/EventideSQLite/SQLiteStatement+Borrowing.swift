@@ -37,7 +37,7 @@ public struct SQLiteBorrowingBinder: ~Copyable {
 
     /// Binds an integer to parameter `index`, counted from 1.
     @inlinable public mutating func bindInteger(_ value: Int64, at index: Int) throws(SQLiteError) {
-        try statement.checkBinding(statement.bindInt64(value, at: Int32(clamping: index)), index: index, database: database)
+        try statement.checkBinding(statement.bindInt64Status(value, at: Int32(clamping: index)), index: index, database: database)
     }
 
     /// Binds an `Int` (as a 64-bit integer) to parameter `index`, counted from 1.
@@ -47,7 +47,7 @@ public struct SQLiteBorrowingBinder: ~Copyable {
 
     /// Binds NULL to parameter `index`, counted from 1.
     @inlinable public mutating func bindNull(at index: Int) throws(SQLiteError) {
-        try statement.checkBinding(statement.bindNull(at: Int32(clamping: index)), index: index, database: database)
+        try statement.checkBinding(statement.bindNullStatus(at: Int32(clamping: index)), index: index, database: database)
     }
 
     /// Binds UTF-8 text to parameter `index`, counted from 1, for this run.
@@ -69,9 +69,10 @@ public struct SQLiteBorrowingBinder: ~Copyable {
 }
 
 extension SQLiteStatement {
-    // The C calls of the inlined binders (CSQLite is an internal import).
-    @usableFromInline func bindInt64(_ value: Int64, at index: Int32) -> Int32 { sqlite3_bind_int64(handle, index, value) }
-    @usableFromInline func bindNull(at index: Int32) -> Int32 { sqlite3_bind_null(handle, index) }
+    // The C calls of the inlined binders (CSQLite is an internal import), returning
+    // SQLite's status for `checkBinding`.
+    @usableFromInline func bindInt64Status(_ value: Int64, at index: Int32) -> Int32 { sqlite3_bind_int64(handle, index, value) }
+    @usableFromInline func bindNullStatus(at index: Int32) -> Int32 { sqlite3_bind_null(handle, index) }
 
     /// Throws for a binder's status other than `SQLITE_OK`.
     @inlinable func checkBinding(_ status: Int32, index: Int, database db: OpaquePointer) throws(SQLiteError) {

@@ -280,8 +280,9 @@ package final class SQLiteTaskTable {
         if let statement = keylessStatements[rows] { return statement }
         let values = (0..<rows).map { row in
             let p = 2 + row * Self.keylessParameters
-            // The state is computed in SQL (a bound string costs SQLite a copy per row);
-            // attempted_at is the store time when the row is stored running (attempt 1).
+            // The state is computed in SQL from the claim flag and the due time (one
+            // parameter fewer per row); attempted_at is the store time when the row is
+            // stored running (attempt 1).
             let state = Self.stateSQL(claimed: "?\(p + 7)", runAt: "?\(p + 6)", now: "?1")
             return "(?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), \(state), ?\(p + 4), ?\(p + 5), ?1, ?\(p + 6), "
                 + "?\(p + 7), CASE WHEN ?\(p + 7) = 1 THEN ?1 END, ?\(p + 8), ?\(p + 9))"
