@@ -99,10 +99,12 @@ public struct TaskDashboard: RouteCollection, Sendable {
         }
         routes.get("/tasks/{id}") { request, _ in
             let id = try taskID(request)
-            guard let queue = servedQueue(request), let record = try await queue.task(id: id) else {
-                throw HTTPError(.notFound, "no task \(id)\n")
-            }
+            guard let queue = servedQueue(request) else { throw HTTPError(.notFound, "no task \(id)\n") }
+            // The version before the record: a change after it moves the version, so the
+            // page's script reloads. Taken after, it could already include a run the
+            // record does not show, and the page would wait for a change that came.
             let snapshot = try await DashboardSnapshot.take(queue: queue, service: request.context.service)
+            guard let record = try await queue.task(id: id) else { throw HTTPError(.notFound, "no task \(id)\n") }
             return html(pages.task(record, version: snapshot.version, csrf: csrf(request)))
         }
         routes.post("/tasks/{id}/retry") { request, _ in
